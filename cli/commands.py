@@ -1,0 +1,167 @@
+"""The bodies of the `regie` commands: each opens one transaction and prints Dutch text or JSON."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cli.main import EXIT_GATE_SHUT, emit_json
+from models import clock
+from models.db import open_session
+from models.entities import Programme
+from models.loader import load_builtin_if_empty, load_programme
+from models.programme_file import builtin_files
+from models.register import record_decision
+from models.status import decision_history, gate_verdict, status_report
+from models.vocabulary import STATUS_LABELS, Status
+
+
+@contextlib.contextmanager
+def register() -> Iterator[Session]:
+    """One transaction on the register, with the built-in programmes loaded on first use."""
+    session = open_session()
+    try:
+        with session.begin():
+            load_builtin_if_empty(session)
+            yield session
+    finally:
+        session.close()
+
+
+def _short(day) -> str:
+    return f"{day.day}-{day.month}-{day.year}"
+
+
+def cmd_programmes(args) -> int:
+    with register() as session:
+        rows = [
+            {
+                "key": p.key,
+                "name": p.name,
+                "procedure": p.procedure,
+                "penvoerder": p.penvoerder.slug,
+                "phases": len(p.phases),
+                "lots": len(p.lots),
+                "decision_points": len(p.decision_points),
+                "source_file": p.source_file,
+            }
+            for p in session.scalars(select(Programme).order_by(Programme.key))
+        ]
+    if args.json:
+        emit_json(rows)
+        return 0
+    for row in rows:
+        print(f"{row['key']:<14} {row['name']}")
+        print(f"{'':<14} {row['procedure']}; penvoerder {row['penvoerder']}; "
+              f"{row['lots']} percelen, {row['decision_points']} besluitpunten")
+    return 0
+
+
+def cmd_status(args) -> int:
+    with register() as session:
+        report = status_report(session, args.programme, args.as_of)
+    if args.json:
+        emit_json(report)
+        return 0
+    as_of = clock.parse_date(report["as_of"])
+    print(f"{report['name']} ({report['programme']}), stand op {clock.dutch_date(as_of)}")
+    current = report["current_phase"]
+    print(f"Huidige fase: {current} - {report['phases'][current]['name']}\n")
+    print("Fasen")
+    for ph in report["phases"]:
+        start, end = clock.parse_date(ph["planned_start"]), clock.parse_date(ph["planned_end"])
+        gate = "uitgang open" if ph["exit_gate"] == "open" else "uitgang dicht"
+        marker = ">" if ph["number"] == current else " "
+        print(f" {marker}{ph['number']} {ph['name']:<48} {_short(start):>10} t/m {_short(end):<10} {gate}")
+    print("\nBesluitpunten")
+    for dp in report["decision_points"]:
+        label = STATUS_LABELS[Status(dp["status"])]
+        print(f"  {dp['key']:<24} fase {dp['phase']}  {dp['due_nl']:<30} {label}")
+        if dp["status"] != "satisfied":
+            print(f"  {'':<24} {dp['reason']}")
+    return 0
+
+
+def cmd_decide(args) -> int:
+    with register() as session:
+        recorded = record_decision(
+            session,
+            programme=args.programme,
+            point=args.point,
+            body=args.body,
+            outcome=args.outcome,
+            decided_on=args.decided_on,
+            recorded_by=args.recorded_by,
+            reference=args.reference,
+            reservation=args.reservation,
+            lifts=args.lifts,
+            supersedes=args.supersedes,
+            via="cli",
+        )
+        point_state = next(
+            dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
+        )
+    if args.json:
+        emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state})
+        return 0
+    if recorded.created:
+        print(f"Besluit #{recorded.decision_id} vastgelegd: {recorded.body} over {recorded.point}: {recorded.outcome}.")
+    else:
+        print(f"Dit besluit stond al in het register als #{recorded.decision_id}; niets nieuws vastgelegd.")
+    print(f"{args.point}: {STATUS_LABELS[Status(point_state['status'])]} - {point_state['reason']}")
+    return 0
+
+
+def cmd_decisions(args) -> int:
+    with register() as session:
+        rows = decision_history(session, args.programme, args.point)
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        print("Nog geen besluiten vastgelegd.")
+        return 0
+    for row in rows:
+        state = {"standing": "", "superseded": f"  [vervangen door #{row['ended_by']}]",
+                 "lifted": f"  [voorbehoud opgeheven door #{row['ended_by']}]"}[row["state"]]
+        links = ""
+        if row["supersedes"]:
+            links += f" (vervangt #{row['supersedes']})"
+        if row["lifts"]:
+            links += f" (heft voorbehoud van #{row['lifts']} op)"
+        day = clock.dutch_date(clock.parse_date(row["decided_on"]))
+        print(f"#{row['id']:<4} {row['point']:<22} {row['body']:<18} {row['outcome_nl']:<22} {day}{links}{state}")
+        details = [f"ref. {row['reference']}" if row["reference"] else "",
+                   f"voorbehoud: {row['reservation']}" if row["reservation"] else "",
+                   f"vastgelegd door {row['recorded_by']} via {row['via']}"]
+        print(f"      {'; '.join(d for d in details if d)}")
+    return 0
+
+
+def cmd_gate(args) -> int:
+    with register() as session:
+        verdict = gate_verdict(session, args.programme, args.phase, args.as_of)
+    if args.json:
+        emit_json({"programme": args.programme, "phase": args.phase, "open": verdict.ok, "reason": verdict.reason})
+    else:
+        state = "open" if verdict.ok else "dicht"
+        print(f"Uitgang van fase {args.phase} is {state}: {verdict.reason}")
+    return 0 if verdict.ok else EXIT_GATE_SHUT
+
+
+def cmd_load(args) -> int:
+    files = args.files or [str(p) for p in builtin_files()]
+    with register() as session:
+        results = [load_programme(session, f) for f in files]
+    if args.json:
+        emit_json([{"programme": r.programme, "action": r.action, "changes": list(r.changes)} for r in results])
+        return 0
+    words = {"created": "aangemaakt", "updated": "bijgewerkt", "unchanged": "ongewijzigd"}
+    for r in results:
+        print(f"{r.programme}: {words[r.action]}")
+        for change in r.changes:
+            print(f"  {change}")
+    return 0

@@ -1,0 +1,94 @@
+"""`regie`: the programme office's command line. Read-only commands import models/ only, so they start fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_GATE_SHUT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
+        self.exit(EXIT_BAD_INPUT, f"regie: fout: {message}\n")
+
+
+def _date_arg(text: str):
+    from models import clock
+
+    try:
+        return clock.parse_date(text, field="datum")
+    except clock.DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="regie", description="Regie: de regie over de inkoopprogramma's van het Sociaal Domein Achterhoek.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("programmes", help="de programma's in het register")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="fasen en besluitpunten van een programma")
+    p.add_argument("programme")
+    p.add_argument("--as-of", type=_date_arg, help="stand op deze datum (JJJJ-MM-DD), standaard vandaag")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("decide", help="een besluit vastleggen")
+    p.add_argument("programme")
+    p.add_argument("point")
+    p.add_argument("--body", required=True, help="bijv. aalten, doetinchem, bestuurders")
+    p.add_argument("--outcome", required=True, help="go, no-go, approved, rejected, deferred, approved-with-reservation")
+    p.add_argument("--on", required=True, dest="decided_on", help="besluitdatum JJJJ-MM-DD")
+    p.add_argument("--by", required=True, dest="recorded_by", help="wie het besluit vastlegt")
+    p.add_argument("--reference", help="bijv. het besluitnummer van het college")
+    p.add_argument("--reservation", help="tekst van het voorbehoud")
+    p.add_argument("--lifts", type=int, help="nummer van het besluit waarvan dit besluit het voorbehoud opheft")
+    p.add_argument("--supersedes", type=int, help="nummer van het besluit dat dit besluit vervangt")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("decisions", help="het besluitenregister met zijn geschiedenis")
+    p.add_argument("programme")
+    p.add_argument("--point")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("gate", help="staat de uitgang van een fase open? (exit 0 open, 3 dicht)")
+    p.add_argument("programme")
+    p.add_argument("phase", type=int, choices=range(6), metavar="PHASE")
+    p.add_argument("--as-of", type=_date_arg)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("load", help="programmabestanden (opnieuw) laden; zonder bestanden de ingebouwde")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from cli import commands
+    from models.errors import InputError
+
+    try:
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except BrokenPipeError:  # `regie ... | head`
+        sys.stderr.close()
+        return 0
+    except InputError as exc:
+        message = str(exc)
+        if "\n" in message:  # a programme file with several faults: one per line
+            print(f"regie: fout in programmabestand:\n{message}", file=sys.stderr)
+        else:
+            print(f"regie: fout: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def emit_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

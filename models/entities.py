@@ -1,0 +1,210 @@
+"""The register's tables: what a programme is, who decides, and what was decided."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class GoverningBody(Base):
+    """A body that takes decisions: a municipality's college, or the bestuurders together."""
+
+    __tablename__ = "governing_bodies"
+    __table_args__ = (CheckConstraint("kind IN ('college', 'bestuurders')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+
+programme_municipalities = Table(
+    "programme_municipalities",
+    Base.metadata,
+    Column("programme_id", ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True),
+)
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    procedure: Mapped[str] = mapped_column(String(200))
+    penvoerder_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
+    source_file: Mapped[str] = mapped_column(String(500))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    penvoerder: Mapped[Municipality] = relationship()
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=programme_municipalities, order_by=Municipality.slug
+    )
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="programme", order_by="Phase.number", cascade="all, delete-orphan"
+    )
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="programme", order_by="Segment.position", cascade="all, delete-orphan"
+    )
+    lots: Mapped[list[Lot]] = relationship(
+        back_populates="programme", order_by="Lot.position", cascade="all, delete-orphan"
+    )
+    decision_points: Mapped[list[DecisionPoint]] = relationship(
+        back_populates="programme", order_by="DecisionPoint.position"
+    )
+
+
+class Phase(Base):
+    __tablename__ = "phases"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "number"),
+        CheckConstraint("number BETWEEN 0 AND 5", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    planned_start: Mapped[dt.date] = mapped_column(Date)
+    planned_end: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    programme: Mapped[Programme] = relationship(back_populates="phases")
+
+
+segment_municipalities = Table(
+    "segment_municipalities",
+    Base.metadata,
+    Column("segment_id", ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True),
+)
+
+lot_municipalities = Table(
+    "lot_municipalities",
+    Base.metadata,
+    Column("lot_id", ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True),
+)
+
+
+class Segment(Base):
+    """A field of care bought together (e.g. Ambulante jeugdhulp), with who takes part."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("programme_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    funding_type: Mapped[str | None] = mapped_column(String(20))
+    funding_note: Mapped[str | None] = mapped_column(Text)
+    subsegments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    spend_2023_eur: Mapped[int | None] = mapped_column(Integer)
+    clients_2023: Mapped[int | None] = mapped_column(Integer)
+
+    programme: Mapped[Programme] = relationship(back_populates="segments")
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=segment_municipalities, order_by=Municipality.slug
+    )
+
+
+class Lot(Base):
+    """A perceel: the unit that is tendered and awarded."""
+
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("programme_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    segment_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    funding_type: Mapped[str | None] = mapped_column(String(20))
+    funding_note: Mapped[str | None] = mapped_column(Text)
+    spend_2023_eur: Mapped[int | None] = mapped_column(Integer)
+    clients_2023: Mapped[int | None] = mapped_column(Integer)
+
+    programme: Mapped[Programme] = relationship(back_populates="lots")
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=lot_municipalities, order_by=Municipality.slug
+    )
+
+
+class DecisionPoint(Base):
+    """A point where named bodies must decide by a planned date."""
+
+    __tablename__ = "decision_points"
+    __table_args__ = (UniqueConstraint("programme_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    phase: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    planned_date: Mapped[dt.date] = mapped_column(Date)
+    date_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(20))
+    # Keys of lots or segments; empty means the whole programme.
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    programme: Mapped[Programme] = relationship(back_populates="decision_points")
+
+
+class Decision(Base):
+    """One entry in the decision register. Rows are only ever added, never changed or removed."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_point_id: Mapped[int] = mapped_column(ForeignKey("decision_points.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("governing_bodies.id"))
+    outcome: Mapped[str] = mapped_column(String(40))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    reservation: Mapped[str | None] = mapped_column(Text)
+    # A decision can end an earlier one in two ways; each earlier one can be ended only once.
+    lifts_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(40), default="cli")
+    # Hash of what was decided: the same submission twice is one row.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+
+    decision_point: Mapped[DecisionPoint] = relationship()
+    body: Mapped[GoverningBody] = relationship()

@@ -1,0 +1,152 @@
+"""Loading programme files into the register: idempotent, plans only, decisions untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.entities import (
+    Decision,
+    DecisionPoint,
+    GoverningBody,
+    Lot,
+    Municipality,
+    Phase,
+    Programme,
+    Segment,
+)
+from models.errors import InputError
+from models.programme_file import Participation, ProgrammeIn, builtin_files, read_programme_file
+from models.vocabulary import BESTUURDERS
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    programme: str
+    action: str  # "created", "updated" or "unchanged"
+    changes: tuple[str, ...] = ()
+
+
+def ensure_bodies(session: Session, municipalities: dict[str, str]) -> dict[str, Municipality]:
+    """Upsert the municipalities, their colleges and the bestuurders; return municipalities by slug."""
+    existing = {m.slug: m for m in session.scalars(select(Municipality))}
+    bodies = {b.slug: b for b in session.scalars(select(GoverningBody))}
+    for slug, name in municipalities.items():
+        municipality = existing.get(slug)
+        if municipality is None:
+            municipality = existing[slug] = Municipality(slug=slug, name=name)
+            session.add(municipality)
+        municipality.name = name
+        if slug not in bodies:
+            bodies[slug] = GoverningBody(slug=slug, name=f"College van B&W {name}", kind="college", municipality=municipality)
+            session.add(bodies[slug])
+    if BESTUURDERS not in bodies:
+        session.add(GoverningBody(slug=BESTUURDERS, name="Bestuurders (de 8 verantwoordelijke wethouders)", kind="bestuurders"))
+    session.flush()
+    return existing
+
+
+def _participants(item: Participation, all_slugs: list[str], fallback: list[str]) -> list[str]:
+    if item.participants is not None:
+        return sorted(item.participants)
+    base = fallback if fallback else all_slugs
+    return sorted(s for s in base if s not in set(item.not_participating))
+
+
+def load_programme(session: Session, path: Path | str) -> LoadResult:
+    """Create or update one programme from its file; refuse what would orphan a recorded decision."""
+    spec, sha = read_programme_file(path)
+    programme = session.scalar(select(Programme).where(Programme.key == spec.key))
+    if programme is not None and programme.source_sha256 == sha:
+        return LoadResult(spec.key, "unchanged")
+    return _apply(session, spec, sha, Path(path), programme)
+
+
+def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme: Programme | None) -> LoadResult:
+    municipalities = ensure_bodies(session, spec.municipalities)
+    changes: list[str] = []
+    created = programme is None
+    if created:
+        programme = Programme(key=spec.key)
+        session.add(programme)
+    programme.name = spec.name
+    programme.procedure = spec.procedure
+    programme.penvoerder = municipalities[spec.penvoerder]
+    programme.municipalities = [municipalities[s] for s in sorted(spec.municipalities)]
+    programme.source_file = str(path)
+    programme.source_sha256 = sha
+    programme.loaded_at = clock.utcnow()
+
+    phases = {ph.number: ph for ph in programme.phases}
+    for ph in spec.phases:
+        row = phases.get(ph.number) or Phase(number=ph.number)
+        if row.id is not None and (row.planned_start, row.planned_end) != (ph.start, ph.end):
+            changes.append(f"fase {ph.number}: {row.planned_start} – {row.planned_end} -> {ph.start} – {ph.end}")
+        row.name, row.planned_start, row.planned_end, row.note = ph.name, ph.start, ph.end, ph.note
+        if row.id is None:
+            programme.phases.append(row)
+
+    all_slugs = sorted(spec.municipalities)
+    segments = {s.key: s for s in programme.segments}
+    keep = set()
+    for position, seg in enumerate(spec.segments):
+        row = segments.get(seg.key) or Segment(key=seg.key)
+        row.name, row.domain, row.position = seg.name, seg.domain, position
+        row.funding_type = seg.funding.value if seg.funding else None
+        row.funding_note, row.subsegments = seg.funding_note, list(seg.subsegments)
+        row.spend_2023_eur, row.clients_2023 = seg.spend_2023_eur, seg.clients_2023
+        row.municipalities = [municipalities[s] for s in _participants(seg, all_slugs, [])]
+        if row.id is None:
+            programme.segments.append(row)
+        keep.add(seg.key)
+    programme.segments = [s for s in programme.segments if s.key in keep]
+
+    segment_participants = {s.key: _participants(s, all_slugs, []) for s in spec.segments}
+    lots = {lot.key: lot for lot in programme.lots}
+    keep = set()
+    for position, lot in enumerate(spec.lots):
+        row = lots.get(lot.key) or Lot(key=lot.key)
+        row.number, row.name, row.position = lot.number, lot.name, position
+        row.segment_keys = list(lot.segments)
+        row.funding_type = lot.funding.value if lot.funding else None
+        row.funding_note = lot.funding_note
+        row.spend_2023_eur, row.clients_2023 = lot.spend_2023_eur, lot.clients_2023
+        inherited = sorted({m for s in lot.segments for m in segment_participants[s]})
+        row.municipalities = [municipalities[s] for s in _participants(lot, all_slugs, inherited)]
+        if row.id is None:
+            programme.lots.append(row)
+        keep.add(lot.key)
+    programme.lots = [lot for lot in programme.lots if lot.key in keep]
+
+    points = {dp.key: dp for dp in programme.decision_points}
+    for position, dp in enumerate(spec.decision_points):
+        row = points.get(dp.key) or DecisionPoint(key=dp.key, programme=programme)
+        if row.id is not None and row.planned_date != dp.date:
+            changes.append(f"besluitpunt {dp.key}: {row.planned_date} -> {dp.date}")
+        row.kind, row.title, row.phase, row.position = dp.kind.value, dp.title, dp.phase, position
+        row.planned_date, row.date_note = dp.date, dp.date_note
+        row.decided_by, row.scope = dp.decided_by.value, list(dp.scope)
+        session.add(row)
+    gone = [dp for key, dp in points.items() if key not in {d.key for d in spec.decision_points}]
+    for dp in gone:
+        recorded = session.scalar(select(func.count()).where(Decision.decision_point_id == dp.id))
+        if recorded:
+            raise InputError(
+                f"{path}: besluitpunt '{dp.key}' ontbreekt in het bestand, maar heeft {recorded} "
+                "vastgelegde besluiten; een besluitpunt met besluiten kan niet verdwijnen"
+            )
+        session.delete(dp)
+        changes.append(f"besluitpunt {dp.key} verwijderd")
+    session.flush()
+    return LoadResult(spec.key, "created" if created else "updated", tuple(changes))
+
+
+def load_builtin_if_empty(session: Session) -> list[LoadResult]:
+    """On first use of an empty register, load the programmes that ship with Regie."""
+    if session.scalar(select(func.count()).select_from(Programme)):
+        return []
+    return [load_programme(session, path) for path in builtin_files()]

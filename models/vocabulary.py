@@ -1,0 +1,116 @@
+"""The words of the domain: decision kinds, outcomes, who decides, funding types, with Dutch labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    GO = "go"
+    NO_GO = "no-go"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+    APPROVED_WITH_RESERVATION = "approved-with-reservation"
+
+
+POSITIVE = frozenset({Outcome.GO, Outcome.APPROVED, Outcome.APPROVED_WITH_RESERVATION})
+NEGATIVE = frozenset({Outcome.NO_GO, Outcome.REJECTED})
+PENDING = frozenset({Outcome.DEFERRED})
+
+OUTCOME_LABELS = {
+    Outcome.GO: "go",
+    Outcome.NO_GO: "no-go",
+    Outcome.APPROVED: "akkoord",
+    Outcome.REJECTED: "afgewezen",
+    Outcome.DEFERRED: "aangehouden",
+    Outcome.APPROVED_WITH_RESERVATION: "akkoord met voorbehoud",
+}
+
+
+class Kind(StrEnum):
+    """What sort of decision a decision point asks for; it fixes the outcomes that fit."""
+
+    GO_NO_GO = "go-no-go"
+    APPROVAL = "approval"
+    AWARD = "award"
+    REPLAN = "replan"
+    MILESTONE = "milestone"
+
+
+OUTCOMES_BY_KIND: dict[Kind, tuple[Outcome, ...]] = {
+    Kind.GO_NO_GO: (Outcome.GO, Outcome.NO_GO, Outcome.DEFERRED),
+    Kind.APPROVAL: (
+        Outcome.APPROVED,
+        Outcome.APPROVED_WITH_RESERVATION,
+        Outcome.REJECTED,
+        Outcome.DEFERRED,
+    ),
+    Kind.AWARD: (Outcome.APPROVED, Outcome.REJECTED, Outcome.DEFERRED),
+    Kind.REPLAN: (Outcome.APPROVED, Outcome.REJECTED, Outcome.DEFERRED),
+    Kind.MILESTONE: (Outcome.APPROVED, Outcome.DEFERRED),
+}
+
+KIND_LABELS = {
+    Kind.GO_NO_GO: "go/no-go",
+    Kind.APPROVAL: "vaststelling",
+    Kind.AWARD: "gunning",
+    Kind.REPLAN: "herplanning",
+    Kind.MILESTONE: "mijlpaal",
+}
+
+
+# "wacht op <...> van ...", "<...> is genomen door ..."
+KIND_DECISION_NOUNS = {
+    Kind.GO_NO_GO: "het go/no-go-besluit",
+    Kind.APPROVAL: "de vaststelling",
+    Kind.AWARD: "het gunningsbesluit",
+    Kind.REPLAN: "het herplanningsbesluit",
+    Kind.MILESTONE: "de bevestiging",
+}
+
+
+class DecidedBy(StrEnum):
+    """Who must decide a decision point."""
+
+    COLLEGES = "colleges"  # every participating college of the point's scope
+    PENVOERDER = "penvoerder"  # the college of the programme's lead municipality
+    BESTUURDERS = "bestuurders"  # the responsible aldermen together
+
+
+class FundingType(StrEnum):
+    EFFORT = "effort"  # inspanningsgericht: tarief x eenheden (p x q)
+    TASK = "task"  # taakgericht: lumpsum
+    POPULATION = "population"  # populatiebekostiging
+    PRIVATE_AWARD = "private-award"  # onderhands gunnen
+
+
+FUNDING_LABELS = {
+    FundingType.EFFORT: "inspanningsgericht (p x q)",
+    FundingType.TASK: "taakgericht (lumpsum)",
+    FundingType.POPULATION: "populatiebekostiging",
+    FundingType.PRIVATE_AWARD: "onderhandse gunning",
+}
+
+
+class Status(StrEnum):
+    """Where a decision point stands on a given day."""
+
+    OPEN = "open"
+    SATISFIED = "satisfied"
+    RESERVED = "reserved"  # every body decided, but a reservation is still open
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+    OVERDUE = "overdue"
+
+
+STATUS_LABELS = {
+    Status.OPEN: "open",
+    Status.SATISFIED: "besloten",
+    Status.RESERVED: "besloten met open voorbehoud",
+    Status.REJECTED: "afgewezen",
+    Status.DEFERRED: "aangehouden",
+    Status.OVERDUE: "te laat",
+}
+
+BESTUURDERS = "bestuurders"

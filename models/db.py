@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -83,17 +82,19 @@ def migrate(engine: Engine) -> None:
         command.upgrade(_alembic_config(conn), "head")
 
 
-@lru_cache(maxsize=8)
-def _ready_engine(url: str) -> Engine:
-    engine = make_engine(url)
-    if current_revision(engine) != LATEST_REVISION:
-        migrate(engine)
-    return engine
+_engines: dict[str, Engine] = {}
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """An engine whose schema is migrated to the newest revision."""
-    return _ready_engine(url or database_url())
+    """An engine whose schema is migrated to the newest revision (one per URL and process)."""
+    url = url or database_url()
+    engine = _engines.get(url)
+    if engine is None:
+        engine = make_engine(url)
+        if current_revision(engine) != LATEST_REVISION:
+            migrate(engine)
+        _engines[url] = engine
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -107,3 +108,10 @@ LATEST_REVISION = "0001"
 def open_session(url: str | None = None) -> Session:
     """A session on the migrated register; the caller owns the transaction (`with s.begin():`)."""
     return session_factory(get_engine(url))()
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's connections (tests, and processes that switch databases)."""
+    for engine in list(_engines.values()):
+        engine.dispose()
+    _engines.clear()

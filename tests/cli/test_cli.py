@@ -1,0 +1,139 @@
+"""The `regie` command line: its contract, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+            "oude-ijsselstreek", "winterswijk"]
+
+
+@pytest.fixture
+def regie(env_db, capsys, monkeypatch):
+    monkeypatch.setenv("REGIE_TODAY", "2025-04-01")
+
+    def run(*argv):
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_status_json_done_when(regie):
+    code, out, _ = regie("status", "inkoop-2026", "--as-of", "2024-11-06", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) >= {"programme", "as_of", "current_phase", "phases", "decision_points"}
+    assert report["programme"] == "inkoop-2026" and report["as_of"] == "2024-11-06"
+    go = next(dp for dp in report["decision_points"] if dp["key"] == "go-no-go")
+    assert set(go) >= {"key", "kind", "title", "phase", "due", "status", "required_bodies", "missing_bodies"}
+    assert (go["status"], go["missing_bodies"], go["due"]) == ("overdue", COLLEGES, "2024-11-05")
+    for body in COLLEGES:
+        code, out, err = regie("decide", "inkoop-2026", "go-no-go", "--body", body, "--outcome", "go",
+                               "--on", "2024-11-05", "--by", "Secretaris", "--reference", f"{body}/2024/77")
+        assert code == 0, err
+        assert "vastgelegd" in out
+    report = json.loads(regie("status", "inkoop-2026", "--as-of", "2024-11-06", "--json")[1])
+    go = next(dp for dp in report["decision_points"] if dp["key"] == "go-no-go")
+    assert (go["status"], go["missing_bodies"]) == ("satisfied", [])
+
+
+def test_status_text_is_dutch(regie):
+    code, out, _ = regie("status", "inkoop-2026", "--as-of", "2024-11-06")
+    assert code == 0
+    assert "stand op woensdag 6 november 2024" in out
+    assert "dinsdag 5 november 2024" in out and "te laat" in out
+
+
+def test_programmes(regie):
+    code, out, _ = regie("programmes", "--json")
+    assert code == 0
+    assert [p["key"] for p in json.loads(out)] == ["inkoop-2022", "inkoop-2026"]
+
+
+def test_gate_exit_codes(regie):
+    code, out, _ = regie("gate", "inkoop-2026", "0")
+    assert code == 0 and "open" in out
+    code, out, _ = regie("gate", "inkoop-2026", "2", "--as-of", "2024-11-06", "--json")
+    verdict = json.loads(out)
+    assert code == 3 and verdict["open"] is False
+    assert "go-no-go: te laat sinds dinsdag 5 november 2024" in verdict["reason"]
+
+
+def test_decide_twice_is_one_decision_and_history_shows_it(regie):
+    args = ("decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
+            "--on", "2025-03-24", "--by", "Secretaris Doetinchem", "--reference", "2025/123")
+    assert regie(*args)[0] == 0
+    code, out, _ = regie(*args)
+    assert code == 0 and "stond al in het register als #1" in out
+    code, out, _ = regie("decisions", "inkoop-2026", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 1 and rows[0]["reference"] == "2025/123" and rows[0]["recorded_by"] == "Secretaris Doetinchem"
+    code, out, _ = regie("decisions", "inkoop-2026", "--point", "award")
+    assert "#1" in out and "maandag 24 maart 2025" in out
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (("status", "inkoop-2030"), "onbekend programma 'inkoop-2030'"),
+        (("status", "inkoop-2026", "--as-of", "morgen"), "'morgen' is geen geldige datum"),
+        (("decide", "inkoop-2026", "award", "--body", "aalten", "--outcome", "approved", "--on", "2025-03-24",
+          "--by", "x"), "hoeft niet te besluiten"),
+        (("decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "approved", "--on", "2024-11-05",
+          "--by", "x"), "past niet bij een go/no-go"),
+        (("decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2030-01-01",
+          "--by", "x"), "in de toekomst"),
+        (("decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05"),
+         "--by"),
+        (("gate", "inkoop-2026", "9"), "invalid choice"),
+        (("load", str(DATA / "missing.yaml")), "kan het bestand niet lezen"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(regie, argv, words):
+    code, out, err = regie(*argv)
+    assert code == 2
+    assert words in err
+    assert err.count("\n") == 1
+    code, out, _ = regie("decisions", "inkoop-2026", "--json")
+    assert json.loads(out) == []
+
+
+def test_load_a_third_programme(regie):
+    code, out, _ = regie("load", str(DATA / "regio-test.yaml"))
+    assert code == 0 and "regio-test: aangemaakt" in out
+    code, out, _ = regie("load", str(DATA / "regio-test.yaml"))
+    assert "regio-test: ongewijzigd" in out
+
+
+def test_read_only_commands_do_not_import_prefect(env_db):
+    probe = (
+        "import sys; from cli.main import main; "
+        "code = main(['status', 'inkoop-2026', '--json']); "
+        "assert 'prefect' not in sys.modules, 'prefect imported'; sys.exit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=os.environ.copy(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["programme"] == "inkoop-2026"
+
+
+def test_installed_entry_point(env_db):
+    regie_bin = Path(sys.executable).parent / "regie"
+    if not regie_bin.exists():
+        pytest.skip("the regie script is not installed next to this interpreter")
+    result = subprocess.run([str(regie_bin), "gate", "inkoop-2026", "1", "--as-of", "2024-11-06"],
+                            env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert "Uitgang van fase 1 is dicht" in result.stdout

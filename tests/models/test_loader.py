@@ -1,0 +1,95 @@
+"""Loading programme files: first use, idempotent reloads, plan changes that leave decisions alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from models import clock
+from models.entities import Decision, DecisionPoint, Lot, Programme
+from models.errors import InputError
+from models.loader import load_builtin_if_empty, load_programme
+from models.programme_file import BUILTIN_DIR
+from models.register import record_decision
+from models.status import status_report
+
+
+def test_builtin_programmes_load_on_first_use_only(session):
+    with session.begin():
+        assert load_builtin_if_empty(session) == []
+        keys = session.scalars(select(Programme.key).order_by(Programme.key)).all()
+        assert keys == ["inkoop-2022", "inkoop-2026"]
+        oij_lots = session.scalars(select(Lot.key).join(Lot.programme).where(Programme.key == "inkoop-2026")).all()
+        assert len(oij_lots) == 29
+
+
+def test_participation_matrix_2026(session):
+    with session.begin():
+        lots = {lot.key: [m.slug for m in lot.municipalities] for lot in
+                session.scalars(select(Lot).join(Lot.programme).where(Programme.key == "inkoop-2026"))}
+    assert "oude-ijsselstreek" not in lots["jeugd-1"] and len(lots["jeugd-1"]) == 7
+    assert "oude-ijsselstreek" not in lots["wmo-7"]
+    assert len(lots["jeugd-14"]) == 8 and len(lots["jeugd-16"]) == 8 and len(lots["wonen-3"]) == 8
+
+
+def _copy(tmp_path, name="inkoop-2026.yaml"):
+    path = tmp_path / name
+    shutil.copy(BUILTIN_DIR / name, path)
+    return path
+
+
+def test_reload_is_idempotent_and_changed_plans_update_without_touching_decisions(session, tmp_path):
+    path = _copy(tmp_path)
+    with session.begin():
+        first = load_programme(session, path)
+    assert first.action == "unchanged"  # same content as the built-in already loaded
+    with session.begin():
+        assert load_programme(session, path).action == "unchanged"
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="aalten", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Aalten")
+        before = [(d.id, d.outcome, d.decided_on, d.decision_point_id) for d in session.scalars(select(Decision))]
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2024-11-05", "date: 2024-11-12"), encoding="utf-8")
+    with session.begin():
+        result = load_programme(session, path)
+    assert result.action == "updated"
+    assert result.changes == ("besluitpunt go-no-go: 2024-11-05 -> 2024-11-12",)
+    with session.begin():
+        after = [(d.id, d.outcome, d.decided_on, d.decision_point_id) for d in session.scalars(select(Decision))]
+        report = status_report(session, "inkoop-2026", dt.date(2024, 11, 6))
+        points = session.scalar(select(func.count()).select_from(DecisionPoint))
+    assert after == before
+    go = next(dp for dp in report["decision_points"] if dp["key"] == "go-no-go")
+    assert go["due"] == "2024-11-12" and go["status"] == "open" and "aalten" not in go["missing_bodies"]
+    assert points == 8 + 9
+
+
+def test_a_point_with_decisions_cannot_disappear_from_its_file(session, tmp_path):
+    path = _copy(tmp_path)
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        record_decision(session, programme="inkoop-2026", point="tariffs", body="aalten", outcome="approved",
+                        decided_on="2024-10-08", recorded_by="x")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - key: tariffs")
+    end = text.index("  - key: go-no-go")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(InputError, match="besluitpunt 'tariffs' ontbreekt in het bestand, maar heeft 1 vastgelegde"):
+        with session.begin():
+            load_programme(session, path)
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(DecisionPoint)) == 17
+
+
+def test_a_bad_file_writes_nothing(session, tmp_path):
+    path = _copy(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2024-11-05", "date: 2024-11-31"), encoding="utf-8")
+    with pytest.raises(InputError, match="decision_points\\[2\\] \\(go-no-go\\).date"):
+        with session.begin():
+            load_programme(session, path)
+    with session.begin():
+        dp = session.scalar(select(DecisionPoint).join(DecisionPoint.programme).where(
+            Programme.key == "inkoop-2026", DecisionPoint.key == "go-no-go"))
+        assert dp.planned_date == dt.date(2024, 11, 5)

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from cli.main import EXIT_GATE_SHUT, emit_json
 from models import clock
-from models.db import open_session
+from models.db import register_session
 from models.entities import Programme
-from models.loader import load_builtin_if_empty, load_programme
+from models.loader import load_programme
 from models.programme_file import builtin_files
 from models.register import record_decision
 from models.status import decision_history, gate_verdict, status_report
 from models.vocabulary import STATUS_LABELS, Status
-
-
-@contextlib.contextmanager
-def register() -> Iterator[Session]:
-    """One transaction on the register, with the built-in programmes loaded on first use."""
-    session = open_session()
-    try:
-        with session.begin():
-            load_builtin_if_empty(session)
-            yield session
-    finally:
-        session.close()
 
 
 def _short(day) -> str:
@@ -36,7 +20,7 @@ def _short(day) -> str:
 
 
 def cmd_programmes(args) -> int:
-    with register() as session:
+    with register_session() as session:
         rows = [
             {
                 "key": p.key,
@@ -61,7 +45,7 @@ def cmd_programmes(args) -> int:
 
 
 def cmd_status(args) -> int:
-    with register() as session:
+    with register_session() as session:
         report = status_report(session, args.programme, args.as_of)
     if args.json:
         emit_json(report)
@@ -86,7 +70,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_decide(args) -> int:
-    with register() as session:
+    with register_session() as session:
         recorded = record_decision(
             session,
             programme=args.programme,
@@ -116,7 +100,7 @@ def cmd_decide(args) -> int:
 
 
 def cmd_decisions(args) -> int:
-    with register() as session:
+    with register_session() as session:
         rows = decision_history(session, args.programme, args.point)
     if args.json:
         emit_json(rows)
@@ -142,7 +126,7 @@ def cmd_decisions(args) -> int:
 
 
 def cmd_gate(args) -> int:
-    with register() as session:
+    with register_session() as session:
         verdict = gate_verdict(session, args.programme, args.phase, args.as_of)
     if args.json:
         emit_json({"programme": args.programme, "phase": args.phase, "open": verdict.ok, "reason": verdict.reason})
@@ -154,7 +138,7 @@ def cmd_gate(args) -> int:
 
 def cmd_load(args) -> int:
     files = args.files or [str(p) for p in builtin_files()]
-    with register() as session:
+    with register_session() as session:
         results = [load_programme(session, f) for f in files]
     if args.json:
         emit_json([{"programme": r.programme, "action": r.action, "changes": list(r.changes)} for r in results])

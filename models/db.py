@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -102,7 +104,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 # Kept in step with migrations/versions; a test checks that it names the real head.
-LATEST_REVISION = "0001"
+LATEST_REVISION = "0002"
 
 
 def open_session(url: str | None = None) -> Session:
@@ -115,3 +117,17 @@ def dispose_engines() -> None:
     for engine in list(_engines.values()):
         engine.dispose()
     _engines.clear()
+
+
+@contextlib.contextmanager
+def register_session(url: str | None = None) -> Iterator[Session]:
+    """One transaction on the register, with the built-in programmes loaded on first use."""
+    from models.loader import load_builtin_if_empty
+
+    session = open_session(url)
+    try:
+        with session.begin():
+            load_builtin_if_empty(session)
+            yield session
+    finally:
+        session.close()

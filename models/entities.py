@@ -208,3 +208,57 @@ class Decision(Base):
 
     decision_point: Mapped[DecisionPoint] = relationship()
     body: Mapped[GoverningBody] = relationship()
+
+
+class PhaseOverride(Base):
+    """The procurement lead moved the programme on by hand; kept with its reason. Append-only."""
+
+    __tablename__ = "phase_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    to_phase: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    # The decision points this override passed over (not mandatory, not yet satisfied).
+    overridden_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+
+    programme: Mapped[Programme] = relationship()
+
+
+class FormInput(Base):
+    """A form a person filled in on a waiting run, and what became of it: each is handled once."""
+
+    __tablename__ = "form_inputs"
+    __table_args__ = (UniqueConstraint("flow_run_id", "pause_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_run_id: Mapped[str] = mapped_column(String(64))
+    pause_key: Mapped[str] = mapped_column(String(200))
+    programme_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[str] = mapped_column(String(20))  # recorded, refused, empty
+    message: Mapped[str | None] = mapped_column(Text)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    """The ledger of messages: one row per (what, for which point, to whom, over which channel)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_key: Mapped[str] = mapped_column(String(400), unique=True)
+    programme_key: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(400))
+    recipient: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(400))  # the Apprise URL, masked
+    status: Mapped[str] = mapped_column(String(20))  # sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    first_tried_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

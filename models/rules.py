@@ -26,6 +26,9 @@ from models.vocabulary import (
 )
 
 
+MANDATORY_KINDS = frozenset({Kind.GO_NO_GO, Kind.APPROVAL, Kind.AWARD, Kind.REPLAN})
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -164,15 +167,49 @@ def point_status(spec: PointSpec, facts: Iterable[DecisionFact], as_of: dt.date)
     return PointVerdict(spec.key, Status.OPEN, missing, waiting, reservations)
 
 
-def exit_gate(phase: int, verdicts: Sequence[PointVerdict]) -> Verdict:
-    """A phase may be left when every decision point in it is satisfied."""
+def exit_gate(phase: int, verdicts: Sequence[PointVerdict], overridden: Iterable[str] = ()) -> Verdict:
+    """A phase may be left when every decision point in it is satisfied or was passed over by hand."""
     if not verdicts:
         return Verdict(True, f"fase {phase} heeft geen besluitpunten")
-    shut = [v for v in verdicts if not v.ok]
+    overridden = set(overridden)
+    shut = [v for v in verdicts if not v.ok and v.key not in overridden]
+    passed = [v.key for v in verdicts if not v.ok and v.key in overridden]
     if not shut:
         keys = ", ".join(v.key for v in verdicts)
-        return Verdict(True, f"alle besluitpunten van fase {phase} zijn genomen ({keys})")
+        reason = f"alle besluitpunten van fase {phase} zijn genomen ({keys})"
+        if passed:
+            reason = f"fase {phase} is handmatig vrijgegeven; niet afgewacht: {', '.join(passed)}"
+        return Verdict(True, reason)
     return Verdict(False, "; ".join(f"{v.key}: {v.reason}" for v in shut))
+
+
+def is_mandatory(kind: Kind) -> bool:
+    """A decision by colleges, bestuurders or the penvoerder's college cannot be skipped; a milestone can."""
+    return kind in MANDATORY_KINDS
+
+
+def check_advance(
+    to_phase: int,
+    points: Sequence[tuple[PointSpec, PointVerdict]],
+    gates: Mapping[int, Verdict],
+) -> tuple[str, ...]:
+    """Admit a manual move into `to_phase`; return the points it passes over, or raise with the reason."""
+    if to_phase not in gates:
+        raise DecisionRefused(f"fase {to_phase} bestaat niet (fasen 0 tot en met 5)")
+    before = [n for n in sorted(gates) if n < to_phase]
+    if all(gates[n].ok for n in before):
+        raise DecisionRefused(
+            f"het programma staat al in fase {current_phase(gates)}; fase {to_phase} is al bereikt"
+        )
+    blocking = [
+        (spec, verdict)
+        for spec, verdict in points
+        if spec.phase < to_phase and not verdict.ok and is_mandatory(spec.kind)
+    ]
+    if blocking:
+        listed = "; ".join(f"{spec.key} (fase {spec.phase}): {verdict.reason}" for spec, verdict in blocking)
+        raise DecisionRefused(f"naar fase {to_phase} gaan zou verplichte besluiten overslaan: {listed}")
+    return tuple(spec.key for spec, verdict in points if spec.phase < to_phase and not verdict.ok)
 
 
 def current_phase(gates: Mapping[int, Verdict]) -> int:

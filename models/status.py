@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint
+from models.entities import Decision, DecisionPoint, PhaseOverride
 from models.errors import InputError
 from models.register import body_names, decisions_of, fact, get_point, get_programme, point_spec
-from models.rules import PointVerdict, Verdict, current_phase, exit_gate, point_status
-from models.vocabulary import KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS, Kind
+from models.rules import PointSpec, PointVerdict, Verdict, current_phase, describe_bodies, exit_gate, point_status
+from models.vocabulary import KIND_LABELS, OUTCOME_LABELS, OUTCOMES_BY_KIND, STATUS_LABELS, Kind, Status
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class Evaluation:
     programme: str
     name: str
     as_of: dt.date
-    points: list[tuple[DecisionPoint, PointVerdict, tuple[str, ...]]]
+    points: list[tuple[DecisionPoint, PointSpec, PointVerdict]]
     gates: dict[int, Verdict]
+    passed_over: frozenset[str]
 
 
 def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evaluation:
@@ -35,12 +36,17 @@ def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evalua
     for dp in programme.decision_points:
         spec = point_spec(programme, dp, names)
         facts = [fact(d) for d in decisions_of(session, dp)]
-        points.append((dp, point_status(spec, facts, as_of), spec.required_bodies))
+        points.append((dp, spec, point_status(spec, facts, as_of)))
+    passed_over = {
+        key
+        for override in session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == programme.id))
+        for key in override.overridden_points
+    }
     gates = {
-        ph.number: exit_gate(ph.number, [v for dp, v, _ in points if dp.phase == ph.number])
+        ph.number: exit_gate(ph.number, [v for dp, _, v in points if dp.phase == ph.number], passed_over)
         for ph in programme.phases
     }
-    return Evaluation(programme.key, programme.name, as_of, points, gates)
+    return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over))
 
 
 def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None = None) -> Verdict:
@@ -80,11 +86,11 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None) -> d
                 "due_nl": clock.dutch_date(dp.planned_date),
                 "status": verdict.status.value,
                 "status_nl": STATUS_LABELS[verdict.status],
-                "required_bodies": list(required),
+                "required_bodies": list(spec.required_bodies),
                 "missing_bodies": list(verdict.missing),
                 "reason": verdict.reason,
             }
-            for dp, verdict, required in ev.points
+            for dp, spec, verdict in ev.points
         ],
     }
 
@@ -131,3 +137,95 @@ def decision_history(session: Session, key: str, point: str | None = None) -> li
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class PointState:
+    key: str
+    kind: str
+    title: str
+    phase: int
+    due: dt.date
+    status: str
+    reason: str
+    required: tuple[str, ...]
+    missing: tuple[str, ...]
+    missing_names: tuple[str, ...]
+    who: str
+    outcomes: tuple[str, ...]
+    reserved_bodies: tuple[str, ...]
+    passed_over: bool  # a manual transition moved past it
+
+
+@dataclass(frozen=True)
+class PhaseSnapshot:
+    """One phase on one day: what the flows act on, the notifications tell and the UI shows."""
+
+    programme: str
+    programme_name: str
+    number: int
+    name: str
+    planned_start: dt.date
+    planned_end: dt.date
+    entry_open: bool
+    entry_reason: str
+    exit_open: bool
+    exit_reason: str
+    points: tuple[PointState, ...]
+    next_phase: tuple[int, str, dt.date] | None
+
+    @property
+    def blocking(self) -> PointState | None:
+        """The first point, in plan order, that keeps the exit shut."""
+        if self.exit_open:
+            return None
+        return next((p for p in self.points if p.status != Status.SATISFIED.value and not p.passed_over), None)
+
+    @property
+    def stopped(self) -> bool:
+        return self.blocking is not None and self.blocking.status == Status.REJECTED.value
+
+
+def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | None = None) -> PhaseSnapshot:
+    ev = evaluate(session, key, as_of)
+    programme = get_programme(session, key)
+    phases = {ph.number: ph for ph in programme.phases}
+    if number not in phases:
+        raise InputError(f"fase {number} bestaat niet in {key} (fasen 0 tot en met 5)")
+    names = body_names(session)
+    points = tuple(
+        PointState(
+            key=dp.key,
+            kind=dp.kind,
+            title=dp.title,
+            phase=dp.phase,
+            due=dp.planned_date,
+            status=verdict.status.value,
+            reason=verdict.reason,
+            required=spec.required_bodies,
+            missing=verdict.missing,
+            missing_names=tuple(describe_bodies([b], names) for b in verdict.missing),
+            who=describe_bodies(spec.required_bodies, names),
+            outcomes=tuple(o.value for o in OUTCOMES_BY_KIND[Kind(dp.kind)]),
+            reserved_bodies=tuple(f.body for f in verdict.open_reservations),
+            passed_over=dp.key in ev.passed_over,
+        )
+        for dp, spec, verdict in ev.points
+        if dp.phase == number
+    )
+    entry = ev.gates[number - 1] if number > 0 else Verdict(True, "fase 0 heeft geen ingang")
+    nxt = phases.get(number + 1)
+    return PhaseSnapshot(
+        programme=key,
+        programme_name=programme.name,
+        number=number,
+        name=phases[number].name,
+        planned_start=phases[number].planned_start,
+        planned_end=phases[number].planned_end,
+        entry_open=entry.ok,
+        entry_reason=entry.reason,
+        exit_open=ev.gates[number].ok,
+        exit_reason=ev.gates[number].reason,
+        points=points,
+        next_phase=(nxt.number, nxt.name, nxt.planned_start) if nxt else None,
+    )

@@ -7,6 +7,8 @@ Create Date: 2026-11-23
 from alembic import op
 import sqlalchemy as sa
 
+from models.migrations.append_only import append_only, drop_append_only
+
 
 revision = '0001'
 down_revision = None
@@ -155,38 +157,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_segment_municipalities_segment_id_segments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('segment_id', 'municipality_id', name=op.f('pk_segment_municipalities'))
     )
-    _append_only("decisions")
-
-
-APPEND_ONLY_MESSAGE = "the decision register is append-only: record a new decision that supersedes it"
-
-
-def _append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE on `table` in the database itself, not only in our code."""
-    if op.get_bind().dialect.name == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    append_only("decisions")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER decisions_no_update")
-        op.execute("DROP TRIGGER decisions_no_delete")
-    else:
-        op.execute("DROP TRIGGER decisions_append_only ON decisions")
-        op.execute("DROP FUNCTION decisions_append_only()")
+    drop_append_only("decisions")
 
     op.drop_table('segment_municipalities')
     op.drop_table('programme_municipalities')

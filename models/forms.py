@@ -1,0 +1,86 @@
+"""A form filled in on a waiting run becomes a decision through the register's one path, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.entities import FormInput
+from models.errors import InputError
+from models.register import decisions_of, fact, get_point, get_programme, record_decision
+from models.rules import current_decisions
+from models.vocabulary import Outcome
+
+
+@dataclass(frozen=True)
+class FormResult:
+    result: str  # recorded, refused, empty
+    message: str
+    decision_id: int | None
+    new: bool  # False when this form was handled before
+
+
+def handle_form_input(
+    session: Session, *, flow_run_id: str, pause_key: str, programme: str, point: str, payload: dict
+) -> FormResult:
+    """Record the decision a form carries (or say why not); a form is handled only once."""
+    seen = session.scalar(
+        select(FormInput).where(FormInput.flow_run_id == flow_run_id, FormInput.pause_key == pause_key)
+    )
+    if seen is not None:
+        return FormResult(seen.result, seen.message or "", seen.decision_id, False)
+
+    payload = {k: v for k, v in (payload or {}).items() if v not in (None, "")}
+    decision_id = None
+    if not payload.get("body"):
+        result, message = "empty", "geen besluit ingevuld: het register is opnieuw gecontroleerd"
+    else:
+        try:
+            with session.begin_nested():
+                lifts = _reservation_to_lift(session, programme, point, payload)
+                recorded = record_decision(
+                    session,
+                    programme=programme,
+                    point=point,
+                    body=payload["body"],
+                    outcome=payload.get("outcome", ""),
+                    decided_on=payload.get("decided_on", ""),
+                    recorded_by=payload.get("recorded_by", ""),
+                    reference=payload.get("reference"),
+                    reservation=payload.get("reservation"),
+                    lifts=lifts,
+                    via="formulier",
+                )
+            decision_id = recorded.decision_id
+            result, message = "recorded", f"besluit #{recorded.decision_id} vastgelegd"
+        except InputError as exc:
+            result, message = "refused", str(exc)
+    session.add(
+        FormInput(
+            flow_run_id=flow_run_id,
+            pause_key=pause_key,
+            programme_key=programme,
+            payload={k: str(v) for k, v in payload.items()},
+            result=result,
+            message=message,
+            decision_id=decision_id,
+            handled_at=clock.utcnow(),
+        )
+    )
+    session.flush()
+    return FormResult(result, message, decision_id, True)
+
+
+def _reservation_to_lift(session: Session, programme: str, point: str, payload: dict) -> int | None:
+    """An 'approved' from a college whose standing decision has a reservation lifts that reservation."""
+    if payload.get("outcome") not in (Outcome.APPROVED.value, Outcome.GO.value):
+        return None
+    prog = get_programme(session, programme)
+    standing = current_decisions(fact(d) for d in decisions_of(session, get_point(session, prog, point)))
+    mine = standing.get(payload["body"])
+    if mine is not None and mine.outcome is Outcome.APPROVED_WITH_RESERVATION:
+        return mine.id
+    return None

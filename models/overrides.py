@@ -1,0 +1,76 @@
+"""Manual transitions by the procurement lead: checked by the rules, kept with their reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.entities import PhaseOverride
+from models.errors import InputError
+from models.register import get_programme
+from models.rules import DecisionRefused, check_advance
+from models.status import evaluate
+
+
+@dataclass(frozen=True)
+class Advanced:
+    override_id: int
+    created: bool
+    programme: str
+    to_phase: int
+    passed_over: tuple[str, ...]
+
+
+def advance_phase(session: Session, *, programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced:
+    """Move the programme into `to_phase` by hand, or raise InputError naming the mandatory decisions."""
+    if not (reason or "").strip():
+        raise InputError("reden ontbreekt (--reason): een handmatige overgang wordt altijd met reden vastgelegd")
+    if not (recorded_by or "").strip():
+        raise InputError("naam ontbreekt (--by)")
+    prog = get_programme(session, programme)
+    fingerprint = hashlib.sha256(
+        json.dumps([prog.key, to_phase, reason.strip(), recorded_by.strip(), clock.today().isoformat()]).encode()
+    ).hexdigest()
+    existing = session.scalar(select(PhaseOverride).where(PhaseOverride.fingerprint == fingerprint))
+    if existing is not None:
+        return Advanced(existing.id, False, prog.key, existing.to_phase, tuple(existing.overridden_points))
+
+    evaluation = evaluate(session, prog.key, clock.today())
+    points = [(spec, verdict) for _, spec, verdict in evaluation.points]
+    try:
+        passed_over = check_advance(to_phase, points, evaluation.gates)
+    except DecisionRefused as exc:
+        raise InputError(f"{prog.key}: {exc}") from None
+    override = PhaseOverride(
+        programme_id=prog.id,
+        to_phase=to_phase,
+        reason=reason.strip(),
+        overridden_points=list(passed_over),
+        recorded_by=recorded_by.strip(),
+        recorded_at=clock.utcnow(),
+        fingerprint=fingerprint,
+    )
+    session.add(override)
+    session.flush()
+    return Advanced(override.id, True, prog.key, to_phase, passed_over)
+
+
+def override_history(session: Session, programme: str) -> list[dict]:
+    prog = get_programme(session, programme)
+    rows = session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == prog.id).order_by(PhaseOverride.id))
+    return [
+        {
+            "id": o.id,
+            "to_phase": o.to_phase,
+            "reason": o.reason,
+            "passed_over": list(o.overridden_points),
+            "recorded_by": o.recorded_by,
+            "recorded_at": o.recorded_at.isoformat(),
+        }
+        for o in rows
+    ]

@@ -1,0 +1,102 @@
+"""The five transition messages: who gets each, what it says, and its ledger scope."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models.entities import Decision
+from models.rules import describe_bodies
+from models.register import body_names
+from models.status import PhaseSnapshot, PointState, phase_snapshot
+from models.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
+from notifications.ledger import Outcome, notify
+from notifications.recipients import Recipient, Role, load_recipients
+
+ROUTES: dict[str, frozenset[Role]] = {
+    "phase_started": frozenset({Role.PROGRAMME_OFFICE, Role.PROCUREMENT_LEAD}),
+    "gate_waiting": frozenset({Role.PROGRAMME_OFFICE, Role.PROCUREMENT_LEAD}),
+    "decision_recorded": frozenset({Role.PROGRAMME_OFFICE}),
+    "gate_opened": frozenset({Role.PROGRAMME_OFFICE, Role.PROCUREMENT_LEAD, Role.COMMUNICATIONS}),
+    "programme_stopped": frozenset({Role.PROGRAMME_OFFICE, Role.PROCUREMENT_LEAD, Role.COMMUNICATIONS}),
+}
+
+
+def route(event: str, programme: str, recipients: list[Recipient], secretaries_of: tuple[str, ...] = ()) -> list[Recipient]:
+    """The recipients of one event; secretaries only for the colleges named, providers never."""
+    roles = ROUTES[event]
+    return [
+        r
+        for r in recipients
+        if r.serves(programme)
+        and r.role is not Role.PROVIDER
+        and (r.role in roles or (r.role is Role.SECRETARY and r.body in secretaries_of))
+    ]
+
+
+def _programme(snap: PhaseSnapshot) -> dict:
+    return {"key": snap.programme, "name": snap.programme_name}
+
+
+def _phase(snap: PhaseSnapshot) -> dict:
+    return {"number": snap.number, "name": snap.name, "planned_start": snap.planned_start, "planned_end": snap.planned_end}
+
+
+def _point(p: PointState) -> dict:
+    return {"key": p.key, "title": p.title, "due": p.due, "who": p.who, "status_label": STATUS_LABELS[Status(p.status)],
+            "reason": p.reason}
+
+
+def phase_started(session: Session, snap: PhaseSnapshot) -> list[Outcome]:
+    context = {"programme": _programme(snap), "phase": _phase(snap), "points": [_point(p) for p in snap.points]}
+    return notify(session, programme=snap.programme, event="phase_started", scope=f"phase-{snap.number}",
+                  context=context, recipients=route("phase_started", snap.programme, load_recipients()))
+
+
+def phase_result(session: Session, snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
+    """Tell what the exit gate says: opened, still waiting (for whom), or the programme stopped."""
+    recipients = load_recipients()
+    context = {"programme": _programme(snap), "phase": _phase(snap), "reason": snap.exit_reason}
+    if snap.exit_open:
+        nxt = snap.next_phase
+        context["next_phase"] = {"number": nxt[0], "name": nxt[1], "planned_start": nxt[2]} if nxt else None
+        return "gate_opened", notify(session, programme=snap.programme, event="gate_opened",
+                                     scope=f"phase-{snap.number}", context=context,
+                                     recipients=route("gate_opened", snap.programme, recipients))
+    point = snap.blocking
+    context["point"] = _point(point)
+    if snap.stopped:
+        context["reason"] = point.reason
+        return "programme_stopped", notify(session, programme=snap.programme, event="programme_stopped",
+                                           scope=f"{point.key}|{point.reason}", context=context,
+                                           recipients=route("programme_stopped", snap.programme, recipients))
+    waiting_for = point.missing or point.reserved_bodies
+    names = body_names(session)
+    context["missing"] = [describe_bodies([b], names) for b in waiting_for]
+    context["reason"] = point.reason
+    return "gate_waiting", notify(
+        session, programme=snap.programme, event="gate_waiting",
+        scope=f"{point.key}|{point.status}|{','.join(waiting_for)}", context=context,
+        recipients=route("gate_waiting", snap.programme, recipients, secretaries_of=tuple(waiting_for)),
+    )
+
+
+def decision_recorded(session: Session, decision_id: int) -> list[Outcome]:
+    decision = session.get(Decision, decision_id)
+    point = decision.decision_point
+    snap = phase_snapshot(session, point.programme.key, point.phase)
+    state = next(p for p in snap.points if p.key == point.key)
+    context = {
+        "programme": _programme(snap),
+        "point": _point(state),
+        "decision": {
+            "id": decision.id,
+            "body_name": describe_bodies([decision.body.slug], body_names(session)),
+            "outcome_label": OUTCOME_LABELS[decision.outcome],
+            "decided_on": decision.decided_on,
+            "reference": decision.reference,
+            "reservation": decision.reservation,
+            "recorded_by": decision.recorded_by,
+        },
+    }
+    return notify(session, programme=snap.programme, event="decision_recorded", scope=f"decision-{decision.id}",
+                  context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))

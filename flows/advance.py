@@ -1,0 +1,27 @@
+"""The advance-phase deployment: the procurement lead moves the programme on by hand, with a reason."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from pydantic import Field
+from typing import Annotated
+
+from tasks.register import advance_task
+from tasks.runs import resume_waiting_runs
+
+
+@flow(name="regie-fase-vrijgeven", flow_run_name="{programme} naar fase {to_phase}",
+      description="Geef een fase handmatig vrij; geweigerd als daarmee een verplicht besluit wordt overgeslagen.")
+def advance_phase_flow(
+    programme: str,
+    to_phase: Annotated[int, Field(ge=0, le=5, title="Naar fase")],
+    reason: Annotated[str, Field(min_length=1, title="Reden")],
+    recorded_by: Annotated[str, Field(min_length=1, title="Door")],
+) -> int:
+    advanced = advance_task(programme, to_phase, reason, recorded_by)
+    logger = get_run_logger()
+    passed = ", ".join(advanced.passed_over) or "geen"
+    logger.info("%s handmatig naar fase %s (overgeslagen mijlpalen: %s)", programme, to_phase, passed)
+    for name in resume_waiting_runs(programme):
+        logger.info("Wachtende run %s hervat", name)
+    return advanced.override_id

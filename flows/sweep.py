@@ -1,0 +1,39 @@
+"""The daily sweep: wake every waiting run whose decision point is no longer blocking."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+
+from models.db import register_session
+from models.status import evaluate
+from models.vocabulary import Status
+from tasks.runs import resume, waiting_runs
+
+
+@task(name="wachtende runs controleren")
+def resume_unblocked_runs() -> list[str]:
+    logger = get_run_logger()
+    resumed = []
+    for run in waiting_runs():
+        with register_session() as session:
+            ev = evaluate(session, run.programme)
+            verdict = next((v for dp, _, v in ev.points if dp.key == run.point), None)
+            # a rejection resumes too: the run then stops with the reason instead of waiting for ever
+            blocked = (
+                verdict is not None
+                and not verdict.ok
+                and verdict.status is not Status.REJECTED
+                and run.point not in ev.passed_over
+            )
+        if blocked:
+            logger.info("%s wacht terecht op %s: %s", run.name, run.point, verdict.reason)
+            continue
+        resume(run)
+        logger.info("%s hervat: %s is niet meer open", run.name, run.point)
+        resumed.append(run.name)
+    return resumed
+
+
+@flow(name="regie-wachtende-runs-hervatten", description="Hervat wachtende runs waarvan de poort inmiddels open is.")
+def resume_sweep_flow() -> list[str]:
+    return resume_unblocked_runs()

@@ -1,0 +1,69 @@
+"""What the programme office sees in the Prefect UI, rebuilt from the register each time."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
+
+from models import clock
+from models.db import register_session
+from models.status import decision_history, status_report
+from models.vocabulary import STATUS_LABELS, Status
+
+
+def phases_done(report: dict) -> int:
+    """Phases whose exit gate is open, counted from phase 0 up to the first shut one."""
+    done = 0
+    for phase in report["phases"]:
+        if phase["exit_gate"] != "open":
+            break
+        done += 1
+    return done
+
+
+def points_table(report: dict) -> list[dict]:
+    return [
+        {
+            "Besluitpunt": dp["key"],
+            "Titel": dp["title"],
+            "Fase": dp["phase"],
+            "Uiterlijk": dp["due_nl"],
+            "Status": STATUS_LABELS[Status(dp["status"])],
+            "Ontbreekt": ", ".join(dp["missing_bodies"]) or "-",
+        }
+        for dp in report["decision_points"]
+    ]
+
+
+def register_markdown(report: dict, history: list[dict]) -> str:
+    lines = [
+        f"# Besluitenregister {report['name']}",
+        "",
+        f"Stand op {clock.dutch_date(clock.parse_date(report['as_of']))}; huidige fase {report['current_phase']}.",
+        "",
+    ]
+    if not history:
+        return "\n".join(lines + ["Nog geen besluiten vastgelegd."])
+    lines += ["| # | Besluitpunt | Orgaan | Uitkomst | Datum | Kenmerk | Stand |", "|---|---|---|---|---|---|---|"]
+    for row in history:
+        state = {"standing": "geldt", "superseded": f"vervangen door #{row['ended_by']}",
+                 "lifted": f"voorbehoud opgeheven door #{row['ended_by']}"}[row["state"]]
+        outcome = row["outcome_nl"] + (f" ({row['reservation']})" if row["reservation"] else "")
+        day = clock.dutch_date(clock.parse_date(row["decided_on"]))
+        lines.append(f"| {row['id']} | {row['point']} | {row['body']} | {outcome} | {day} | {row['reference'] or '-'} | {state} |")
+    return "\n".join(lines)
+
+
+@task(name="overzicht bijwerken", task_run_name="overzicht {programme} bijwerken")
+def publish_artifacts(programme: str) -> int:
+    with register_session() as session:
+        report = status_report(session, programme)
+        history = decision_history(session, programme)
+    create_table_artifact(points_table(report), key=f"{programme}-besluitpunten",
+                          description=f"Besluitpunten van {report['name']}")
+    create_markdown_artifact(register_markdown(report, history), key=f"{programme}-besluitenregister",
+                             description=f"Besluitenregister van {report['name']}")
+    done = phases_done(report)
+    create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang",
+                             description=f"{report['name']}: {done} van 6 fasen afgerond")
+    return done

@@ -1,0 +1,66 @@
+"""Thin Prefect tasks over the register: open a transaction, call models, return plain data."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+
+from models.db import register_session
+from models.forms import FormResult, handle_form_input
+from models.overrides import Advanced, advance_phase
+from models.register import Recorded, record_decision
+from models.status import PhaseSnapshot, PointState, phase_snapshot
+from notifications import events
+
+
+@task(name="fase beoordelen", task_run_name="fase {number} beoordelen")
+def evaluate_phase(programme: str, number: int) -> PhaseSnapshot:
+    with register_session() as session:
+        return phase_snapshot(session, programme, number)
+
+
+@task(name="besluitpunt beoordelen", task_run_name="{title}")
+def check_point(programme: str, number: int, key: str, title: str) -> PointState:
+    with register_session() as session:
+        state = next(p for p in phase_snapshot(session, programme, number).points if p.key == key)
+    get_run_logger().info("%s (%s): %s - %s", title, key, state.status, state.reason)
+    return state
+
+
+@task(name="besluit vastleggen")
+def record_decision_task(decision: dict, via: str) -> Recorded:
+    with register_session() as session:
+        recorded = record_decision(session, **decision, via=via)
+        if recorded.created:
+            log_sends(events.decision_recorded(session, recorded.decision_id))
+    return recorded
+
+
+@task(name="formulier verwerken", task_run_name="formulier {pause_key}")
+def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, payload: dict) -> FormResult:
+    with register_session() as session:
+        result = handle_form_input(
+            session, flow_run_id=flow_run_id, pause_key=pause_key, programme=programme, point=point, payload=payload
+        )
+        if result.new and result.decision_id is not None:
+            log_sends(events.decision_recorded(session, result.decision_id))
+    logger = get_run_logger()
+    if result.result == "refused":
+        logger.warning("Formulier geweigerd, niets vastgelegd: %s", result.message)
+    else:
+        logger.info("Formulier: %s", result.message)
+    return result
+
+
+@task(name="fase handmatig vrijgeven")
+def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced:
+    with register_session() as session:
+        return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason, recorded_by=recorded_by)
+
+
+def log_sends(outcomes) -> None:
+    logger = get_run_logger()
+    for o in outcomes:
+        if o.status == "failed":
+            logger.warning("Bericht aan %s via %s mislukt: %s (volgende run probeert opnieuw)", o.recipient, o.channel, o.error)
+        elif o.status == "sent":
+            logger.info("Bericht aan %s via %s verzonden", o.recipient, o.channel)

@@ -1,0 +1,113 @@
+"""The programme flow end to end under one Prefect test server: gates, waits, forms, no-go, ledger."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from sqlalchemy import select
+
+from flows.programme import programme_flow
+from models.db import register_session
+from models.entities import Decision, FormInput
+from models.status import status_report
+from tasks.runs import resume_waiting_runs, waiting_runs
+from tests.flows.helpers import in_thread, record_all, wait_until
+
+
+def artifacts(key: str):
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+
+
+def events(webhook, path="office"):
+    return [m["title"] for m in webhook.messages if m["path"] == f"/{path}"]
+
+
+def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
+    record_all()
+    state = programme_flow("inkoop-2026", return_state=True)
+    assert state.is_completed(), state.message
+    assert "Alle fasen van inkoop-2026 afgerond" in state.message
+    table = artifacts("inkoop-2026-besluitpunten")
+    assert table and "go-no-go" in table[0].data and "besloten" in table[0].data
+    progress = artifacts("inkoop-2026-voortgang")
+    assert progress and float(progress[0].data) == 100.0
+    register = artifacts("inkoop-2026-besluitenregister")
+    assert register and "| go-no-go | winterswijk | go |" in register[0].data
+    titles = events(flow_env)
+    assert sum(t.startswith("[inkoop-2026] Fase") and "gestart" in t for t in titles) == 6
+    assert sum("afgerond" in t for t in titles) == 6
+    # A re-run from the top announces nothing a second time.
+    sent = len(flow_env.messages)
+    again = programme_flow("inkoop-2026", return_state=True)
+    assert again.is_completed()
+    assert len(flow_env.messages) == sent
+    assert not events(flow_env, "provider")
+
+
+def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(flow_env):
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
+    assert run.point == "go-no-go"
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(UUID(run.id))
+        key = flow_run.state.state_details.pause_key
+        description = client.read_flow_run_input(UUID(run.id), f"paused-{key}-description")
+        schema = json.loads(client.read_flow_run_input(UUID(run.id), f"paused-{key}-schema"))
+    assert "Winterswijk" in description and "Aalten" not in description
+    assert json.dumps(schema).count("winterswijk") == 1 and "aalten" not in json.dumps(schema)
+    assert any("Wacht op go-no-go" in t for t in events(flow_env))
+    assert any("Wacht op go-no-go" in t for t in events(flow_env, "winterswijk"))
+
+    with register_session() as session:
+        from models.register import record_decision
+
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
+    thread.join(120)
+    assert box["result"].is_completed(), box
+    assert sum("Wacht op go-no-go" in t for t in events(flow_env)) == 1
+
+
+def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
+    from prefect.flow_runs import resume_flow_run
+
+    future = {"body": "winterswijk", "outcome": "go", "decided_on": "2099-01-01", "recorded_by": "Secretaris"}
+    resume_flow_run(UUID(run.id), run_input=future)
+    again = wait_until(lambda: [w for w in waiting_runs("inkoop-2026") if w.id == run.id], what="the second wait")
+    with get_client(sync_client=True) as client:
+        key = client.read_flow_run(UUID(run.id)).state.state_details.pause_key
+        description = client.read_flow_run_input(UUID(run.id), f"paused-{key}-description")
+    assert key.endswith("-1")
+    assert "Vorige invoer geweigerd" in description and "in de toekomst" in description
+    with register_session() as session:
+        assert session.scalar(select(Decision).where(Decision.decision_point.has(key="go-no-go"),
+                                                     Decision.body.has(slug="winterswijk"))) is None
+    good = {"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-05", "recorded_by": "Secretaris W",
+            "reference": "2024/88"}
+    resume_flow_run(UUID(again[0].id), run_input=good)
+    thread.join(120)
+    assert box["result"].is_completed(), box
+    with register_session() as session:
+        forms = session.scalars(select(FormInput).order_by(FormInput.id)).all()
+        assert [f.result for f in forms] == ["refused", "recorded"]
+        decision = session.get(Decision, forms[1].decision_id)
+        assert (decision.via, decision.reference, decision.recorded_by) == ("formulier", "2024/88", "Secretaris W")
+
+
+def test_a_no_go_stops_the_programme_with_the_reason(flow_env):
+    record_all(override={("go-no-go", "aalten"): "no-go"})
+    state = programme_flow("inkoop-2026", return_state=True)
+    assert state.is_failed() and state.name == "Gestopt"
+    assert "go-no-go" in state.message and "no-go van het college van Aalten" in state.message
+    assert any("Programma gestopt in fase 2" in t for t in events(flow_env))
+    with register_session() as session:
+        assert status_report(session, "inkoop-2026")["current_phase"] == 2

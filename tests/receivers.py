@@ -1,0 +1,90 @@
+"""Real receivers on 127.0.0.1 for notification tests: an HTTP server for json:// and an SMTP server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HttpReceiver:
+    """Collects JSON posts; `down=True` answers 503 to everything, like a receiver that is out."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.down = False
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.down:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.messages.append({"path": self.path, "headers": dict(self.headers), **json.loads(body)})
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str = "regie") -> str:
+        return f"json://127.0.0.1:{self.port}/{path}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Collect:
+    def __init__(self, sink: list):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        msg = message_from_bytes(envelope.content)
+        body = msg.get_payload(decode=True) if not msg.is_multipart() else msg.get_payload(0).get_payload(decode=True)
+        self.sink.append({
+            "from": envelope.mail_from,
+            "to": list(envelope.rcpt_tos),
+            "subject": str(make_header(decode_header(msg["Subject"] or ""))),
+            "message_id": msg["Message-ID"],
+            "body": (body or b"").decode("utf-8", "replace"),
+        })
+        return "250 OK"
+
+
+class SmtpReceiver:
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.port = free_port()
+        self.controller = Controller(_Collect(self.messages), hostname="127.0.0.1", port=self.port)
+
+    def url(self, to: str) -> str:
+        return f"mailto://regie:geheim@127.0.0.1:{self.port}?from=regie@sda.test&to={to}&mode=insecure"
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()

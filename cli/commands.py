@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+import os
+import sys
+
 from cli.main import EXIT_GATE_SHUT, emit_json
+from cli.stack import known_api_url
 from models import clock
 from models.db import register_session
 from models.entities import Programme
 from models.loader import load_programme
 from models.programme_file import builtin_files
+from models.overrides import advance_phase
 from models.register import record_decision
 from models.status import decision_history, gate_verdict, status_report
 from models.vocabulary import STATUS_LABELS, Status
@@ -70,6 +75,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_decide(args) -> int:
+    from notifications import events
+
     with register_session() as session:
         recorded = record_decision(
             session,
@@ -88,15 +95,74 @@ def cmd_decide(args) -> int:
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
+        sends = events.decision_recorded(session, recorded.decision_id) if recorded.created else []
+    resumed = resume_waiting(args.programme, args.point)
     if args.json:
-        emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state})
+        emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state,
+                   "resumed_runs": resumed, "notifications": [o.status for o in sends]})
         return 0
     if recorded.created:
         print(f"Besluit #{recorded.decision_id} vastgelegd: {recorded.body} over {recorded.point}: {recorded.outcome}.")
     else:
         print(f"Dit besluit stond al in het register als #{recorded.decision_id}; niets nieuws vastgelegd.")
     print(f"{args.point}: {STATUS_LABELS[Status(point_state['status'])]} - {point_state['reason']}")
+    _print_sends(sends)
+    _print_resumed(resumed)
     return 0
+
+
+def _print_sends(sends) -> None:
+    for o in sends:
+        if o.status == "failed":
+            print(f"Bericht aan {o.recipient} via {o.channel} mislukt: {o.error}", file=sys.stderr)
+
+
+def _print_resumed(resumed: list[str] | None) -> None:
+    if resumed is None:
+        print("Geen Prefect-server bekend (regie up draait niet); de dagelijkse controle zet wachtende runs voort.")
+    for name in resumed or []:
+        print(f"Wachtende run {name} hervat.")
+
+
+def resume_waiting(programme: str, point: str | None) -> list[str] | None:
+    """Resume the runs waiting on this point, if a Prefect server is known; None when there is none."""
+    api = known_api_url()
+    if api is None:
+        return None
+    os.environ["PREFECT_API_URL"] = api
+    try:
+        from tasks.runs import resume, waiting_runs
+
+        runs = waiting_runs(programme, point)
+        for run in runs:
+            resume(run)
+        return [run.name for run in runs]
+    except Exception as exc:  # noqa: BLE001 - the decision stands; the sweep resumes later
+        print(f"Wachtende runs niet hervat ({type(exc).__name__}); de dagelijkse controle doet dat later.",
+              file=sys.stderr)
+        return []
+
+
+def cmd_advance(args) -> int:
+    with register_session() as session:
+        advanced = advance_phase(session, programme=args.programme, to_phase=args.to_phase, reason=args.reason,
+                                 recorded_by=args.recorded_by)
+    resumed = resume_waiting(args.programme, None)
+    if args.json:
+        emit_json({"override_id": advanced.override_id, "created": advanced.created, "to_phase": advanced.to_phase,
+                   "passed_over": list(advanced.passed_over), "resumed_runs": resumed})
+        return 0
+    passed = ", ".join(advanced.passed_over) or "geen"
+    word = "vastgelegd" if advanced.created else "stond al in het register"
+    print(f"Overgang #{advanced.override_id} naar fase {advanced.to_phase} {word}; niet afgewacht: {passed}.")
+    _print_resumed(resumed)
+    return 0
+
+
+def cmd_up(args) -> int:
+    from cli.stack import run_stack
+
+    return run_stack(args.host, args.port)
 
 
 def cmd_decisions(args) -> int:

@@ -60,6 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date_arg)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("advance", help="een fase handmatig vrijgeven (procurement lead)")
+    p.add_argument("programme")
+    p.add_argument("--to", required=True, type=int, choices=range(6), metavar="PHASE", dest="to_phase")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", required=True, dest="recorded_by")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4200)
+
     p = sub.add_parser("load", help="programmabestanden (opnieuw) laden; zonder bestanden de ingebouwde")
     p.add_argument("files", nargs="*")
     p.add_argument("--json", action="store_true")

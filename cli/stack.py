@@ -1,0 +1,146 @@
+"""`regie up`: a local Prefect server with its UI, every deployment served, stopped together.
+
+Writes stack.json in the data folder so that `regie decide` finds the server to resume waiting runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from models.db import data_dir
+
+STACK_FILE = "stack.json"
+
+
+def stack_file() -> Path:
+    return data_dir() / STACK_FILE
+
+
+def known_api_url() -> str | None:
+    """The Prefect API this machine uses: PREFECT_API_URL, else a running `regie up`."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    try:
+        info = json.loads(stack_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info.get("api_url")
+
+
+def _get_json(url: str, payload: dict | None = None, timeout: float = 2):
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"},
+                                     method="POST" if data is not None else "GET")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"null")
+
+
+def _wait(what: str, check, timeout: float, proc: subprocess.Popen) -> None:
+    start = time.monotonic()
+    last = -1
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what}: het proces stopte met code {proc.returncode}")
+        try:
+            if check():
+                print(f"  {what}: klaar na {time.monotonic() - start:.0f} s", flush=True)
+                return
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        waited = int(time.monotonic() - start)
+        if waited >= timeout:
+            raise RuntimeError(f"{what}: na {timeout:.0f} s nog niet klaar")
+        if waited // 10 != last:
+            last = waited // 10
+            print(f"  {what}: wachten... ({waited} s)", flush=True)
+        time.sleep(0.5)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Stop the deployments first (they still talk to the server), then the server; kill what lingers."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
+    base = f"http://{host}:{port}"
+    api = f"{base}/api"
+    env = os.environ.copy()
+    env.setdefault("PREFECT_HOME", str(data_dir() / "prefect"))
+    env["PREFECT_API_URL"] = api
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "5")
+    bin_dir = Path(sys.executable).parent
+    prefect_bin = str(bin_dir / "prefect") if (bin_dir / "prefect").exists() else "prefect"
+    procs: list[subprocess.Popen] = []
+    stopping = {"now": False}
+
+    def on_signal(signum, _frame):
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    logs = data_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"Regie start de lokale Prefect-stack op {base} (logboeken in {logs})", flush=True)
+    try:
+        server = subprocess.Popen(
+            [prefect_bin, "server", "start", "--host", host, "--port", str(port)],
+            env=env, start_new_session=True, stdout=open(logs / "server.log", "ab"), stderr=subprocess.STDOUT,
+        )
+        procs.append(server)
+        _wait("Prefect-server", lambda: _get_json(f"{api}/health") is True, 180, server)
+        root = Path(__file__).resolve().parent.parent
+        serving = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=env, cwd=root,
+                                   start_new_session=True, stdout=open(logs / "serve.log", "ab"),
+                                   stderr=subprocess.STDOUT)
+        procs.append(serving)
+        names: list[str] = []
+
+        def deployments_listed() -> bool:
+            found = _get_json(f"{api}/deployments/filter", {"limit": 50}) or []
+            names[:] = sorted(d["name"] for d in found)
+            return len(names) >= 4
+
+        _wait("deployments", deployments_listed, 180, serving)
+        stack_file().parent.mkdir(parents=True, exist_ok=True)
+        stack_file().write_text(json.dumps({"api_url": api, "ui_url": base, "pids": [p.pid for p in procs]}),
+                                encoding="utf-8")
+        print(f"\nRegie draait. Prefect UI: {base}", flush=True)
+        print(f"Deployments: {', '.join(names)}", flush=True)
+        print("Stoppen: Ctrl-C (stopt de server en alle deployments).", flush=True)
+        while not stopping["now"]:
+            for proc in procs:
+                if proc.poll() is not None:
+                    print(f"Een onderdeel stopte onverwacht (code {proc.returncode}); Regie stopt.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        print(f"regie up: {exc} (zie {logs})", file=sys.stderr)
+        return 1
+    finally:
+        print("Regie stopt...", flush=True)
+        _stop(procs)
+        try:
+            stack_file().unlink()
+        except FileNotFoundError:
+            pass
+        print("Gestopt.", flush=True)

@@ -1,0 +1,44 @@
+"""Every deployment Regie has, in one place: served on one machine or declared in prefect.yaml."""
+
+from __future__ import annotations
+
+from prefect.schedules import Cron
+
+TIMEZONE = "Europe/Amsterdam"
+
+# name -> (flow entrypoint, description); prefect.yaml declares the same names for work pools.
+PROGRAMME = "programme"
+RECORD_DECISION = "record-decision"
+ADVANCE_PHASE = "advance-phase"
+RESUME_SWEEP = "resume-sweep"
+
+
+def build_deployments() -> list:
+    from flows.advance import advance_phase_flow
+    from flows.programme import programme_flow
+    from flows.record_decision import record_decision_flow
+    from flows.sweep import resume_sweep_flow
+
+    return [
+        programme_flow.to_deployment(
+            name=PROGRAMME,
+            description="Start of hervat een inkoopprogramma (parameter: programma, bijv. inkoop-2026).",
+            tags=["regie"],
+        ),
+        record_decision_flow.to_deployment(
+            name=RECORD_DECISION,
+            description="Leg een besluit vast dat buiten een wachtende run is genomen.",
+            tags=["regie"],
+        ),
+        advance_phase_flow.to_deployment(
+            name=ADVANCE_PHASE,
+            description="Geef een fase handmatig vrij (met reden); verplichte besluiten kunnen niet worden overgeslagen.",
+            tags=["regie"],
+        ),
+        resume_sweep_flow.to_deployment(
+            name=RESUME_SWEEP,
+            description="Elke werkdag: hervat runs waarvan de poort inmiddels open is.",
+            schedules=[Cron("30 7 * * 1-5", timezone=TIMEZONE)],
+            tags=["regie"],
+        ),
+    ]

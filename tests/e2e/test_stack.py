@@ -1,0 +1,150 @@
+"""`regie up` end to end: real server, served deployments, a suspended run resumed through the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import POSTGRES_URL
+from tests.flows.helpers import record_all, wait_until
+from tests.receivers import free_port
+
+pytestmark = pytest.mark.slow
+REGIE = str(Path(sys.executable).parent / "regie")
+
+
+@pytest.fixture
+def databases(request, tmp_path, postgres_state):
+    """(register URL, Prefect server URL or None) on the backend under test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'regie.db'}", None
+        return
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    suffix = uuid.uuid4().hex[:8]
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    names = [f"regie_e2e_{suffix}", f"prefect_e2e_{suffix}"]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{names[0]}", f"{base}/{names[1]}".replace("+psycopg", "+asyncpg")
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Stack:
+    def __init__(self, env: dict, port: int):
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen([REGIE, "up", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+@pytest.mark.parametrize("databases", ["sqlite", "postgresql"], indirect=True)
+def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_path, monkeypatch):
+    register_url, prefect_db = databases
+    monkeypatch.setenv("REGIE_DATABASE_URL", register_url)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    record_all(skip={("go-no-go", "winterswijk")})
+
+    env = os.environ.copy()
+    env.update({"PREFECT_RUNNER_POLL_FREQUENCY": "2", "PREFECT_HOME": str(tmp_path / "prefect")})
+    env.pop("PREFECT_API_URL", None)
+    if prefect_db:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_db
+    port = free_port()
+    stack = Stack(env, port)
+    try:
+        wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
+        assert "Regie draait" in stack.output(), stack.output()
+        assert "advance-phase, programme, record-decision, resume-sweep" in stack.output()
+        info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
+        api = info["api_url"]
+
+        from prefect.deployments import run_deployment
+        from prefect.flow_runs import resume_flow_run
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect import get_client
+
+        with temporary_settings({PREFECT_API_URL: api}):
+            run = run_deployment("regie-programma/programme", parameters={"programme": "inkoop-2026"}, timeout=0)
+
+            def state():
+                with get_client(sync_client=True) as client:
+                    return client.read_flow_run(run.id).state
+
+            wait_until(lambda: state().name == "Suspended", 180, "the run to suspend")
+            with get_client(sync_client=True) as client:
+                key = state().state_details.pause_key
+                schema = client.read_flow_run_input(run.id, f"suspended-{key}-schema")
+            assert "winterswijk" in schema and "aalten" not in schema
+
+            # bad input through the deployment's parameters: refused, nothing written
+            bad = run_deployment("regie-besluit-vastleggen/record-decision", timeout=120, parameters={"decision": {
+                "programme": "inkoop-2026", "point": "go-no-go", "body": "winterswijk", "outcome": "go",
+                "decided_on": "2099-01-01", "recorded_by": "x"}})
+            assert bad.state.is_failed() and "in de toekomst" in bad.state.message
+            with pytest.raises(Exception, match="outcome"):
+                run_deployment("regie-besluit-vastleggen/record-decision", timeout=0, parameters={"decision": {
+                    "programme": "inkoop-2026", "point": "go-no-go", "body": "winterswijk", "outcome": "misschien",
+                    "decided_on": "2024-11-05", "recorded_by": "x"}})
+
+            resume_flow_run(UUID(str(run.id)), run_input={
+                "body": "winterswijk", "outcome": "go", "decided_on": "2024-11-05",
+                "recorded_by": "Secretaris Winterswijk", "reference": "2024/99"})
+            final = wait_until(lambda: state() if state().is_final() else None, 240, "the run to finish")
+            assert final.is_completed(), final
+
+        status = subprocess.run([REGIE, "status", "inkoop-2026", "--json"], env=env, capture_output=True, text=True)
+        go = next(dp for dp in json.loads(status.stdout)["decision_points"] if dp["key"] == "go-no-go")
+        assert go["status"] == "satisfied"
+    finally:
+        code = stack.stop()
+    assert code == 0, stack.output()
+    assert "Gestopt." in stack.output()
+    time.sleep(1)
+    assert [pid for pid in info["pids"] if alive(pid)] == []
+    assert not (tmp_path / "xdg" / "regie" / "stack.json").exists()

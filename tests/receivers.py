@@ -10,6 +10,7 @@ from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -74,10 +75,21 @@ class _Collect:
 
 
 class SmtpReceiver:
+    """An SMTP server that wants a login (user regie, password geheim), as a real relay would."""
+
     def __init__(self):
         self.messages: list[dict] = []
+        self.logins: list[str] = []
         self.port = free_port()
-        self.controller = Controller(_Collect(self.messages), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            _Collect(self.messages), hostname="127.0.0.1", port=self.port,
+            authenticator=self._authenticate, auth_require_tls=False,
+        )
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"regie" and auth_data.password == b"geheim"
+        self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
 
     def url(self, to: str) -> str:
         return f"mailto://regie:geheim@127.0.0.1:{self.port}?from=regie@sda.test&to={to}&mode=insecure"

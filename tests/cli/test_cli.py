@@ -137,3 +137,33 @@ def test_installed_entry_point(env_db):
                             env=os.environ.copy(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 3
     assert "Uitgang van fase 1 is dicht" in result.stdout
+
+
+def test_advance_refuses_to_skip_a_mandatory_decision_and_keeps_the_reason(regie):
+    code, _, err = regie("advance", "inkoop-2026", "--to", "3", "--reason", "haast", "--by", "Projectleider")
+    assert code == 2
+    assert "verplichte besluiten overslaan: tariffs (fase 2)" in err and "go-no-go (fase 2)" in err
+    code, _, err = regie("advance", "inkoop-2026", "--to", "2", "--reason", " ", "--by", "Projectleider")
+    assert code == 2 and "reden ontbreekt" in err
+    code, out, _ = regie("advance", "inkoop-2026", "--to", "2", "--reason", "consultatie gehouden op 12 september",
+                         "--by", "Projectleider", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["passed_over"] == ["market-consultation-2"] and result["resumed_runs"] is None
+    code, out, _ = regie("gate", "inkoop-2026", "1", "--json")
+    assert code == 0 and "handmatig vrijgegeven" in json.loads(out)["reason"]
+
+
+def test_decide_tells_the_programme_office(regie, tmp_path, monkeypatch):
+    from tests.receivers import HttpReceiver
+
+    with HttpReceiver() as hook:
+        monkeypatch.setenv("REGIE_NOTIFY_URLS", hook.url("office"))
+        code, out, err = regie("decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
+                               "--on", "2025-03-24", "--by", "Secretaris Doetinchem")
+        assert code == 0, err
+        assert "Geen Prefect-server bekend" in out
+        regie("decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
+              "--on", "2025-03-24", "--by", "Secretaris Doetinchem")
+    assert [m["title"] for m in hook.messages] == [
+        "[inkoop-2026] Besluit vastgelegd: het college van Doetinchem over award: akkoord"]

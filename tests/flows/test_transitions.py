@@ -1,0 +1,87 @@
+"""Decisions recorded elsewhere resume the run; manual transitions; the daily sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.advance import advance_phase_flow
+from flows.programme import programme_flow
+from flows.record_decision import DecisionParameters, record_decision_flow
+from flows.sweep import resume_sweep_flow
+from models.db import register_session
+from models.entities import Decision, PhaseOverride
+from models.register import record_decision
+from tasks.runs import waiting_runs
+from tests.flows.helpers import in_thread, record_all, wait_until
+
+
+def decisions() -> int:
+    with register_session() as session:
+        return session.scalar(select(func.count()).select_from(Decision))
+
+
+def test_record_decision_deployment_writes_and_resumes_the_waiting_run(flow_env):
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    wait_until(lambda: waiting_runs("inkoop-2026", "go-no-go"), what="the run to wait")
+    decision_id = record_decision_flow(DecisionParameters(
+        programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+        decided_on=dt.date(2024, 11, 5), recorded_by="Secretaris Winterswijk", reference="2024/12"))
+    thread.join(120)
+    assert box["result"].is_completed(), box
+    with register_session() as session:
+        assert session.get(Decision, decision_id).via == "deployment"
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"body": "aalten"}, "al besloten"),
+        ({"decided_on": dt.date(2099, 1, 1)}, "in de toekomst"),
+        ({"body": "lochem"}, "onbekend bestuursorgaan 'lochem'"),
+    ],
+)
+def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_env, change, words):
+    record_all(skip={("go-no-go", "winterswijk")})
+    before = decisions()
+    params = dict(programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                  decided_on=dt.date(2024, 11, 5), recorded_by="x")
+    params.update(change)
+    state = record_decision_flow(DecisionParameters(**params), return_state=True)
+    assert state.is_failed() and words in state.message
+    assert decisions() == before
+
+
+def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
+    record_all(skip={("qa-rounds", "doetinchem"), ("submission", "doetinchem"), ("award", "doetinchem")})
+    refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", "Projectleider", return_state=True)
+    assert refused.is_failed()
+    assert "verplichte besluiten overslaan: award (fase 3)" in refused.message
+    with register_session() as session:
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+    override_id = advance_phase_flow("inkoop-2026", 4, "inlichtingen en inschrijving via Mercell afgerond",
+                                     "Projectleider")
+    with register_session() as session:
+        override = session.get(PhaseOverride, override_id)
+        assert override.overridden_points == ["qa-rounds", "submission"]
+        assert override.reason == "inlichtingen en inschrijving via Mercell afgerond"
+    state = programme_flow("inkoop-2026", return_state=True)
+    assert state.is_completed(), state.message
+
+
+def test_sweep_resumes_only_runs_whose_gate_opened(flow_env):
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    wait_until(lambda: waiting_runs("inkoop-2026", "go-no-go"), what="the run to wait")
+    assert resume_sweep_flow() == []
+    assert waiting_runs("inkoop-2026", "go-no-go")
+    with register_session() as session:  # recorded while no one resumed the run: a lost resume
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="x")
+    assert len(resume_sweep_flow()) == 1
+    thread.join(120)
+    assert box["result"].is_completed(), box

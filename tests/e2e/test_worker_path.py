@@ -1,0 +1,98 @@
+"""More than one machine: a Prefect server on PostgreSQL, prefect.yaml deployed to a work pool, a worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from tests.e2e.test_stack import databases  # noqa: F401 - fixture
+from tests.flows.helpers import record_all, wait_until
+from tests.receivers import free_port
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def start(args, env, log):
+    return subprocess.Popen(args, env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.mark.parametrize("databases", ["postgresql"], indirect=True)
+def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resumes(databases, tmp_path, monkeypatch):
+    register_url, prefect_db = databases
+    monkeypatch.setenv("REGIE_DATABASE_URL", register_url)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    record_all(skip={("go-no-go", "aalten")})
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = os.environ.copy()
+    env.update({
+        "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": api,
+        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "2", "REGIE_HOME": str(ROOT),
+    })
+    server = start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env,
+                   tmp_path / "server.log")
+    worker = None
+    try:
+        import urllib.request
+
+        def healthy():
+            try:
+                return urllib.request.urlopen(f"{api}/health", timeout=2).read() == b"true"
+            except OSError:
+                return False
+
+        wait_until(healthy, 180, "the server")
+        prefect = [str(BIN / "prefect"), "--no-prompt"]
+        subprocess.run([*prefect, "work-pool", "create", "regie", "--type", "process"], env=env, check=True,
+                       capture_output=True, timeout=120)
+        deployed = subprocess.run([*prefect, "deploy", "--all"], env=env, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=300)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        worker = start([str(BIN / "prefect"), "worker", "start", "--pool", "regie"], env, tmp_path / "worker.log")
+
+        from prefect import get_client
+        from prefect.deployments import run_deployment
+        from prefect.flow_runs import resume_flow_run
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: api}):
+            with get_client(sync_client=True) as client:
+                names = sorted(d.name for d in client.read_deployments())
+            assert names == ["advance-phase", "programme", "record-decision", "resume-sweep"]
+            run = run_deployment("regie-programma/programme", parameters={"programme": "inkoop-2026"}, timeout=0)
+
+            def state():
+                with get_client(sync_client=True) as client:
+                    return client.read_flow_run(run.id).state
+
+            wait_until(lambda: state().name == "Suspended", 240, "the run to suspend")
+            resume_flow_run(UUID(str(run.id)), run_input={"body": "aalten", "outcome": "go",
+                                                          "decided_on": "2024-11-05", "recorded_by": "Secretaris"})
+            final = wait_until(lambda: state() if state().is_final() else None, 300, "the run to finish")
+            assert final.is_completed(), (final, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])
+    finally:
+        if worker:
+            stop(worker)
+        stop(server)
+    time.sleep(0.5)

@@ -103,6 +103,10 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
         assert "advance-phase, programme, record-decision, resume-sweep" in stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         api = info["api_url"]
+        import urllib.request
+
+        page = urllib.request.urlopen(info["ui_url"], timeout=10).read().decode()
+        assert "<html" in page.lower() and "prefect" in page.lower()
 
         from prefect.deployments import run_deployment
         from prefect.flow_runs import resume_flow_run

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
+import pytest
+
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import select
@@ -80,6 +82,12 @@ def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
     run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
     from prefect.flow_runs import resume_flow_run
 
+    # What the form's schema forbids, the server refuses, and the run stays where it is.
+    for wrong in ({"body": "aalten", "outcome": "go"}, {"body": "winterswijk", "outcome": "misschien"},
+                  {"body": "winterswijk", "outcome": "go", "decided_on": "5 november"}):
+        with pytest.raises(Exception):
+            resume_flow_run(UUID(run.id), run_input=wrong)
+    assert [w.id for w in waiting_runs("inkoop-2026")] == [run.id]
     future = {"body": "winterswijk", "outcome": "go", "decided_on": "2099-01-01", "recorded_by": "Secretaris"}
     resume_flow_run(UUID(run.id), run_input=future)
     again = wait_until(lambda: [w for w in waiting_runs("inkoop-2026") if w.id == run.id], what="the second wait")
@@ -111,3 +119,21 @@ def test_a_no_go_stops_the_programme_with_the_reason(flow_env):
     assert any("Programma gestopt in fase 2" in t for t in events(flow_env))
     with register_session() as session:
         assert status_report(session, "inkoop-2026")["current_phase"] == 2
+
+
+def test_a_deferral_waits_again_and_the_later_decision_goes_on(flow_env):
+    record_all(override={("go-no-go", "winterswijk"): "deferred"})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
+    assert run.point == "go-no-go"
+    assert any("Wacht op go-no-go" in t for t in events(flow_env, "winterswijk"))
+    from prefect.flow_runs import resume_flow_run
+
+    resume_flow_run(UUID(run.id), run_input={"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-12",
+                                             "recorded_by": "Secretaris W"})
+    thread.join(120)
+    assert box["result"].is_completed(), box
+    with register_session() as session:
+        history = [(d.body.slug, d.outcome) for d in session.scalars(select(Decision).order_by(Decision.id))
+                   if d.body.slug == "winterswijk" and d.decision_point.key == "go-no-go"]
+    assert history == [("winterswijk", "deferred"), ("winterswijk", "go")]

@@ -15,7 +15,7 @@ from models.entities import Programme
 from models.loader import load_programme
 from models.programme_file import builtin_files
 from models.overrides import advance_phase
-from models.register import record_decision
+from models.register import get_programme, record_decision
 from models.status import decision_history, gate_verdict, status_report
 from models.vocabulary import STATUS_LABELS, Status
 
@@ -214,4 +214,52 @@ def cmd_load(args) -> int:
         print(f"{r.programme}: {words[r.action]}")
         for change in r.changes:
             print(f"  {change}")
+    return 0
+
+
+STATUS_WORDS = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
+
+
+def cmd_remind(args) -> int:
+    from notifications.reminders import remind_all
+
+    as_of = args.as_of or clock.today()
+    rows = remind_all(as_of, dry_run=args.dry_run, programmes=args.programmes)
+    if args.json:
+        emit_json({"as_of": as_of.isoformat(), "dry_run": args.dry_run, "rows": [r.as_dict() for r in rows]})
+        return 0
+    title = "Proefrun" if args.dry_run else "Herinneringen"
+    print(f"{title} voor {clock.dutch_date(as_of)}: {len(rows)} regels")
+    for r in rows:
+        reason = f" - {r.reason}" if r.reason else ""
+        print(f"  {r.programme} {r.point:<22} {r.step:<10} {r.recipient:<24} {STATUS_WORDS[r.status]}{reason}")
+        if r.channel != "-":
+            print(f"  {'':<12}{'':<22} {'':<10} via {r.channel}")
+    failed = sum(r.status == "failed" for r in rows)
+    if failed:
+        print(f"{failed} bericht(en) mislukt; de volgende run probeert ze opnieuw.", file=sys.stderr)
+    return 0
+
+
+def cmd_recipients(args) -> int:
+    from notifications.dispatch import mask
+    from notifications.recipients import load_recipients
+
+    with register_session() as session:
+        programme = get_programme(session, args.programme).key
+    rows = [
+        {"name": r.name, "role": r.role.value, "body": r.body, "channels": [mask(u) for u in r.urls]}
+        for r in load_recipients()
+        if r.serves(programme)
+    ]
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        print("Geen ontvangers ingesteld (recipients.yaml of REGIE_NOTIFY_URLS).")
+    for row in rows:
+        body = f" ({row['body']})" if row["body"] else ""
+        print(f"{row['name']}: {row['role']}{body}")
+        for channel in row["channels"]:
+            print(f"  {channel}")
     return 0

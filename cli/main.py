@@ -67,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, dest="recorded_by")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("remind", help="herinneringen en escalaties van vandaag (of --as-of) versturen")
+    p.add_argument("--as-of", type=_date_arg)
+    p.add_argument("--programme", action="append", dest="programmes", help="alleen dit programma (herhaalbaar)")
+    p.add_argument("--dry-run", action="store_true", help="alleen laten zien wat naar wie zou gaan")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("recipients", help="wie welke berichten krijgt")
+    p.add_argument("programme")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4200)

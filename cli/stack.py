@@ -18,6 +18,7 @@ from pathlib import Path
 from models.db import data_dir
 
 STACK_FILE = "stack.json"
+DEPLOYMENTS = ("advance-phase", "programme", "record-decision", "reminders", "resume-sweep")
 
 
 def stack_file() -> Path:
@@ -117,7 +118,7 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
         def deployments_listed() -> bool:
             found = _get_json(f"{api}/deployments/filter", {"limit": 50}) or []
             names[:] = sorted(d["name"] for d in found)
-            return len(names) >= 4
+            return len(names) >= len(DEPLOYMENTS)
 
         _wait("deployments", deployments_listed, 180, serving)
         stack_file().parent.mkdir(parents=True, exist_ok=True)

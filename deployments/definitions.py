@@ -11,12 +11,14 @@ PROGRAMME = "programme"
 RECORD_DECISION = "record-decision"
 ADVANCE_PHASE = "advance-phase"
 RESUME_SWEEP = "resume-sweep"
+REMINDERS = "reminders"
 
 
 def build_deployments() -> list:
     from flows.advance import advance_phase_flow
     from flows.programme import programme_flow
     from flows.record_decision import record_decision_flow
+    from flows.reminders import reminder_flow
     from flows.sweep import resume_sweep_flow
 
     return [
@@ -39,6 +41,12 @@ def build_deployments() -> list:
             name=RESUME_SWEEP,
             description="Elke werkdag: hervat runs waarvan de poort inmiddels open is.",
             schedules=[Cron("30 7 * * 1-5", timezone=TIMEZONE)],
+            tags=["regie"],
+        ),
+        reminder_flow.to_deployment(
+            name=REMINDERS,
+            description="Elke werkdag 08:00: herinneringen, te-laatmeldingen en escalaties (parameters: as_of, dry_run).",
+            schedules=[Cron("0 8 * * 1-5", timezone=TIMEZONE)],
             tags=["regie"],
         ),
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 
@@ -81,3 +82,55 @@ def dutch_moment(moment: dt.datetime) -> str:
     """'dinsdag 5 november 2024 14:03' in Amsterdam time."""
     local = pendulum.instance(moment).in_tz(TZ)
     return local.format("dddd D MMMM YYYY HH:mm", locale="nl")
+
+
+# --- Working days -----------------------------------------------------------------------------
+# Saturdays, Sundays and the Dutch public holidays of the `holidays` package (NL, Dutch names) are
+# no working days. Good Friday and Liberation Day (in the years the package lists it) count as
+# holidays too: a reminder then waits a day, and a plan errs on the early side.
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(year: int) -> dict[dt.date, str]:
+    import holidays
+
+    return dict(holidays.NL(years=[year], language="nl").items())
+
+
+def holiday_name(day: dt.date) -> str | None:
+    return _holidays(day.year).get(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and holiday_name(day) is None
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def previous_working_day(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """Move `count` working days forward (negative: backward) from `day`."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    while remaining:
+        day += dt.timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(is_working_day(start + dt.timedelta(days=i)) for i in range(1, (end - start).days + 1))

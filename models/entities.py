@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -62,6 +64,7 @@ class Programme(Base):
     penvoerder_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
     source_file: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
+    reminder_policy: Mapped[dict | None] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     penvoerder: Mapped[Municipality] = relationship()
@@ -181,6 +184,7 @@ class DecisionPoint(Base):
     decided_by: Mapped[str] = mapped_column(String(20))
     # Keys of lots or segments; empty means the whole programme.
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    providers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     programme: Mapped[Programme] = relationship(back_populates="decision_points")
 

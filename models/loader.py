@@ -80,6 +80,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.source_file = str(path)
     programme.source_sha256 = sha
     programme.loaded_at = clock.utcnow()
+    programme.reminder_policy = spec.reminders.model_dump(mode="json")
 
     phases = {ph.number: ph for ph in programme.phases}
     for ph in spec.phases:
@@ -129,7 +130,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
             changes.append(f"besluitpunt {dp.key}: {row.planned_date} -> {dp.date}")
         row.kind, row.title, row.phase, row.position = dp.kind.value, dp.title, dp.phase, position
         row.planned_date, row.date_note = dp.date, dp.date_note
-        row.decided_by, row.scope = dp.decided_by.value, list(dp.scope)
+        row.decided_by, row.scope, row.providers = dp.decided_by.value, list(dp.scope), dp.providers
         session.add(row)
     gone = [dp for key, dp in points.items() if key not in {d.key for d in spec.decision_points}]
     for dp in gone:

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from models.errors import InputError
+from models.reminders import PolicySet
 from models.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -95,6 +96,7 @@ class DecisionPointIn(_Strict):
     date_note: str | None = None
     decided_by: DecidedBy
     scope: list[Slug] = []
+    providers: bool = False  # providers are reminded too (only before publication)
 
 
 class ProgrammeIn(_Strict):
@@ -108,6 +110,7 @@ class ProgrammeIn(_Strict):
     segments: list[SegmentIn] = []
     lots: list[LotIn] = []
     decision_points: list[DecisionPointIn] = Field(min_length=1)
+    reminders: PolicySet = PolicySet()
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -26,6 +26,19 @@ def channel_id(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
+def idempotent_url(url: str, ledger_key: str) -> str:
+    """Give a webhook the ledger key as an Idempotency-Key header, so a receiver can drop a repeat.
+
+    Apprise's json:// and xml:// take extra headers as `+Name=value`; other channels have no such
+    field and are sent as they are.
+    """
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in ("json", "jsons", "xml", "xmls"):
+        return url
+    token = hashlib.sha256(ledger_key.encode()).hexdigest()[:32]
+    return f"{url}{'&' if '?' in url else '?'}+Idempotency-Key={token}"
+
+
 @dataclass(frozen=True)
 class Delivery:
     ok: bool

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
+from models.clock import dutch_moment
 from models.entities import Notification
-from notifications.dispatch import channel_id, mask, send
+from notifications.dispatch import channel_id, idempotent_url, mask, send
 from notifications.recipients import Recipient
 from notifications.rendering import render
 
@@ -37,7 +38,14 @@ def notify(
     scope: str,
     context: dict,
     recipients: Iterable[Recipient],
+    dry_run: bool = False,
+    commit_each: bool = False,
 ) -> list[Outcome]:
+    """Send `event` to every URL of every recipient that has not had it yet (dry run: only say so).
+
+    With `commit_each`, every message is committed on its own right after its send, so a crash
+    loses at most the one message in flight (a long sweep); otherwise the caller's transaction holds.
+    """
     message = None
     outcomes = []
     for recipient in recipients:
@@ -45,9 +53,13 @@ def notify(
             key = f"{programme}|{event}|{scope}|{recipient.name}|{channel_id(url)}"
             row = session.scalar(select(Notification).where(Notification.ledger_key == key).with_for_update())
             if row is not None and row.status == "sent":
-                outcomes.append(Outcome(recipient.name, row.channel, "skipped"))
+                when = dutch_moment(row.sent_at) if row.sent_at else "eerder"
+                outcomes.append(Outcome(recipient.name, row.channel, "skipped", f"al verzonden op {when}"))
                 continue
             message = message or render(event, context)
+            if dry_run:
+                outcomes.append(Outcome(recipient.name, mask(url), "would-send", message.subject))
+                continue
             if row is None:
                 row = Notification(
                     ledger_key=key, programme_key=programme, event=event, subject=message.subject,
@@ -56,11 +68,13 @@ def notify(
                 )
                 session.add(row)
                 session.flush()  # claim the key before sending: a concurrent run waits or fails here
-            delivery = send(url, message)
+            delivery = send(idempotent_url(url, key), message)
             row.attempts += 1
             row.status = "sent" if delivery.ok else "failed"
             row.error = delivery.error
             row.sent_at = clock.utcnow() if delivery.ok else None
             session.flush()
+            if commit_each:
+                session.commit()
             outcomes.append(Outcome(recipient.name, row.channel, row.status, delivery.error))
     return outcomes

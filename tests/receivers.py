@@ -60,8 +60,11 @@ class HttpReceiver:
 class _Collect:
     def __init__(self, sink: list):
         self.sink = sink
+        self.down = False
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.down:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
         msg = message_from_bytes(envelope.content)
         body = msg.get_payload(decode=True) if not msg.is_multipart() else msg.get_payload(0).get_payload(decode=True)
         self.sink.append({
@@ -81,8 +84,9 @@ class SmtpReceiver:
         self.messages: list[dict] = []
         self.logins: list[str] = []
         self.port = free_port()
+        self.handler = _Collect(self.messages)
         self.controller = Controller(
-            _Collect(self.messages), hostname="127.0.0.1", port=self.port,
+            self.handler, hostname="127.0.0.1", port=self.port,
             authenticator=self._authenticate, auth_require_tls=False,
         )
 
@@ -90,6 +94,14 @@ class SmtpReceiver:
         ok = auth_data.login == b"regie" and auth_data.password == b"geheim"
         self.logins.append(auth_data.login.decode())
         return AuthResult(success=ok)
+
+    @property
+    def down(self) -> bool:
+        return self.handler.down
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        self.handler.down = value
 
     def url(self, to: str) -> str:
         return f"mailto://regie:geheim@127.0.0.1:{self.port}?from=regie@sda.test&to={to}&mode=insecure"

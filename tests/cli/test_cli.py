@@ -167,3 +167,24 @@ def test_decide_tells_the_programme_office(regie, tmp_path, monkeypatch):
               "--on", "2025-03-24", "--by", "Secretaris Doetinchem")
     assert [m["title"] for m in hook.messages] == [
         "[inkoop-2026] Besluit vastgelegd: het college van Doetinchem over award: akkoord"]
+
+
+def test_remind_dry_run_json_and_recipients(regie, monkeypatch, tmp_path):
+    recipients = tmp_path / "r.yaml"
+    recipients.write_text(
+        "recipients:\n"
+        "  - {name: Secretaris Winterswijk, role: secretary, body: winterswijk,"
+        " urls: ['mailto://regie:${SMTP_PW}@127.0.0.1:9?to=w@sda.test']}\n", encoding="utf-8")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(recipients))
+    monkeypatch.setenv("SMTP_PW", "Wachtwoord77")
+    code, out, _ = regie("remind", "--as-of", "2024-11-06", "--dry-run", "--json", "--programme", "inkoop-2026")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    mine = [r for r in rows if r["recipient"] == "Secretaris Winterswijk" and r["point"] == "go-no-go"]
+    assert [(r["step"], r["status"]) for r in mine] == [("overdue-1", "would-send")]
+    assert "Wachtwoord77" not in out
+    assert any(r["reason"].startswith("geen secretaris ingesteld voor het college van Aalten") for r in rows)
+    code, out, _ = regie("recipients", "inkoop-2026")
+    assert code == 0 and "Secretaris Winterswijk: secretary (winterswijk)" in out and "Wachtwoord77" not in out
+    code, _, err = regie("remind", "--programme", "inkoop-2030")
+    assert code == 2 and "onbekend programma" in err

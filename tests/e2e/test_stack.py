@@ -100,7 +100,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
     try:
         wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
         assert "Regie draait" in stack.output(), stack.output()
-        assert "advance-phase, programme, record-decision, resume-sweep" in stack.output()
+        assert "advance-phase, programme, record-decision, reminders, resume-sweep" in stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         api = info["api_url"]
         import urllib.request

@@ -1,0 +1,41 @@
+"""The daily reminder sweep: tell the right people, in Dutch, exactly once; show it in the UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+
+from models import clock
+from models.db import register_session
+from models.entities import Programme
+from tasks.reminders import send_reminders
+
+STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
+
+
+@flow(name="regie-herinneringen", flow_run_name="herinneringen {as_of}",
+      description="Herinneringen voor open besluitpunten, te-laatmeldingen en escalaties; elk bericht één keer.")
+def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[str, int]:
+    from sqlalchemy import select
+
+    day = as_of or clock.today()
+    with register_session() as session:
+        programmes = list(session.scalars(select(Programme.key).order_by(Programme.key)))
+    totals: dict[str, int] = {}
+    for programme in programmes:
+        rows = send_reminders(programme, day, dry_run)
+        table = [
+            {"Besluitpunt": r.point, "Stap": r.step, "Ontvanger": r.recipient, "Kanaal": r.channel,
+             "Status": STATUS_NL[r.status], "Toelichting": r.reason}
+            for r in rows
+        ] or [{"Besluitpunt": "-", "Stap": "-", "Ontvanger": "-", "Kanaal": "-", "Status": "niets te doen",
+               "Toelichting": ""}]
+        title = "Proefrun" if dry_run else "Herinneringen"
+        create_table_artifact(table, key=f"{programme}-herinneringen",
+                              description=f"{title} {programme}, {clock.dutch_date(day)}")
+        for row in rows:
+            totals[row.status] = totals.get(row.status, 0) + 1
+    get_run_logger().info("Herinneringen %s: %s", clock.dutch_date(day), totals or "niets te doen")
+    return totals

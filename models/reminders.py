@@ -1,0 +1,88 @@
+"""Reminder policy as data and the rule that says which reminder is due on a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models import clock
+from models.vocabulary import Kind
+
+
+class ReminderPolicy(BaseModel):
+    """When to remind before a due date, and how often to repeat once it has passed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    before: tuple[int, ...] = Field(default=(28, 14, 7, 2, 0), description="days before the due date")
+    working_days: bool = Field(default=False, description="count `before` in working days")
+    overdue_every: int = Field(default=5, ge=1, description="working days between overdue notices")
+
+    @field_validator("before")
+    @classmethod
+    def _sorted(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(v < 0 for v in value):
+            raise ValueError("dagen voor de deadline kunnen niet negatief zijn")
+        if len(set(value)) != len(value):
+            raise ValueError("elke dag mag maar één keer voorkomen")
+        return tuple(sorted(value, reverse=True))
+
+
+class PolicySet(BaseModel):
+    """A programme's policies: one default, and one per kind of decision where it differs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True  # a finished, historic programme sends no reminders
+    defaults: ReminderPolicy = ReminderPolicy()
+    kinds: dict[Kind, ReminderPolicy] = {Kind.MILESTONE: ReminderPolicy(before=(14, 7, 0))}
+
+    def for_kind(self, kind: Kind) -> ReminderPolicy:
+        return self.kinds.get(kind, self.defaults)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # "before-14", "overdue-2"
+    overdue: bool
+    send_on: dt.date  # a working day
+    nominal: dt.date  # before moving off a weekend or holiday
+
+
+def before_steps(due: dt.date, policy: ReminderPolicy) -> list[Step]:
+    steps = []
+    for days in policy.before:
+        nominal = clock.add_working_days(due, -days) if policy.working_days else due - dt.timedelta(days=days)
+        steps.append(Step(f"before-{days}", False, clock.next_working_day(nominal), nominal))
+    return steps
+
+
+def overdue_step(due: dt.date, policy: ReminderPolicy, number: int) -> Step:
+    first = clock.next_working_day(due + dt.timedelta(days=1))
+    send_on = clock.add_working_days(first, (number - 1) * policy.overdue_every)
+    return Step(f"overdue-{number}", True, send_on, send_on)
+
+
+def step_on(due: dt.date, policy: ReminderPolicy, as_of: dt.date) -> Step | None:
+    """The latest reminder step whose day has come by `as_of` (a missed day is caught up once)."""
+    # a before-step pushed past the due date by a weekend is covered by the first overdue notice
+    candidates = [s for s in before_steps(due, policy) if s.send_on <= min(as_of, due)]
+    first_overdue = overdue_step(due, policy, 1)
+    if as_of >= first_overdue.send_on:
+        passed = clock.working_days_between(first_overdue.send_on, as_of)
+        candidates.append(overdue_step(due, policy, 1 + passed // policy.overdue_every))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (s.send_on, s.overdue))
+
+
+def schedule(due: dt.date, policy: ReminderPolicy, until: dt.date) -> list[Step]:
+    """Every step up to `until`, for planning views and tests."""
+    steps = [s for s in before_steps(due, policy) if s.send_on <= until]
+    number = 1
+    while (step := overdue_step(due, policy, number)).send_on <= until:
+        steps.append(step)
+        number += 1
+    return sorted(steps, key=lambda s: (s.send_on, s.overdue))

@@ -1,0 +1,35 @@
+"""The reminder deployment's flow: sends, leaves a table artifact per programme, and a dry run sends nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.reminders import reminder_flow
+from tests.flows.helpers import record_all
+
+
+def latest(key: str):
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return sorted(found, key=lambda a: a.created)[-1]
+
+
+def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
+    record_all(skip={("go-no-go", "winterswijk")})
+    dry = reminder_flow(as_of=dt.date(2024, 11, 6), dry_run=True)
+    assert dry.get("would-send", 0) >= 1 and flow_env.messages == []
+    assert "zou verzenden" in latest("inkoop-2026-herinneringen").data
+
+    totals = reminder_flow(as_of=dt.date(2024, 11, 6))
+    assert totals.get("sent", 0) >= 1
+    table = latest("inkoop-2026-herinneringen").data
+    assert "go-no-go" in table and "overdue-1" in table and "verzonden" in table
+    titles = [m["title"] for m in flow_env.messages if m["path"] == "/winterswijk"]
+    assert titles == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk "
+                      "dinsdag 5 november 2024 besloten zijn"]
+    again = reminder_flow(as_of=dt.date(2024, 11, 6))
+    assert again.get("sent", 0) == 0 and len([m for m in flow_env.messages if m["path"] == "/winterswijk"]) == 1
+    assert "al verzonden" in latest("inkoop-2026-herinneringen").data

@@ -1,0 +1,68 @@
+"""The reminder rule on plain dates: which step is due on a day, weekends and holidays moved on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import clock
+from models.reminders import PolicySet, ReminderPolicy, schedule, step_on
+from models.vocabulary import Kind
+
+D = dt.date
+POLICY = ReminderPolicy()  # 28, 14, 7, 2, 0 calendar days; overdue every 5 working days
+GO_NO_GO = D(2024, 11, 5)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    "as_of, step",
+    [
+        (D(2024, 10, 7), None),
+        (D(2024, 10, 8), "before-28"),
+        (D(2024, 10, 21), "before-28"),  # nothing new: the ledger skips what was sent
+        (D(2024, 10, 22), "before-14"),
+        (D(2024, 11, 3), "before-7"),  # Sunday: the 2-day step moves to Monday
+        (D(2024, 11, 4), "before-2"),
+        (D(2024, 11, 5), "before-0"),
+        (D(2024, 11, 6), "overdue-1"),
+        (D(2024, 11, 12), "overdue-1"),
+        (D(2024, 11, 13), "overdue-2"),  # 5 working days later
+        (D(2024, 11, 20), "overdue-3"),
+    ],
+)
+def test_step_on(as_of, step):
+    found = step_on(GO_NO_GO, POLICY, as_of)
+    assert (found.key if found else None) == step
+
+
+def test_holidays_move_reminders_to_the_next_working_day():
+    due = D(2024, 12, 27)  # Friday after Christmas
+    days = {s.key: s.send_on for s in schedule(due, ReminderPolicy(before=(2, 0)), D(2025, 1, 10))}
+    assert days["before-2"] == D(2024, 12, 27)  # 25 December (Christmas) -> 26 (holiday) -> 27
+    assert days["before-0"] == D(2024, 12, 27)
+    assert days["overdue-1"] == D(2024, 12, 30)
+    assert days["overdue-2"] == D(2025, 1, 7)  # 1 January is a holiday
+
+
+def test_working_day_policy_counts_working_days():
+    days = {s.key: s.send_on for s in schedule(GO_NO_GO, ReminderPolicy(before=(10,), working_days=True), GO_NO_GO)}
+    assert days["before-10"] == D(2024, 10, 22)
+    assert clock.working_days_between(D(2024, 10, 22), GO_NO_GO) == 10
+
+
+@pytest.mark.parametrize(
+    "day, working",
+    [(D(2024, 11, 2), False), (D(2024, 11, 4), True), (D(2024, 12, 25), False), (D(2025, 4, 21), False),
+     (D(2025, 4, 26), False), (D(2025, 5, 29), False), (D(2025, 6, 9), False), (D(2025, 6, 10), True)],
+)
+def test_working_days(day, working):
+    assert clock.is_working_day(day) is working
+
+
+def test_policy_per_kind_and_validation():
+    policies = PolicySet()
+    assert policies.for_kind(Kind.MILESTONE).before == (14, 7, 0)
+    assert policies.for_kind(Kind.GO_NO_GO).before == (28, 14, 7, 2, 0)
+    with pytest.raises(ValueError, match="negatief"):
+        ReminderPolicy(before=(-1,))

@@ -1,0 +1,198 @@
+"""Reminders against real receivers: a day-by-day replay, a crash between send and ledger, a receiver down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from models import clock
+from models.db import dispose_engines, register_session
+from models.entities import Notification
+from models.register import record_decision
+from notifications.reminders import remind_all
+from tests.conftest import DATA
+from tests.receivers import HttpReceiver, SmtpReceiver
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+            "oude-ijsselstreek", "winterswijk"]
+D = dt.date
+
+
+@pytest.fixture
+def receivers(tmp_path, monkeypatch):
+    """Secretaries on a real SMTP server, the procurement lead and office on a real HTTP receiver."""
+    with SmtpReceiver() as smtp, HttpReceiver() as hook:
+        monkeypatch.setenv("REGIE_DATABASE_URL", f"sqlite:///{tmp_path / 'regie.db'}")
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        people = [{"name": f"Secretaris {slug}", "role": "secretary", "body": slug,
+                   "urls": [smtp.url(f"{slug}@sda.test")]} for slug in COLLEGES]
+        people += [
+            {"name": "Projectleider inkoop", "role": "procurement-lead", "urls": [hook.url("lead")]},
+            {"name": "Zorgaanbieder", "role": "provider", "urls": [hook.url("provider")]},
+        ]
+        path = tmp_path / "recipients.yaml"
+        path.write_text(yaml.safe_dump({"recipients": people}), encoding="utf-8")
+        monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(path))
+        yield smtp, hook
+        dispose_engines()
+
+
+def decide(point, bodies, on, outcome="approved"):
+    with clock.frozen(on), register_session() as session:
+        for body in bodies:
+            record_decision(session, programme="inkoop-2026", point=point, body=body, outcome=outcome,
+                            decided_on=on, recorded_by=f"Secretaris {body}")
+
+
+def test_replay_2026_from_1_october_to_10_november(receivers):
+    smtp, hook = receivers
+    decide("market-consultation-2", ["doetinchem"], D(2024, 9, 13))
+    plan = {  # decisions taken during the day, after the 08:00 sweep
+        D(2024, 10, 8): [("tariffs", COLLEGES, "approved")],
+        D(2024, 10, 21): [("go-no-go", ["aalten"], "go")],
+        D(2024, 11, 5): [("go-no-go", [c for c in COLLEGES if c not in ("aalten", "winterswijk")], "go")],
+        D(2024, 11, 7): [("publication", ["doetinchem"], "approved")],
+    }
+    arrivals: list[tuple[dt.date, str, str]] = []  # (day, to, subject)
+    day = D(2024, 10, 1)
+    while day <= D(2024, 11, 10):
+        for run in (1, 2):
+            before_mail, before_hook = len(smtp.messages), len(hook.messages)
+            with clock.frozen(day):
+                remind_all(day, programmes=["inkoop-2026"])
+            new_mail, new_hook = smtp.messages[before_mail:], hook.messages[before_hook:]
+            if run == 2:
+                assert new_mail == [] and new_hook == [], f"second run on {day} sent again"
+            arrivals += [(day, m["to"][0].split("@")[0], m["subject"]) for m in new_mail]
+            arrivals += [(day, h["path"].strip("/"), h["title"]) for h in new_hook]
+        for point, bodies, outcome in plan.get(day, []):
+            decide(point, bodies, day, outcome)
+        day += dt.timedelta(days=1)
+
+    def days(subject_part, to):
+        return [d for d, who, subject in arrivals if who == to and subject_part in subject]
+
+    go = "go/no-go"
+    assert days(go, "berkelland") == [D(2024, 10, 8), D(2024, 10, 22), D(2024, 10, 29), D(2024, 11, 4), D(2024, 11, 5)]
+    assert days(go, "aalten") == [D(2024, 10, 8)]  # decided on 21 October: no more reminders
+    assert days(go, "winterswijk") == [D(2024, 10, 8), D(2024, 10, 22), D(2024, 10, 29), D(2024, 11, 4),
+                                       D(2024, 11, 5), D(2024, 11, 6)]
+    overdue = [s for d, who, s in arrivals if who == "winterswijk" and s.startswith("[inkoop-2026] Te laat")]
+    assert overdue == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk dinsdag 5 november 2024 besloten zijn"]
+    escalations = [(d, s) for d, who, s in arrivals if who == "lead"]
+    assert escalations == [(D(2024, 11, 6), "[inkoop-2026] Escalatie: go-no-go 1 werkdag te laat, 1 orgaan nog niet besloten")]
+    # tariffs: from the 7-day step on 1 October until the decision on 8 October
+    assert days("Tarieven", "oude-ijsselstreek") == [D(2024, 10, 1), D(2024, 10, 7), D(2024, 10, 8)]
+    # no reminder on a weekend, nothing twice, and providers never hear anything here
+    assert all(clock.is_working_day(d) for d, _, _ in arrivals)
+    assert len(arrivals) == len(set(arrivals))
+    assert not [a for a in arrivals if a[1] == "provider"]
+    mail = next(m for m in smtp.messages if m["to"] == ["winterswijk@sda.test"] and "Te laat" in m["subject"])
+    assert "dinsdag 5 november 2024" in mail["body"] and "het college van Winterswijk" in mail["body"]
+    reminder = next(m for m in smtp.messages if m["to"] == ["berkelland@sda.test"] and "22" not in m["subject"]
+                    and "go/no-go uiterlijk" in m["subject"] and "nog 5 werkdagen" in m["subject"])
+    assert "het college van Aalten: go" in reminder["body"]  # who has already decided
+    assert "Publicatie aanbestedingen via Mercell (donderdag 7 november 2024)" in reminder["body"]  # what slips
+
+
+def test_providers_only_before_publication(receivers, tmp_path):
+    smtp, hook = receivers
+    with register_session() as session:
+        from models.loader import load_programme
+
+        load_programme(session, DATA / "regio-test.yaml")
+    remind_all(D(2024, 9, 6), programmes=["inkoop-2026"])  # 7 days before the market consultation
+    assert [h["title"] for h in hook.messages if h["path"] == "/provider"] == [
+        "[inkoop-2026] Tweede marktconsultatie gehouden: vrijdag 13 september 2024"]
+    rows = remind_all(D(2025, 6, 17), programmes=["regio-test"])  # its provider point falls after publication
+    assert [h for h in hook.messages if h["path"] == "/provider"][1:] == []
+    assert any("na publicatie geen berichten" in r.reason for r in rows)
+
+
+def test_dry_run_sends_nothing_and_writes_nothing(receivers):
+    smtp, hook = receivers
+    rows = remind_all(D(2024, 11, 6), dry_run=True, programmes=["inkoop-2026"])
+    assert rows and all(r.status == "would-send" for r in rows if r.channel != "-")
+    assert smtp.messages == [] and hook.messages == []
+    with register_session() as session:
+        assert session.scalar(select(Notification)) is None
+    assert all("geheim" not in r.channel for r in rows)
+
+
+CRASH = """
+import os, sys
+import notifications.ledger as ledger
+real_send = ledger.send
+def send_then_die(url, message):
+    delivery = real_send(url, message)
+    os._exit(137)  # the process dies after the send, before the ledger row is committed
+ledger.send = send_then_die
+from cli.main import main
+sys.exit(main(["remind", "--as-of", "2024-11-06", "--programme", "inkoop-2026"]))
+"""
+
+
+def test_a_crash_between_send_and_ledger_write(receivers):
+    smtp, hook = receivers
+    decide("go-no-go", [c for c in COLLEGES if c != "winterswijk"], D(2024, 11, 5), "go")
+    decide("market-consultation-2", ["doetinchem"], D(2024, 9, 13))
+    decide("tariffs", COLLEGES, D(2024, 10, 8))
+    crashed = subprocess.run([sys.executable, "-c", CRASH], cwd=ROOT, env=os.environ.copy(), timeout=120)
+    assert crashed.returncode == 137
+    assert len(smtp.messages) == 1  # the overdue notice to Winterswijk went out
+    with register_session() as session:
+        assert session.scalar(select(Notification)) is None  # ... but the ledger never heard of it
+    rows = remind_all(D(2024, 11, 6), programmes=["inkoop-2026"])
+    assert [(r.point, r.recipient, r.status) for r in rows] == [
+        ("go-no-go", "Secretaris winterswijk", "sent"),  # the one in flight goes again
+        ("go-no-go", "Projectleider inkoop", "sent"),
+        ("publication", "Secretaris doetinchem", "sent"),
+    ]
+    # At-least-once: that e-mail came twice (SMTP has no idempotency key), the rest once ...
+    assert [m["to"][0] for m in smtp.messages] == ["winterswijk@sda.test", "winterswijk@sda.test", "doetinchem@sda.test"]
+    assert smtp.messages[0]["subject"] == smtp.messages[1]["subject"]
+    # ... and a third run sends nothing.
+    remind_all(D(2024, 11, 6), programmes=["inkoop-2026"])
+    assert len(smtp.messages) == 3 and len(hook.messages) == 1
+
+
+def test_webhooks_carry_an_idempotency_key_so_a_repeat_can_be_dropped(receivers):
+    smtp, hook = receivers
+    decide("market-consultation-2", ["doetinchem"], D(2024, 9, 13))
+    decide("tariffs", COLLEGES, D(2024, 10, 8))
+    remind_all(D(2024, 11, 6), programmes=["inkoop-2026"])
+    escalation = next(h for h in hook.messages if h["path"] == "/lead")
+    key = escalation["headers"].get("Idempotency-Key")
+    assert key and len(key) == 32
+    assert "127.0.0.1" not in key
+
+
+def test_a_receiver_that_is_down_fails_visibly_and_the_next_run_delivers(receivers, tmp_path):
+    smtp, hook = receivers
+    decide("market-consultation-2", ["doetinchem"], D(2024, 9, 13))
+    decide("tariffs", COLLEGES, D(2024, 10, 8))
+    hook.down = True
+    smtp.down = True
+    rows = remind_all(D(2024, 11, 6), programmes=["inkoop-2026"])
+    failed = [r for r in rows if r.status == "failed"]
+    assert [(r.point, r.recipient) for r in failed] == [
+        ("go-no-go", f"Secretaris {c}") for c in COLLEGES] + [
+        ("go-no-go", "Projectleider inkoop"), ("publication", "Secretaris doetinchem")]
+    assert all("mislukt" in r.reason and "geheim" not in r.reason + r.channel for r in failed)
+    smtp.down = False
+    hook.down = False
+    rows = remind_all(D(2024, 11, 6), programmes=["inkoop-2026"])
+    assert sorted({r.status for r in rows}) == ["sent"]
+    assert len(smtp.messages) == 9 and len(hook.messages) == 1
+    with register_session() as session:
+        attempts = {n.attempts for n in session.scalars(select(Notification))}
+    assert attempts == {2}

@@ -65,6 +65,7 @@ class Programme(Base):
     source_file: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
     reminder_policy: Mapped[dict | None] = mapped_column(JSON)
+    planning: Mapped[dict | None] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     penvoerder: Mapped[Municipality] = relationship()
@@ -266,3 +267,21 @@ class Notification(Base):
     error: Mapped[str | None] = mapped_column(Text)
     first_tried_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlanRevision(Base):
+    """A planned date moved by hand or by a cascade; who, when, why, from and to. Append-only."""
+
+    __tablename__ = "plan_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    change: Mapped[str] = mapped_column(String(64))  # one replan: the point asked for and its cascade
+    point_key: Mapped[str] = mapped_column(String(64))
+    old_date: Mapped[dt.date] = mapped_column(Date)
+    new_date: Mapped[dt.date] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(String(64))  # the point the person moved
+    mode: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

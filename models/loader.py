@@ -16,6 +16,7 @@ from models.entities import (
     Lot,
     Municipality,
     Phase,
+    PlanRevision,
     Programme,
     Segment,
 )
@@ -81,6 +82,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.source_sha256 = sha
     programme.loaded_at = clock.utcnow()
     programme.reminder_policy = spec.reminders.model_dump(mode="json")
+    programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
 
     phases = {ph.number: ph for ph in programme.phases}
     for ph in spec.phases:
@@ -124,12 +126,21 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.lots = [lot for lot in programme.lots if lot.key in keep]
 
     points = {dp.key: dp for dp in programme.decision_points}
+    replanned = set()
+    if programme.id is not None:
+        replanned = set(session.scalars(
+            select(PlanRevision.point_key).where(PlanRevision.programme_id == programme.id)))
     for position, dp in enumerate(spec.decision_points):
         row = points.get(dp.key) or DecisionPoint(key=dp.key, programme=programme)
-        if row.id is not None and row.planned_date != dp.date:
-            changes.append(f"besluitpunt {dp.key}: {row.planned_date} -> {dp.date}")
+        if dp.key in replanned:
+            if row.planned_date != dp.date:
+                changes.append(f"besluitpunt {dp.key}: herplande datum {row.planned_date} blijft (bestand: {dp.date})")
+        else:
+            if row.id is not None and row.planned_date != dp.date:
+                changes.append(f"besluitpunt {dp.key}: {row.planned_date} -> {dp.date}")
+            row.planned_date = dp.date
         row.kind, row.title, row.phase, row.position = dp.kind.value, dp.title, dp.phase, position
-        row.planned_date, row.date_note = dp.date, dp.date_note
+        row.date_note = dp.date_note
         row.decided_by, row.scope, row.providers = dp.decided_by.value, list(dp.scope), dp.providers
         session.add(row)
     gone = [dp for key, dp in points.items() if key not in {d.key for d in spec.decision_points}]

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from models.errors import InputError
+from models.planning import PlanningError, PlanningIn, Plan, PointInfo
 from models.reminders import PolicySet
 from models.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
 
@@ -111,6 +112,7 @@ class ProgrammeIn(_Strict):
     lots: list[LotIn] = []
     decision_points: list[DecisionPointIn] = Field(min_length=1)
     reminders: PolicySet = PolicySet()
+    planning: PlanningIn | None = None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -267,6 +269,14 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
         for j, unit in enumerate(dp.scope):
             if unit not in segment_keys | lot_keys:
                 problems.append((f"{where}.scope[{j}]", f"onbekend perceel of segment '{unit}'"))
+    if p.planning is not None and not problems:
+        try:
+            Plan.build(p.planning, [
+                PointInfo(dp.key, dp.title, dp.kind.value, dp.date, (), dp.kind is not Kind.MILESTONE, dp.providers)
+                for dp in p.decision_points
+            ])
+        except PlanningError as exc:
+            problems.append(("planning", str(exc)))
     return problems
 
 

@@ -1,0 +1,387 @@
+"""Planning by the rules: period rules with their sources, checks, backward planning and cascades.
+
+Pure functions over plain data; the dates come in and go out, nothing here reads a clock or a table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pendulum
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from models import clock
+from models.errors import InputError
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "programmes" / "rules" / "periods.yaml"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+class PlanningError(InputError):
+    """A plan that cannot be made or changed as asked; the message says why."""
+
+
+class Gap(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days: int = Field(default=0, ge=0)
+    working_days: int = Field(default=0, ge=0)
+    months: int = Field(default=0, ge=0)
+
+    def after(self, day: dt.date) -> dt.date:
+        """The earliest date that keeps this gap after `day`."""
+        out = pendulum.date(day.year, day.month, day.day).add(months=self.months, days=self.days)
+        out = dt.date(out.year, out.month, out.day)
+        return clock.add_working_days(out, self.working_days) if self.working_days else out
+
+    def before(self, day: dt.date) -> dt.date:
+        """The latest date that keeps this gap before `day`."""
+        out = clock.add_working_days(day, -self.working_days) if self.working_days else day
+        out = pendulum.date(out.year, out.month, out.day).subtract(months=self.months, days=self.days)
+        return dt.date(out.year, out.month, out.day)
+
+    def describe(self) -> str:
+        parts = []
+        if self.months:
+            parts.append(f"{self.months} {'maand' if self.months == 1 else 'maanden'}")
+        if self.days:
+            parts.append(f"{self.days} {'dag' if self.days == 1 else 'dagen'}")
+        if self.working_days:
+            parts.append(f"{self.working_days} {'werkdag' if self.working_days == 1 else 'werkdagen'}")
+        return " en ".join(parts) or "0 dagen"
+
+
+class PeriodRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    title: str
+    description: str
+    gap: Gap
+    procedures: tuple[str, ...]
+    source: str
+    version: str
+
+
+class CheckRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    title: str
+    description: str
+    source: str
+    version: str
+
+
+class RuleBook(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    rules: tuple[PeriodRule, ...]
+    checks: tuple[CheckRule, ...]
+
+    def rule(self, key: str) -> PeriodRule:
+        for rule in self.rules:
+            if rule.key == key:
+                return rule
+        raise PlanningError(f"onbekende regel '{key}' (bekend: {', '.join(r.key for r in self.rules)})")
+
+    def check(self, key: str) -> CheckRule:
+        return next(c for c in self.checks if c.key == key)
+
+
+@lru_cache(maxsize=1)
+def rule_book(path: Path = RULES_FILE) -> RuleBook:
+    return RuleBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+class Meetings(BaseModel):
+    """When a body meets: the weekdays, and how many working days before the agenda closes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weekdays: tuple[str, ...] = ("tuesday",)
+    agenda_cutoff_working_days: int = Field(default=10, ge=0)
+
+    def meets_on(self, day: dt.date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.weekdays and clock.is_working_day(day)
+
+    def meeting_on_or_before(self, day: dt.date) -> dt.date:
+        for back in range(0, 400):
+            candidate = day - dt.timedelta(days=back)
+            if self.meets_on(candidate):
+                return candidate
+        raise PlanningError(f"geen vergaderdag gevonden voor {day}")
+
+    def meeting_on_or_after(self, day: dt.date) -> dt.date:
+        for ahead in range(0, 400):
+            candidate = day + dt.timedelta(days=ahead)
+            if self.meets_on(candidate):
+                return candidate
+        raise PlanningError(f"geen vergaderdag gevonden na {day}")
+
+    def agenda_cutoff(self, meeting: dt.date) -> dt.date:
+        return clock.add_working_days(meeting, -self.agenda_cutoff_working_days)
+
+
+class Dependency(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    before: str = Field(alias="from")
+    after: str = Field(alias="to")
+    rules: tuple[str, ...] = Field(min_length=1)
+
+
+class PlanningIn(BaseModel):
+    """A programme's planning: its procedure, its chain of dependencies, the bodies' meetings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    procedure: str = Field(pattern=r"^(open|restricted|sas)$")
+    anchor: str
+    meetings: Meetings = Meetings()
+    body_meetings: dict[str, Meetings] = {}
+    overrides: dict[str, Gap] = {}
+    dependencies: tuple[Dependency, ...] = ()
+
+
+@dataclass(frozen=True)
+class PointInfo:
+    key: str
+    title: str
+    kind: str
+    date: dt.date
+    bodies: tuple[str, ...]  # who decides; empty for nobody in particular
+    body_decision: bool  # a college, the penvoerder's college or the bestuurders must meet for it
+    providers: bool = False
+    decided: bool = False  # a decided point does not move
+
+
+@dataclass(frozen=True)
+class Edge:
+    before: str
+    after: str
+    rules: tuple[PeriodRule, ...]
+
+    def gap_after(self, day: dt.date) -> dt.date:
+        for rule in self.rules:
+            day = rule.gap.after(day)
+        return day
+
+    def gap_before(self, day: dt.date) -> dt.date:
+        for rule in reversed(self.rules):
+            day = rule.gap.before(day)
+        return day
+
+    def describe(self) -> str:
+        return " + ".join(f"{r.title} ({r.gap.describe()})" for r in self.rules)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    title: str
+    source: str
+    version: str
+    points: tuple[str, ...]
+    dates: tuple[dt.date, ...]
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "title": self.title, "source": self.source, "version": self.version,
+                "points": list(self.points), "dates": [d.isoformat() for d in self.dates], "message": self.message}
+
+
+@dataclass
+class Plan:
+    """A programme's points and the dependencies between them, by the rules of its procedure."""
+
+    planning: PlanningIn
+    points: dict[str, PointInfo]
+    edges: list[Edge] = field(default_factory=list)
+    book: RuleBook = field(default_factory=rule_book)
+
+    @classmethod
+    def build(cls, planning: PlanningIn, points: Sequence[PointInfo], book: RuleBook | None = None) -> Plan:
+        book = book or rule_book()
+        plan = cls(planning, {p.key: p for p in points}, [], book)
+        for dep in planning.dependencies:
+            for key in (dep.before, dep.after):
+                if key not in plan.points:
+                    raise PlanningError(f"afhankelijkheid {dep.before} -> {dep.after}: onbekend besluitpunt '{key}'")
+            rules = []
+            for key in dep.rules:
+                rule = book.rule(key)
+                if planning.procedure not in rule.procedures:
+                    raise PlanningError(
+                        f"regel '{key}' geldt niet voor procedure '{planning.procedure}' "
+                        f"(alleen: {', '.join(rule.procedures)})"
+                    )
+                if key in planning.overrides:
+                    rule = rule.model_copy(update={"gap": planning.overrides[key]})
+                rules.append(rule)
+            plan.edges.append(Edge(dep.before, dep.after, tuple(rules)))
+        if planning.anchor not in plan.points:
+            raise PlanningError(f"anker '{planning.anchor}' is geen besluitpunt")
+        plan.order()  # refuses a cycle
+        return plan
+
+    def meetings_of(self, body: str) -> Meetings:
+        return self.planning.body_meetings.get(body, self.planning.meetings)
+
+    def order(self) -> list[str]:
+        """Points in dependency order; a cycle is refused with the points that form it."""
+        outgoing: dict[str, list[str]] = {k: [] for k in self.points}
+        for e in self.edges:
+            outgoing[e.before].append(e.after)
+        state: dict[str, int] = {}
+        out: list[str] = []
+        trail: list[str] = []
+
+        def visit(key: str) -> None:
+            if state.get(key) == 2:
+                return
+            if state.get(key) == 1:
+                cycle = trail[trail.index(key):] + [key]
+                raise PlanningError(f"cyclus in de afhankelijkheden: {' -> '.join(cycle)}")
+            state[key] = 1
+            trail.append(key)
+            for nxt in outgoing[key]:
+                visit(nxt)
+            trail.pop()
+            state[key] = 2
+            out.append(key)
+
+        for key in self.points:
+            visit(key)
+        return list(reversed(out))
+
+    # --- checking -------------------------------------------------------------------------------
+
+    def meeting_date(self, point: PointInfo, date: dt.date) -> dt.date:
+        """The date a body decision is really taken: the last meeting of every deciding body by `date`."""
+        if not point.body_decision:
+            return date
+        return min(self.meetings_of(b).meeting_on_or_before(date) for b in point.bodies) if point.bodies else date
+
+    def check(self, dates: Mapping[str, dt.date] | None = None) -> list[Violation]:
+        dates = dict(dates or {k: p.date for k, p in self.points.items()})
+        found: list[Violation] = []
+        for e in self.edges:
+            earlier, later = dates[e.before], dates[e.after]
+            needed = e.gap_after(earlier)
+            if later < needed:
+                rule = e.rules[0] if len(e.rules) == 1 else next(
+                    (r for r in e.rules if r.gap.after(earlier) > later), e.rules[-1])
+                found.append(Violation(
+                    rule.key, rule.title, rule.source, rule.version, (e.before, e.after), (earlier, later),
+                    f"{e.after} ({clock.dutch_date(later)}) moet ten minste {e.describe()} na {e.before} "
+                    f"({clock.dutch_date(earlier)}) liggen: op zijn vroegst {clock.dutch_date(needed)}",
+                ))
+                continue
+            effective = self.meeting_date(self.points[e.after], later)
+            if effective < needed:
+                rule = self.book.check("college-meeting")
+                found.append(Violation(
+                    rule.key, rule.title, rule.source, rule.version, (e.after,), (later, effective),
+                    f"{e.after}: de laatste vergadering tot {clock.dutch_date(later)} is "
+                    f"{clock.dutch_date(effective)}, te vroeg na {e.before} ({clock.dutch_date(earlier)})",
+                ))
+        publication = dates.get("publication")
+        if publication is not None:
+            rule = self.book.check("dialogue-stops")
+            for p in self.points.values():
+                if p.providers and dates[p.key] > publication:
+                    found.append(Violation(
+                        rule.key, rule.title, rule.source, rule.version, (p.key, "publication"),
+                        (dates[p.key], publication),
+                        f"{p.key} ({clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de publicatie "
+                        f"({clock.dutch_date(publication)})",
+                    ))
+        return found
+
+    # --- backward planning ----------------------------------------------------------------------
+
+    def backward(self, anchor_date: dt.date) -> dict[str, tuple[dt.date | None, Edge | None]]:
+        """The latest date of every point that keeps all rules before the anchor, and the binding edge."""
+        latest: dict[str, tuple[dt.date | None, Edge | None]] = {self.planning.anchor: (anchor_date, None)}
+        for key in reversed(self.order()):
+            if key == self.planning.anchor:
+                continue
+            best: tuple[dt.date | None, Edge | None] = (None, None)
+            for e in (e for e in self.edges if e.before == key):
+                succ = latest.get(e.after, (None, None))[0]
+                if succ is None:
+                    continue
+                bound = self.snap_back(self.points[key], e.gap_before(self.meeting_date(self.points[e.after], succ)))
+                if best[0] is None or bound < best[0]:
+                    best = (bound, e)
+            latest[key] = best
+        return latest
+
+    def snap_back(self, point: PointInfo, date: dt.date) -> dt.date:
+        if point.body_decision and point.bodies:
+            return self.meeting_date(point, date)
+        return clock.previous_working_day(date)
+
+    def snap_forward(self, point: PointInfo, date: dt.date) -> dt.date:
+        if point.body_decision and point.bodies:
+            return max(self.meetings_of(b).meeting_on_or_after(date) for b in point.bodies)
+        return clock.next_working_day(date)
+
+    # --- moving a date --------------------------------------------------------------------------
+
+    def cascade(self, key: str, new_date: dt.date, mode: str = "minimal") -> dict[str, tuple[dt.date, dt.date]]:
+        """Move `key` to `new_date` and every dependent date as the rules require (decided points stay).
+
+        minimal: later points move only as far as their gaps need. shift: every undecided point
+        connected to `key` moves by the same number of days (a whole programme pushed back a year).
+        """
+        if key not in self.points:
+            raise PlanningError(f"onbekend besluitpunt '{key}'")
+        point = self.points[key]
+        if point.decided:
+            raise PlanningError(f"'{key}' is al besloten; een genomen besluit verschuift niet")
+        if point.body_decision and not clock.is_working_day(new_date):
+            why = clock.holiday_name(new_date) or WEEKDAY_NL[new_date.weekday()]
+            raise PlanningError(
+                f"{clock.dutch_date(new_date)} is geen werkdag ({why}); een college vergadert dan niet"
+            )
+        dates = {k: p.date for k, p in self.points.items()}
+        dates[key] = new_date
+        if mode == "shift":
+            delta = new_date - point.date
+            for other in self.connected(key):
+                p = self.points[other]
+                if other == key or p.decided:
+                    continue
+                dates[other] = p.date + delta  # a deadline; the meeting before it decides
+        elif mode != "minimal":
+            raise PlanningError(f"onbekende manier van herplannen '{mode}' (minimal of shift)")
+        for current in self.order():
+            for e in (e for e in self.edges if e.before == current):
+                nxt = self.points[e.after]
+                needed = e.gap_after(dates[current])
+                if self.meeting_date(nxt, dates[e.after]) < needed:
+                    if nxt.decided:
+                        continue  # reported by check(): a decided point is never moved
+                    dates[e.after] = self.snap_forward(nxt, needed)
+        return {k: (p.date, dates[k]) for k, p in self.points.items() if dates[k] != p.date}
+
+    def connected(self, key: str) -> set[str]:
+        links: dict[str, set[str]] = {k: set() for k in self.points}
+        for e in self.edges:
+            links[e.before].add(e.after)
+            links[e.after].add(e.before)
+        seen, todo = {key}, [key]
+        while todo:
+            for nxt in links[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen

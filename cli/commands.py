@@ -10,7 +10,7 @@ import sys
 from cli.main import EXIT_GATE_SHUT, emit_json
 from cli.stack import known_api_url
 from models import clock
-from models.db import register_session
+from models.db import open_session, register_session
 from models.entities import Programme
 from models.loader import load_programme
 from models.programme_file import builtin_files
@@ -71,6 +71,12 @@ def cmd_status(args) -> int:
         print(f"  {dp['key']:<24} fase {dp['phase']}  {dp['due_nl']:<30} {label}")
         if dp["status"] != "satisfied":
             print(f"  {'':<24} {dp['reason']}")
+    if report["plan_revisions"]:
+        print("\nHerplanningen")
+        for r in report["plan_revisions"]:
+            old, new = clock.parse_date(r["old"]), clock.parse_date(r["new"])
+            print(f"  {r['point']:<24} {clock.dutch_date(old)} -> {clock.dutch_date(new)} "
+                  f"(door {r['recorded_by']}: {r['reason']})")
     return 0
 
 
@@ -262,4 +268,104 @@ def cmd_recipients(args) -> int:
         print(f"{row['name']}: {row['role']}{body}")
         for channel in row["channels"]:
             print(f"  {channel}")
+    return 0
+
+
+def _violations_text(violations) -> None:
+    if not violations:
+        print("Geen overtredingen van de termijnregels.")
+    for v in violations:
+        print(f"- {v.title} [{v.rule}]: {v.message}")
+        print(f"  bron: {v.source} ({v.version})")
+
+
+def cmd_check(args) -> int:
+    from models.replanning import check_programme
+
+    with register_session() as session:
+        violations = check_programme(session, args.programme)
+    if args.json:
+        emit_json({"programme": args.programme, "violations": [v.as_dict() for v in violations]})
+    else:
+        _violations_text(violations)
+    return 0 if not violations else EXIT_GATE_SHUT
+
+
+def cmd_plan(args) -> int:
+    from models.replanning import plan_backwards
+
+    result = plan_backwards(args.template, args.contract_start)
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"Terugplanning {result['template']} ({result['procedure']}) vanaf contractstart "
+          f"{clock.dutch_date(args.contract_start)}")
+    for row in result["points"]:
+        if row["latest"] is None:
+            print(f"  {row['key']:<24} los van de keten (gepland {row['planned']})")
+            continue
+        latest = clock.dutch_date(clock.parse_date(row["latest"]))
+        rule = ", ".join(r["title"] for r in row["binding"]["rules"]) if row["binding"] else "anker"
+        slack = f"speling {row['slack_days']} dagen ({row['slack_working_days']} werkdagen)" if row["slack_days"] else "geen speling"
+        print(f"  {row['key']:<24} uiterlijk {latest:<30} {slack}; bepaald door: {rule}")
+        if row["agenda_cutoff"]:
+            print(f"  {'':<24} agendasluiting {clock.dutch_date(clock.parse_date(row['agenda_cutoff']))}")
+    print("Kritiek pad: " + " -> ".join(result["critical_path"]))
+    return 0
+
+
+def _replan_output(args, result) -> int:
+    if args.json:
+        emit_json({"change": result.change, "moved": [
+            {"point": m.point, "old": m.old.isoformat(), "new": m.new.isoformat()} for m in result.moved],
+            "violations": [v.as_dict() for v in result.violations]})
+        return 0
+    head = "Herplanning vastgelegd" if result.change else "Wat als (niets vastgelegd)"
+    print(f"{head}: {args.point} naar {clock.dutch_date(args.to_date)}")
+    for m in result.moved:
+        print(f"  {m.point:<24} {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
+    _violations_text(result.violations)
+    return 0
+
+
+def cmd_replan(args) -> int:
+    from models.replanning import replan
+
+    with register_session() as session:
+        result = replan(session, programme=args.programme, point=args.point, to=args.to_date, reason=args.reason,
+                        recorded_by=args.recorded_by, mode=args.mode)
+    return _replan_output(args, result)
+
+
+def cmd_whatif(args) -> int:
+    from models.replanning import what_if
+
+    session = open_session()
+    try:
+        with session.begin():
+            result = what_if(session, args.programme, args.point, args.to_date, args.mode)
+            session.rollback()
+    finally:
+        session.close()
+    return _replan_output(args, result)
+
+
+def cmd_calendar(args) -> int:
+    from notifications.calendar_export import programme_ics
+
+    with register_session() as session:
+        data = programme_ics(session, args.programme)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_timeline(args) -> int:
+    from notifications.timeline import programme_svg
+
+    with register_session() as session:
+        svg = programme_svg(session, args.programme)
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(svg)
+    print(f"Tijdlijn geschreven naar {args.out}")
     return 0

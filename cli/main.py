@@ -77,6 +77,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("programme")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("check", help="toets de planning aan de termijnregels (met bron)")
+    p.add_argument("programme")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("plan", help="plan terug vanaf een contractstart: uiterste data, speling, kritiek pad")
+    p.add_argument("--template", required=True, help="bijv. inkoop-2026")
+    p.add_argument("--contract-start", required=True, type=_date_arg)
+    p.add_argument("--json", action="store_true")
+
+    for name, helptext in (("replan", "verschuif een datum; wat ervan afhangt schuift mee (vastgelegd)"),
+                           ("whatif", "laat zien wat er schuift en welke regels knellen, zonder iets vast te leggen")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("programme")
+        p.add_argument("point")
+        p.add_argument("--to", required=True, type=_date_arg, dest="to_date")
+        p.add_argument("--mode", choices=("minimal", "shift"), default="minimal",
+                       help="minimal: alleen wat moet; shift: de hele keten evenveel dagen")
+        if name == "replan":
+            p.add_argument("--reason", required=True)
+            p.add_argument("--by", required=True, dest="recorded_by")
+        p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("calendar", help="iCalendar-bestand van het programma (naar stdout)")
+    p.add_argument("programme")
+
+    p = sub.add_parser("timeline", help="tijdlijn als SVG")
+    p.add_argument("programme")
+    p.add_argument("--out", required=True, help="bestand, bijv. tijdlijn.svg")
+
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4200)

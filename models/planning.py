@@ -342,6 +342,8 @@ class Plan:
 
         minimal: later points move only as far as their gaps need. shift: every undecided point
         connected to `key` moves by the same number of days (a whole programme pushed back a year).
+        The anchor (the contract start) is fixed by law and policy: it moves only when it is the
+        point asked for; otherwise a squeeze shows up as a violation of check().
         """
         if key not in self.points:
             raise PlanningError(f"onbekend besluitpunt '{key}'")
@@ -359,7 +361,7 @@ class Plan:
             delta = new_date - point.date
             for other in self.connected(key):
                 p = self.points[other]
-                if other == key or p.decided:
+                if other == key or p.decided or other == self.planning.anchor:
                     continue
                 dates[other] = p.date + delta  # a deadline; the meeting before it decides
         elif mode != "minimal":
@@ -369,8 +371,8 @@ class Plan:
                 nxt = self.points[e.after]
                 needed = e.gap_after(dates[current])
                 if self.meeting_date(nxt, dates[e.after]) < needed:
-                    if nxt.decided:
-                        continue  # reported by check(): a decided point is never moved
+                    if nxt.decided or (e.after == self.planning.anchor and key != e.after):
+                        continue  # reported by check(): a decided point and the fixed anchor never move
                     dates[e.after] = self.snap_forward(nxt, needed)
         return {k: (p.date, dates[k]) for k, p in self.points.items() if dates[k] != p.date}
 

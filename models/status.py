@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint, PhaseOverride
+from models.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision
 from models.errors import InputError
 from models.register import body_names, decisions_of, fact, get_point, get_programme, point_spec
 from models.rules import PointSpec, PointVerdict, Verdict, current_phase, describe_bodies, exit_gate, point_status
@@ -63,6 +63,7 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None) -> d
     return {
         "programme": ev.programme,
         "name": ev.name,
+        "plan_revisions": revision_history(session, key),
         "as_of": ev.as_of.isoformat(),
         "current_phase": current_phase(ev.gates),
         "phases": [
@@ -229,3 +230,14 @@ def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | Non
         points=points,
         next_phase=(nxt.number, nxt.name, nxt.planned_start) if nxt else None,
     )
+
+
+def revision_history(session: Session, key: str) -> list[dict]:
+    prog = get_programme(session, key)
+    rows = session.scalars(select(PlanRevision).where(PlanRevision.programme_id == prog.id).order_by(PlanRevision.id))
+    return [
+        {"change": r.change, "point": r.point_key, "old": r.old_date.isoformat(), "new": r.new_date.isoformat(),
+         "cause": r.cause, "mode": r.mode, "reason": r.reason, "recorded_by": r.recorded_by,
+         "recorded_at": r.recorded_at.isoformat()}
+        for r in rows
+    ]

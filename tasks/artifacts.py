@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
@@ -9,6 +11,7 @@ from models import clock
 from models.db import register_session
 from models.status import decision_history, status_report
 from models.vocabulary import STATUS_LABELS, Status
+from notifications.timeline import programme_svg
 
 
 def phases_done(report: dict) -> int:
@@ -63,6 +66,14 @@ def publish_artifacts(programme: str) -> int:
                           description=f"Besluitpunten van {report['name']}")
     create_markdown_artifact(register_markdown(report, history), key=f"{programme}-besluitenregister",
                              description=f"Besluitenregister van {report['name']}")
+    with register_session() as session:
+        svg = programme_svg(session, programme)
+    image = base64.b64encode(svg.encode()).decode()
+    create_markdown_artifact(
+        f"# Tijdlijn {report['name']}\n\n![Tijdlijn {programme}](data:image/svg+xml;base64,{image})\n\n"
+        "Fasen als balken, besluitpunten als ruiten (kleur: stand), groen: speling tot de uiterste datum, "
+        "rode lijn: vandaag.",
+        key=f"{programme}-tijdlijn", description=f"Tijdlijn van {report['name']}")
     done = phases_done(report)
     create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang",
                              description=f"{report['name']}: {done} van 6 fasen afgerond")

@@ -188,3 +188,30 @@ def test_remind_dry_run_json_and_recipients(regie, monkeypatch, tmp_path):
     assert code == 0 and "Secretaris Winterswijk: secretary (winterswijk)" in out and "Wachtwoord77" not in out
     code, _, err = regie("remind", "--programme", "inkoop-2030")
     assert code == 2 and "onbekend programma" in err
+
+
+def test_planning_commands(regie, tmp_path, monkeypatch):
+    code, out, _ = regie("check", "inkoop-2026")
+    assert code == 0 and "Geen overtredingen" in out
+    monkeypatch.setenv("REGIE_TODAY", "2024-11-06")
+    code, out, _ = regie("whatif", "inkoop-2026", "award", "--to", "2025-10-15", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["change"] is None
+    assert [v["rule"] for v in result["violations"]] == ["implementation-period"]
+    code, out, _ = regie("plan", "--template", "inkoop-2026", "--contract-start", "2026-01-01")
+    assert code == 0 and "Kritiek pad: market-consultation-2 ->" in out and "agendasluiting" in out
+    code, _, err = regie("plan", "--template", "bestaat-niet", "--contract-start", "2026-01-01")
+    assert code == 2 and "onbekend sjabloon" in err
+    code, out, _ = regie("replan", "inkoop-2026", "go-no-go", "--to", "2024-11-12", "--reason", "agenda vol",
+                         "--by", "Projectleider")
+    assert code == 0 and "Herplanning vastgelegd" in out and "publication" in out
+    code, out, _ = regie("status", "inkoop-2026", "--json")
+    assert [r["point"] for r in json.loads(out)["plan_revisions"]] == ["go-no-go", "publication"]
+    code, out, _ = regie("status", "inkoop-2026")
+    assert "Herplanningen" in out and "dinsdag 5 november 2024 -> dinsdag 12 november 2024 (door Projectleider: agenda vol)" in out
+    code, _, err = regie("replan", "inkoop-2026", "go-no-go", "--to", "2024-12-25", "--reason", "x", "--by", "y")
+    assert code == 2 and "geen werkdag" in err
+    code, out, _ = regie("calendar", "inkoop-2026")
+    assert code == 0
+    code, out, _ = regie("timeline", "inkoop-2026", "--out", str(tmp_path / "t.svg"))
+    assert code == 0 and (tmp_path / "t.svg").read_text().startswith("<svg")

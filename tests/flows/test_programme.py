@@ -37,6 +37,8 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
     assert table and "go-no-go" in table[0].data and "besloten" in table[0].data
     progress = artifacts("inkoop-2026-voortgang")
     assert progress and float(progress[0].data) == 100.0
+    timeline = artifacts("inkoop-2026-tijdlijn")
+    assert timeline and "data:image/svg+xml;base64," in timeline[0].data
     register = artifacts("inkoop-2026-besluitenregister")
     assert register and "| go-no-go | winterswijk | go |" in register[0].data
     titles = events(flow_env)

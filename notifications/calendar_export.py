@@ -1,0 +1,77 @@
+"""The programme as an iCalendar file: decision points, agenda cut-offs and phases, with stable UIDs.
+
+A UID names the programme and the item, never a date, so importing a newer export updates the
+events people already have; SEQUENCE counts the plan revisions of a point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar, Event
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.planning import PlanningError
+from models.replanning import programme_plan
+from models.status import status_report
+from models.vocabulary import STATUS_LABELS, Status
+
+DOMAIN = "regie.sociaaldomeinachterhoek.nl"
+
+
+def _event(uid: str, summary: str, start: dt.date, end: dt.date, description: str, sequence: int = 0) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("summary", summary)
+    event.add("dtstart", start)
+    event.add("dtend", end + dt.timedelta(days=1))  # all-day events end the day after, exclusively
+    event.add("dtstamp", clock.utcnow())
+    event.add("sequence", sequence)
+    event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def programme_ics(session: Session, key: str) -> bytes:
+    report = status_report(session, key)
+    revisions: dict[str, int] = {}
+    for revision in report["plan_revisions"]:
+        revisions[revision["point"]] = revisions.get(revision["point"], 0) + 1
+    try:
+        plan = programme_plan(session, key)
+    except PlanningError:
+        plan = None
+
+    cal = Calendar()
+    cal.add("prodid", "-//Regie//Sociaal Domein Achterhoek//NL")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"{report['name']} ({key})")
+    cal.add("x-wr-timezone", clock.TIMEZONE)
+    for phase in report["phases"]:
+        start, end = clock.parse_date(phase["planned_start"]), clock.parse_date(phase["planned_end"])
+        cal.add_component(_event(
+            f"{key}-fase-{phase['number']}@{DOMAIN}", f"Fase {phase['number']} - {phase['name']}", start, end,
+            f"{report['name']}: fase {phase['number']}, {clock.dutch_date(start)} tot en met {clock.dutch_date(end)}.",
+        ))
+    for dp in report["decision_points"]:
+        due = clock.parse_date(dp["due"])
+        who = ", ".join(dp["required_bodies"])
+        status = STATUS_LABELS[Status(dp["status"])]
+        cal.add_component(_event(
+            f"{key}-besluit-{dp['key']}@{DOMAIN}", f"Besluit: {dp['title']}", due, due,
+            f"{report['name']}, fase {dp['phase']}. Uiterlijk {clock.dutch_date(due)}. Wie: {who}. Stand: {status}.",
+            sequence=revisions.get(dp["key"], 0),
+        ))
+        point = plan.points.get(dp["key"]) if plan else None
+        if point is not None and point.body_decision and point.bodies:
+            meetings = plan.meetings_of(point.bodies[0])
+            meeting = plan.meeting_date(point, due)
+            cutoff = meetings.agenda_cutoff(meeting)
+            cal.add_component(_event(
+                f"{key}-agendasluiting-{dp['key']}@{DOMAIN}", f"Agendasluiting: {dp['title']}", cutoff, cutoff,
+                f"Voorstel binnen voor de vergadering van {clock.dutch_date(meeting)} ({dp['key']}).",
+                sequence=revisions.get(dp["key"], 0),
+            ))
+    return cal.to_ical()

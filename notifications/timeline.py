@@ -1,0 +1,82 @@
+"""A timeline chart as SVG: phases as bars, decision points as markers, today's line, slack shaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.sax.saxutils import escape
+
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.planning import PlanningError
+from models.replanning import programme_plan
+from models.status import status_report
+
+WIDTH, LEFT, RIGHT, ROW, TOP = 1100, 330, 60, 26, 50
+COLOURS = {"satisfied": "#2e7d32", "reserved": "#f9a825", "rejected": "#c62828", "overdue": "#c62828",
+           "deferred": "#ef6c00", "open": "#1565c0"}
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def programme_svg(session: Session, key: str, today: dt.date | None = None) -> str:
+    report = status_report(session, key)
+    today = today or clock.today()
+    latest: dict[str, dt.date] = {}
+    try:
+        plan = programme_plan(session, key)
+        anchor = plan.points[plan.planning.anchor].date
+        latest = {k: d for k, (d, _) in plan.backward(anchor).items() if d is not None}
+    except PlanningError:
+        pass
+    phases = report["phases"]
+    points = report["decision_points"]
+    dates = [clock.parse_date(p["planned_start"]) for p in phases] + [clock.parse_date(p["planned_end"]) for p in phases]
+    dates += [clock.parse_date(p["due"]) for p in points] + list(latest.values()) + [today]
+    start, end = min(dates) - dt.timedelta(days=15), max(dates) + dt.timedelta(days=15)
+    span = (end - start).days or 1
+
+    def x(day: dt.date) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span
+
+    rows = len(phases) + len(points)
+    height = TOP + ROW * rows + 40
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        'font-family="Arial, sans-serif" font-size="12">',
+        f'<title>Tijdlijn {escape(report["name"])}</title>',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="10" y="22" font-size="16" font-weight="bold">{escape(report["name"])} ({escape(key)})</text>',
+    ]
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        if month >= start:
+            out.append(f'<line x1="{x(month):.1f}" y1="{TOP - 8}" x2="{x(month):.1f}" y2="{height - 30}" stroke="#eee"/>')
+            if month.month in (1, 4, 7, 10) or span < 400:
+                out.append(f'<text x="{x(month) + 2:.1f}" y="{TOP - 12}" fill="#777">{MONTHS[month.month - 1]} {month.year}</text>')
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    y = TOP
+    for phase in phases:
+        a, b = clock.parse_date(phase["planned_start"]), clock.parse_date(phase["planned_end"])
+        fill = "#90caf9" if phase["exit_gate"] == "open" else "#cfd8dc"
+        out.append(f'<text x="10" y="{y + 16}">Fase {phase["number"]} - {escape(phase["name"])}</text>')
+        out.append(f'<rect class="phase" x="{x(a):.1f}" y="{y + 4}" width="{max(3.0, x(b) - x(a)):.1f}" height="{ROW - 8}" '
+                   f'fill="{fill}" stroke="#607d8b"/>')
+        y += ROW
+    for dp in points:
+        due = clock.parse_date(dp["due"])
+        colour = COLOURS.get(dp["status"], "#1565c0")
+        out.append(f'<text x="10" y="{y + 16}">{escape(dp["key"])}</text>')
+        if dp["key"] in latest and latest[dp["key"]] > due:
+            out.append(f'<rect class="slack" x="{x(due):.1f}" y="{y + 7}" width="{x(latest[dp["key"]]) - x(due):.1f}" '
+                       f'height="{ROW - 14}" fill="#c8e6c9" opacity="0.8"><title>speling tot '
+                       f'{escape(clock.dutch_date(latest[dp["key"]]))}</title></rect>')
+        cx, cy = x(due), y + ROW / 2
+        out.append(f'<path class="point" d="M{cx:.1f},{cy - 7} L{cx + 7:.1f},{cy} L{cx:.1f},{cy + 7} L{cx - 7:.1f},{cy} Z" '
+                   f'fill="{colour}"><title>{escape(dp["title"])}: {escape(dp["due_nl"])} ({escape(dp["status_nl"])})</title></path>')
+        y += ROW
+    if start <= today <= end:
+        out.append(f'<line class="today" x1="{x(today):.1f}" y1="{TOP - 8}" x2="{x(today):.1f}" y2="{y}" stroke="#d32f2f" '
+                   'stroke-width="2" stroke-dasharray="5,3"/>')
+        out.append(f'<text x="{x(today) + 4:.1f}" y="{y + 14}" fill="#d32f2f">vandaag ({escape(clock.dutch_date(today))})</text>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -1,0 +1,199 @@
+"""Planning rules with their sources, checks, backward planning, cascades and re-planning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from models import clock
+from models.entities import PlanRevision
+from models.errors import InputError
+from models.planning import Plan, PlanningError, PlanningIn, PointInfo, rule_book
+from models.programme_file import BUILTIN_DIR, ProgrammeFileError, parse_programme_text
+from models.register import record_decision
+from models.replanning import check_programme, plan_backwards, replan, what_if
+from models.status import status_report
+
+D = dt.date
+BOOK = rule_book()
+
+
+def two_points(rule: str, procedure: str, before: dt.date, after: dt.date, body_decision: bool = False) -> Plan:
+    planning = PlanningIn.model_validate({"procedure": procedure, "anchor": "b",
+                                          "dependencies": [{"from": "a", "to": "b", "rules": [rule]}]})
+    return Plan.build(planning, [PointInfo("a", "A", "milestone", before, (), False),
+                                 PointInfo("b", "B", "approval" if body_decision else "milestone", after,
+                                           ("aalten",) if body_decision else (), body_decision)])
+
+
+RULE_TABLE = [
+    # rule, procedure, earlier, the last date that breaks it, the first date that keeps it
+    ("alcatel-standstill", "sas", D(2025, 3, 24), D(2025, 4, 12), D(2025, 4, 13)),
+    ("request-period", "restricted", D(2021, 4, 1), D(2021, 4, 30), D(2021, 5, 1)),
+    ("tender-period", "restricted", D(2021, 5, 3), D(2021, 6, 6), D(2021, 6, 7)),
+    ("tender-period-sas", "sas", D(2024, 11, 7), D(2024, 12, 11), D(2024, 12, 12)),
+    ("last-nota-van-inlichtingen", "sas", D(2024, 12, 20), D(2024, 12, 29), D(2024, 12, 30)),
+    ("assessment-period", "sas", D(2025, 2, 7), D(2025, 3, 8), D(2025, 3, 9)),
+    ("implementation-period", "sas", D(2025, 10, 1), D(2025, 12, 31), D(2026, 1, 1)),
+    ("go-before-publication", "sas", D(2024, 11, 5), D(2024, 11, 5), D(2024, 11, 6)),
+    ("consultation-period", "sas", D(2024, 9, 13), D(2024, 9, 26), D(2024, 9, 27)),
+    ("decision-order", "sas", D(2024, 10, 8), D(2024, 10, 7), D(2024, 10, 8)),
+]
+
+
+@pytest.mark.parametrize("rule, procedure, earlier, breaks, keeps", RULE_TABLE, ids=[r[0] for r in RULE_TABLE])
+def test_each_rule_with_its_source(rule, procedure, earlier, breaks, keeps):
+    source = BOOK.rule(rule)
+    assert source.source and source.version
+    violations = two_points(rule, procedure, earlier, breaks).check()
+    assert [(v.rule, v.source, v.version) for v in violations] == [(rule, source.source, source.version)]
+    assert two_points(rule, procedure, earlier, keeps).check() == []
+
+
+def test_every_rule_of_the_book_is_in_the_table():
+    assert {r[0] for r in RULE_TABLE} == {r.key for r in BOOK.rules}
+    assert all(c.source and c.version for c in BOOK.checks)
+
+
+def test_procedure_chooses_the_rules():
+    with pytest.raises(PlanningError, match="regel 'tender-period' geldt niet voor procedure 'sas'"):
+        two_points("tender-period", "sas", D(2024, 1, 1), D(2024, 3, 1))
+    with pytest.raises(PlanningError, match="'tender-period-sas' geldt niet voor procedure 'restricted'"):
+        two_points("tender-period-sas", "restricted", D(2024, 1, 1), D(2024, 3, 1))
+
+
+def test_a_college_decision_needs_a_meeting_in_time():
+    # deadline Monday 11 Nov; the last Tuesday meeting before it (5 Nov) is not a working day after 5 Nov
+    violations = two_points("go-before-publication", "sas", D(2024, 11, 5), D(2024, 11, 11), body_decision=True).check()
+    assert [v.rule for v in violations] == ["college-meeting"]
+    assert "de laatste vergadering tot maandag 11 november 2024 is dinsdag 5 november 2024" in violations[0].message
+
+
+def test_a_cycle_is_refused_naming_it():
+    text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    text += "    - {from: contract-start, to: tariffs, rules: [decision-order]}\n"
+    with pytest.raises(ProgrammeFileError, match="planning: cyclus in de afhankelijkheden: .*tariffs.*contract-start"):
+        parse_programme_text(text, "kapot.yaml")
+
+
+def test_the_published_2026_plan_passes(session):
+    with clock.frozen(D(2024, 11, 6)), session.begin():
+        assert check_programme(session, "inkoop-2026") == []
+        assert check_programme(session, "inkoop-2022") == []
+
+
+def test_moving_the_2026_award_to_15_october_2025_fails_on_the_implementation_period(session):
+    with clock.frozen(D(2024, 11, 6)), session.begin():
+        result = what_if(session, "inkoop-2026", "award", D(2025, 10, 15))
+        assert session.scalar(select(func.count()).select_from(PlanRevision)) == 0
+    assert [(m.point, m.new) for m in result.moved] == [("award", D(2025, 10, 15))]  # the contract start is fixed
+    assert [v.rule for v in result.violations] == ["implementation-period"]
+    violation = result.violations[0]
+    assert "Norm van Opdrachtgeverschap" in violation.source
+    assert violation.dates == (D(2025, 10, 15), D(2026, 1, 1))
+    assert "op zijn vroegst donderdag 15 januari 2026" in violation.message
+
+
+def test_backward_plan_2026_from_1_january_2026():
+    result = plan_backwards("inkoop-2026", D(2026, 1, 1))
+    rows = {r["key"]: r for r in result["points"]}
+    for row in rows.values():  # the seed fits: every date it published is on or before the latest date
+        assert row["slack_days"] >= 0, row
+    assert rows["contract-start"]["latest"] == "2026-01-01" and rows["contract-start"]["slack_days"] == 0
+    assert rows["award"]["latest"] == "2025-09-30"  # 3 months before, on a Tuesday meeting
+    assert rows["award"]["binding"]["rules"][0]["key"] == "implementation-period"
+    assert rows["submission"]["latest"] == "2025-08-29"  # 30 days of assessment, moved off the weekend
+    assert rows["go-no-go"]["agenda_cutoff"] == "2025-07-08"
+    assert rows["award"]["slack_days"] == 196  # where the seed had slack: award by 24 March 2025 (meeting 18 March)
+    assert result["critical_path"][0] == "market-consultation-2" and result["critical_path"][-1] == "contract-start"
+
+
+def test_backward_plan_2022_has_no_slack_between_award_and_start():
+    rows = {r["key"]: r for r in plan_backwards("inkoop-2022", D(2022, 1, 1))["points"]}
+    assert rows["award"]["slack_days"] == 0  # 1 October 2021: exactly 3 months of implementation
+    assert rows["contract-start-dyslexia"]["latest"] is None  # its own start, on no chain
+
+
+def test_unknown_template():
+    with pytest.raises(InputError, match="onbekend sjabloon 'inkoop-2030' \\(bekend: inkoop-2022, inkoop-2026\\)"):
+        plan_backwards("inkoop-2030", D(2030, 1, 1))
+
+
+SEED_2022 = {"principles": D(2020, 11, 24), "segments-funding": D(2021, 2, 2), "financial": D(2021, 3, 2),
+             "tender-documents": D(2021, 3, 30), "publication": D(2021, 4, 1), "award": D(2021, 10, 1),
+             "contract-start": D(2022, 1, 1), "contract-start-dyslexia": D(2021, 8, 1)}
+
+
+def dates(session, programme="inkoop-2022"):
+    return {dp["key"]: clock.parse_date(dp["due"]) for dp in status_report(session, programme)["decision_points"]}
+
+
+def test_replaying_the_one_year_shift_of_25_september_2020(session):
+    """The plan before the decision is the published one a year earlier; replaying the bestuurders'
+    decision (start 1 Jan 2021 -> 1 Jan 2022) must give the seed's dates again."""
+    with clock.frozen(D(2019, 9, 2)), session.begin():
+        replan(session, programme="inkoop-2022", point="contract-start", to=D(2021, 1, 1), mode="shift",
+               reason="Oorspronkelijke planning: start 1 januari 2021", recorded_by="Programmabureau")
+        before = dates(session)
+    assert before["contract-start"] == D(2021, 1, 1) and before["award"] == D(2020, 10, 1)
+    assert before["contract-start-dyslexia"] == D(2021, 8, 1)  # on no chain: never moved
+    with clock.frozen(D(2020, 9, 25)), session.begin():
+        result = replan(session, programme="inkoop-2022", point="contract-start", to=D(2022, 1, 1), mode="shift",
+                        reason="Besluit bestuurders 25 september 2020: invoering 1 jaar later", recorded_by="Projectleider")
+        record_decision(session, programme="inkoop-2022", point="replan-2022", body="bestuurders",
+                        outcome="approved", decided_on="2020-09-25", recorded_by="Secretaris bestuurders")
+        after = dates(session)
+        report = status_report(session, "inkoop-2022")
+    assert {k: after[k] for k in SEED_2022} == SEED_2022
+    assert after["replan-2022"] == D(2020, 9, 25)
+    assert result.violations == ()
+    moved = {m.point for m in result.moved}
+    assert moved == {"replan-2022", "principles", "segments-funding", "financial", "tender-documents", "publication", "award",
+                     "contract-start"}
+    last = [r for r in report["plan_revisions"] if r["reason"].startswith("Besluit bestuurders")]
+    assert {r["point"] for r in last} == moved and all(r["recorded_by"] == "Projectleider" for r in last)
+    award = next(r for r in last if r["point"] == "award")
+    assert (award["old"], award["new"], award["cause"]) == ("2020-10-01", "2021-10-01", "contract-start")
+
+
+def test_minimal_cascade_moves_only_what_must_move_and_reminders_follow(session):
+    with clock.frozen(D(2024, 10, 1)), session.begin():
+        result = replan(session, programme="inkoop-2026", point="go-no-go", to=D(2024, 11, 26),
+                        reason="Oost Gelre vergadert later", recorded_by="Projectleider")
+        moved = {m.point: m.new for m in result.moved}
+        assert moved == {"go-no-go": D(2024, 11, 26), "publication": D(2024, 11, 27)}
+        from models.reminders import PolicySet, step_on
+
+        due = dates(session, "inkoop-2026")["go-no-go"]
+        assert step_on(due, PolicySet().defaults, D(2024, 11, 12)).key == "before-14"
+        assert check_programme(session, "inkoop-2026") == []
+
+
+BAD_REPLANS = [
+    (dict(point="go-no-go", to=D(2024, 12, 25)), r"woensdag 25 december 2024 is geen werkdag \(Eerste kerstdag\)"),
+    (dict(point="go-no-go", to=D(2024, 9, 1)), "ligt in het verleden"),
+    (dict(point="go-go", to=D(2024, 12, 3)), "onbekend besluitpunt 'go-go'"),
+    (dict(point="go-no-go", to=D(2024, 12, 3), reason=" "), "reden ontbreekt"),
+    (dict(point="go-no-go", to=D(2024, 12, 3), mode="sideways"), "onbekende manier van herplannen"),
+]
+
+
+@pytest.mark.parametrize("change, words", BAD_REPLANS)
+def test_bad_replans_are_refused_and_nothing_is_written(session, change, words):
+    args = dict(programme="inkoop-2026", reason="test", recorded_by="x") | change
+    with clock.frozen(D(2024, 10, 1)):
+        with pytest.raises(InputError, match=words), session.begin():
+            replan(session, **args)
+        with session.begin():
+            assert session.scalar(select(func.count()).select_from(PlanRevision)) == 0
+            assert dates(session, "inkoop-2026")["go-no-go"] == D(2024, 11, 5)
+
+
+def test_a_decided_point_does_not_move(session):
+    with clock.frozen(D(2024, 11, 6)), session.begin():
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2024-11-06", recorded_by="x")
+        with pytest.raises(PlanningError, match="'award' is al besloten"):
+            what_if(session, "inkoop-2026", "award", D(2025, 4, 1))

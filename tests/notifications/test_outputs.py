@@ -1,0 +1,60 @@
+"""The calendar export and the timeline chart, read back by independent parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import vobject
+from icalendar import Calendar
+
+from models import clock
+from models.replanning import replan
+from notifications.calendar_export import programme_ics
+from notifications.timeline import programme_svg
+
+
+def test_ics_parses_back_with_two_independent_parsers_and_keeps_uids_stable(session):
+    with session.begin():
+        first = programme_ics(session, "inkoop-2026")
+    cal = Calendar.from_ical(first)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    go = events["inkoop-2026-besluit-go-no-go@regie.sociaaldomeinachterhoek.nl"]
+    assert str(go["summary"]) == "Besluit: Besluitvorming door colleges: go/no-go"
+    assert go.decoded("dtstart") == dt.date(2024, 11, 5) and go.decoded("dtend") == dt.date(2024, 11, 6)
+    assert "dinsdag 5 november 2024" in str(go["description"])
+    phase = events["inkoop-2026-fase-3@regie.sociaaldomeinachterhoek.nl"]
+    assert str(phase["summary"]) == "Fase 3 - Uitvoeren aanbesteding"
+    assert phase.decoded("dtend") == dt.date(2025, 3, 25)
+    cutoff = events["inkoop-2026-agendasluiting-go-no-go@regie.sociaaldomeinachterhoek.nl"]
+    assert cutoff.decoded("dtstart") == dt.date(2024, 10, 22)  # 10 working days before the meeting
+    assert len(events) == 6 + 8 + 3  # phases, decision points, agenda cut-offs of the 3 college decisions
+
+    parsed = vobject.readOne(first.decode())
+    second = {e.uid.value: e for e in parsed.vevent_list}
+    assert set(second) == set(events)
+    assert second["inkoop-2026-besluit-award@regie.sociaaldomeinachterhoek.nl"].dtstart.value == dt.date(2025, 3, 24)
+
+    with clock.frozen(dt.date(2024, 10, 1)), session.begin():
+        replan(session, programme="inkoop-2026", point="go-no-go", to=dt.date(2024, 11, 12), reason="later",
+               recorded_by="x")
+        again = Calendar.from_ical(programme_ics(session, "inkoop-2026"))
+    moved = {str(e["uid"]): e for e in again.walk("VEVENT")}
+    assert set(moved) == set(events)  # same UIDs: a re-import updates, it does not duplicate
+    updated = moved["inkoop-2026-besluit-go-no-go@regie.sociaaldomeinachterhoek.nl"]
+    assert updated.decoded("dtstart") == dt.date(2024, 11, 12) and int(updated["sequence"]) == 1
+
+
+def test_timeline_chart_is_written_with_phases_points_slack_and_today(session, tmp_path):
+    with session.begin():
+        svg = programme_svg(session, "inkoop-2026", today=dt.date(2024, 11, 6))
+    path = tmp_path / "tijdlijn.svg"
+    path.write_text(svg, encoding="utf-8")
+    assert path.stat().st_size > 2000
+    root = ET.parse(path).getroot()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert len(root.findall(".//s:rect[@class='phase']", ns)) == 6
+    assert len(root.findall(".//s:path[@class='point']", ns)) == 8
+    assert len(root.findall(".//s:rect[@class='slack']", ns)) >= 1
+    assert len(root.findall(".//s:line[@class='today']", ns)) == 1
+    assert "vandaag (woensdag 6 november 2024)" in svg

@@ -43,6 +43,8 @@ def remind(
     """
     recipients = load_recipients() if recipients is None else recipients
     prog = get_programme(session, programme)
+    if not clock.is_working_day(as_of):
+        return []  # no reminder on a weekend or a public holiday; the next working day catches up
     policies = PolicySet.model_validate(prog.reminder_policy or {})
     if not policies.enabled:
         return []

@@ -196,3 +196,12 @@ def test_a_receiver_that_is_down_fails_visibly_and_the_next_run_delivers(receive
     with register_session() as session:
         attempts = {n.attempts for n in session.scalars(select(Notification))}
     assert attempts == {2}
+
+
+def test_nothing_goes_out_on_a_holiday_and_the_next_working_day_catches_up(receivers):
+    smtp, hook = receivers
+    decide("market-consultation-2", ["doetinchem"], D(2024, 9, 13))
+    assert remind_all(D(2024, 12, 25), programmes=["inkoop-2026"]) == []  # Christmas
+    assert smtp.messages == []
+    rows = remind_all(D(2024, 12, 27), programmes=["inkoop-2026"])
+    assert {r.status for r in rows if r.channel != "-"} == {"sent"}

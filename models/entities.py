@@ -119,7 +119,16 @@ lot_municipalities = Table(
 )
 
 
-class Segment(Base):
+class FundingFacts:
+    """How a segment or lot is paid for, and what it cost in 2023 where the seed says so."""
+
+    funding_type: Mapped[str | None] = mapped_column(String(20))
+    funding_note: Mapped[str | None] = mapped_column(Text)
+    spend_2023_eur: Mapped[int | None] = mapped_column(Integer)
+    clients_2023: Mapped[int | None] = mapped_column(Integer)
+
+
+class Segment(FundingFacts, Base):
     """A field of care bought together (e.g. Ambulante jeugdhulp), with who takes part."""
 
     __tablename__ = "segments"
@@ -131,11 +140,7 @@ class Segment(Base):
     name: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
-    funding_type: Mapped[str | None] = mapped_column(String(20))
-    funding_note: Mapped[str | None] = mapped_column(Text)
     subsegments: Mapped[list[str]] = mapped_column(JSON, default=list)
-    spend_2023_eur: Mapped[int | None] = mapped_column(Integer)
-    clients_2023: Mapped[int | None] = mapped_column(Integer)
 
     programme: Mapped[Programme] = relationship(back_populates="segments")
     municipalities: Mapped[list[Municipality]] = relationship(
@@ -143,7 +148,7 @@ class Segment(Base):
     )
 
 
-class Lot(Base):
+class Lot(FundingFacts, Base):
     """A perceel: the unit that is tendered and awarded."""
 
     __tablename__ = "lots"
@@ -156,10 +161,6 @@ class Lot(Base):
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
     segment_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    funding_type: Mapped[str | None] = mapped_column(String(20))
-    funding_note: Mapped[str | None] = mapped_column(Text)
-    spend_2023_eur: Mapped[int | None] = mapped_column(Integer)
-    clients_2023: Mapped[int | None] = mapped_column(Integer)
 
     programme: Mapped[Programme] = relationship(back_populates="lots")
     municipalities: Mapped[list[Municipality]] = relationship(

@@ -9,45 +9,15 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from uuid import UUID
 
 import pytest
-from sqlalchemy import create_engine, text
-
-from tests.conftest import POSTGRES_URL
 from tests.flows.helpers import record_all, wait_until
 from tests.receivers import free_port
 
 pytestmark = pytest.mark.slow
 REGIE = str(Path(sys.executable).parent / "regie")
-
-
-@pytest.fixture
-def databases(request, tmp_path, postgres_state):
-    """(register URL, Prefect server URL or None) on the backend under test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'regie.db'}", None
-        return
-    if postgres_state is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
-        pytest.skip(postgres_state)
-    suffix = uuid.uuid4().hex[:8]
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    names = [f"regie_e2e_{suffix}", f"prefect_e2e_{suffix}"]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}".replace("+psycopg", "+asyncpg")
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Stack:

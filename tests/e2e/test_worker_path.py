@@ -12,7 +12,6 @@ from uuid import UUID
 
 import pytest
 
-from tests.e2e.test_stack import databases  # noqa: F401 - fixture
 from tests.flows.helpers import record_all, wait_until
 from tests.receivers import free_port
 

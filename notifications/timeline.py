@@ -77,6 +77,9 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None) -> s
     if start <= today <= end:
         out.append(f'<line class="today" x1="{x(today):.1f}" y1="{TOP - 8}" x2="{x(today):.1f}" y2="{y}" stroke="#d32f2f" '
                    'stroke-width="2" stroke-dasharray="5,3"/>')
-        out.append(f'<text x="{x(today) + 4:.1f}" y="{y + 14}" fill="#d32f2f">vandaag ({escape(clock.dutch_date(today))})</text>')
+        right = x(today) > WIDTH - 240  # near the right edge the label goes left of the line
+        anchor = 'text-anchor="end" ' if right else ""
+        label_x = x(today) - 4 if right else x(today) + 4
+        out.append(f'<text {anchor}x="{label_x:.1f}" y="{y + 14}" fill="#d32f2f">vandaag ({escape(clock.dutch_date(today))})</text>')
     out.append("</svg>")
     return "\n".join(out)

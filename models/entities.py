@@ -141,6 +141,7 @@ class Segment(FundingFacts, Base):
     domain: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     subsegments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    spend_2023_by_municipality: Mapped[dict | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="segments")
     municipalities: Mapped[list[Municipality]] = relationship(

@@ -101,6 +101,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
         row.name, row.domain, row.position = seg.name, seg.domain, position
         row.funding_type = seg.funding.value if seg.funding else None
         row.funding_note, row.subsegments = seg.funding_note, list(seg.subsegments)
+        row.spend_2023_by_municipality = dict(seg.spend_2023_by_municipality) or None
         row.spend_2023_eur, row.clients_2023 = seg.spend_2023_eur, seg.clients_2023
         row.municipalities = [municipalities[s] for s in _participants(seg, all_slugs, [])]
         if row.id is None:

@@ -376,6 +376,17 @@ class Plan:
                     dates[e.after] = self.snap_forward(nxt, needed)
         return {k: (p.date, dates[k]) for k, p in self.points.items() if dates[k] != p.date}
 
+    def descendants(self, key: str) -> list[str]:
+        """Points that hang on `key` through the dependencies, in plan order."""
+        below, todo = set(), [key]
+        while todo:
+            current = todo.pop()
+            for e in self.edges:
+                if e.before == current and e.after not in below:
+                    below.add(e.after)
+                    todo.append(e.after)
+        return [k for k in self.order() if k in below]
+
     def connected(self, key: str) -> set[str]:
         links: dict[str, set[str]] = {k: set() for k in self.points}
         for e in self.edges:

@@ -75,6 +75,7 @@ class SegmentIn(Participation):
     subsegments: list[str] = []
     spend_2023_eur: int | None = Field(default=None, ge=0)
     clients_2023: int | None = Field(default=None, ge=0)
+    spend_2023_by_municipality: dict[Slug, int] = {}
 
 
 class LotIn(Participation):
@@ -256,6 +257,10 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
         problems.append(("lots", f"'{clash}' is zowel een segment als een perceel; kies verschillende sleutels"))
     for i, seg in enumerate(p.segments):
         problems += _participation_problems(seg, f"segments[{i}] ({seg.key})", known)
+        for slug in seg.spend_2023_by_municipality:
+            if slug not in known:
+                problems.append((f"segments[{i}] ({seg.key}).spend_2023_by_municipality.{slug}",
+                                 f"onbekende gemeente '{slug}'"))
     for i, lot in enumerate(p.lots):
         problems += _participation_problems(lot, f"lots[{i}] ({lot.key})", known)
         for j, seg in enumerate(lot.segments):

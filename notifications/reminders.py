@@ -8,8 +8,10 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from models import clock
+from models.planning import PlanningError
 from models.register import body_names, decisions_of, fact, get_programme
 from models.reminders import PolicySet, step_on
+from models.replanning import programme_plan
 from models.rules import current_decisions, describe_bodies
 from models.status import evaluate
 from models.vocabulary import OUTCOME_LABELS, Kind, Status
@@ -56,6 +58,15 @@ def remind(
         verdicts[PUBLICATION].ok or as_of >= publication.planned_date
     )
     rows: list[ReminderRow] = []
+    try:
+        plan = programme_plan(session, programme)
+    except PlanningError:
+        plan = None  # no dependencies known: every later date may move
+    titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
+
+    def slips(point) -> list[dict]:
+        keys = plan.descendants(point.key) if plan else [k for k, (_, d) in titles.items() if d > point.planned_date]
+        return [{"title": titles[k][0], "due": titles[k][1]} for k in keys]
 
     def record(point: str, step: str, outcomes, fallback: str | None = None) -> None:
         for o in outcomes:
@@ -83,11 +94,7 @@ def remind(
             "days_late": max(0, clock.working_days_between(dp.planned_date, as_of)),
             "decided": decided,
             "missing": [describe_bodies([b], names) for b in targets],
-            "slips": [
-                {"title": later.title, "due": later.planned_date}
-                for later, _, _ in ev.points
-                if later.planned_date > dp.planned_date
-            ],
+            "slips": slips(dp),
         }
         event = "overdue" if step.overdue else "reminder"
         for body in targets:

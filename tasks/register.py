@@ -30,8 +30,8 @@ def check_point(programme: str, number: int, key: str, title: str) -> PointState
 def record_decision_task(decision: dict, via: str) -> Recorded:
     with register_session() as session:
         recorded = record_decision(session, **decision, via=via)
-        if recorded.created:
-            log_sends(events.decision_recorded(session, recorded.decision_id))
+    if recorded.created:
+        announce_decision(recorded.decision_id)
     return recorded
 
 
@@ -41,8 +41,8 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
         result = handle_form_input(
             session, flow_run_id=flow_run_id, pause_key=pause_key, programme=programme, point=point, payload=payload
         )
-        if result.new and result.decision_id is not None:
-            log_sends(events.decision_recorded(session, result.decision_id))
+    if result.decision_id is not None:
+        announce_decision(result.decision_id)  # the ledger keeps a repeat (a re-run) from going out twice
     logger = get_run_logger()
     if result.result == "refused":
         logger.warning("Formulier geweigerd, niets vastgelegd: %s", result.message)
@@ -55,6 +55,12 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
 def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced:
     with register_session() as session:
         return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason, recorded_by=recorded_by)
+
+
+def announce_decision(decision_id: int) -> None:
+    """Tell the programme office, after the decision is committed (never about one that was not)."""
+    with register_session() as session:
+        log_sends(events.decision_recorded(session, decision_id))
 
 
 def log_sends(outcomes) -> None:

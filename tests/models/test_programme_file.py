@@ -24,6 +24,10 @@ def test_builtin_programmes_validate_with_the_seed_facts():
     assert [dp.key for dp in p26.decision_points] == [
         "market-consultation-2", "tariffs", "go-no-go", "publication", "qa-rounds", "submission", "award", "contract-start",
     ]
+    ambulant = next(s for s in p26.segments if s.key == "ambulante-jeugdhulp")
+    assert ambulant.spend_2023_by_municipality["doetinchem"] == 11096235
+    assert "oude-ijsselstreek" not in ambulant.spend_2023_by_municipality  # "Buiten scope"
+    assert sum(ambulant.spend_2023_by_municipality.values()) == 41191957  # the seed rounds it to 41.1 mln
     youth = sorted(lot.number for lot in p26.lots if lot.key.startswith("jeugd-") and lot.number)
     assert youth == list(range(1, 18))
     assert sorted(lot.number for lot in p26.lots if lot.key.startswith("wmo-") and lot.number) == list(range(1, 8))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, create_model
 from prefect.input import RunInput
@@ -19,27 +19,30 @@ def waiting_for(point: PointState) -> tuple[str, ...]:
 
 
 def decision_form(point: PointState) -> type[RunInput]:
+    """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
+
+    No field is required by the schema: `regie decide` and the sweep resume a run with `{}`,
+    which only makes it read the register again. A person submitting the form sends every field;
+    a missing date or name is refused by the server before anything happens.
+    """
     bodies = waiting_for(point)
     outcomes = ("approved",) if not point.missing else point.outcomes
     return create_model(
         "Besluit",
         __base__=RunInput,
         body=(
-            Optional[Literal[bodies]],  # type: ignore[valid-type]
-            Field(None, title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
+            Literal[bodies],  # type: ignore[valid-type]
+            Field(bodies[0], title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
         ),
-        outcome=(
-            Optional[Literal[outcomes]],  # type: ignore[valid-type]
-            Field(None, title="Uitkomst"),
-        ),
+        outcome=(Literal[outcomes], Field(outcomes[0], title="Uitkomst")),  # type: ignore[valid-type]
         decided_on=(
-            Optional[str],
-            Field(None, title="Besluitdatum", pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
-                  description="JJJJ-MM-DD; niet in de toekomst"),
+            str,
+            Field("", title="Besluitdatum", pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                  description="De datum van het besluit; niet in de toekomst"),
         ),
-        reference=(Optional[str], Field(None, title="Kenmerk", description="bijv. het besluitnummer van het college")),
-        reservation=(Optional[str], Field(None, title="Voorbehoud", description="alleen bij akkoord met voorbehoud")),
-        recorded_by=(Optional[str], Field(None, title="Vastgelegd door", description="uw naam")),
+        reference=(str, Field("", title="Kenmerk", description="bijv. het besluitnummer van het college")),
+        reservation=(str, Field("", title="Voorbehoud", description="alleen bij akkoord met voorbehoud")),
+        recorded_by=(str, Field("", title="Vastgelegd door", min_length=1, description="uw naam")),
     )
 
 
@@ -58,7 +61,7 @@ def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, .
         "",
         *[f"- {name}" for name in names],
         "",
-        "Vul het besluit van één orgaan in en klik op *Resume*. "
-        "Laat alles leeg om alleen het register opnieuw te laten controleren.",
+        "Vul het besluit van één orgaan in en klik op *Submit*. Elk besluit wordt gecontroleerd "
+        "voordat het in het register komt; een geweigerd besluit staat bovenaan het volgende formulier.",
     ]
     return "\n".join(lines)

@@ -71,6 +71,11 @@ def cmd_status(args) -> int:
         print(f"  {dp['key']:<24} fase {dp['phase']}  {dp['due_nl']:<30} {label}")
         if dp["status"] != "satisfied":
             print(f"  {'':<24} {dp['reason']}")
+    if report["overrides"]:
+        print("\nHandmatige overgangen")
+        for o in report["overrides"]:
+            passed = ", ".join(o["passed_over"]) or "geen"
+            print(f"  naar fase {o['to_phase']} door {o['recorded_by']}: {o['reason']} (niet afgewacht: {passed})")
     if report["plan_revisions"]:
         print("\nHerplanningen")
         for r in report["plan_revisions"]:

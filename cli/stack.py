@@ -102,16 +102,17 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     print(f"Regie start de lokale Prefect-stack op {base} (logboeken in {logs})", flush=True)
     try:
-        server = subprocess.Popen(
-            [prefect_bin, "server", "start", "--host", host, "--port", str(port)],
-            env=env, start_new_session=True, stdout=open(logs / "server.log", "ab"), stderr=subprocess.STDOUT,
-        )
+        with open(logs / "server.log", "ab") as log:  # the child keeps its own handle
+            server = subprocess.Popen(
+                [prefect_bin, "server", "start", "--host", host, "--port", str(port)],
+                env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+            )
         procs.append(server)
         _wait("Prefect-server", lambda: _get_json(f"{api}/health") is True, 180, server)
         root = Path(__file__).resolve().parent.parent
-        serving = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=env, cwd=root,
-                                   start_new_session=True, stdout=open(logs / "serve.log", "ab"),
-                                   stderr=subprocess.STDOUT)
+        with open(logs / "serve.log", "ab") as log:
+            serving = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=env, cwd=root,
+                                       start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
         procs.append(serving)
         names: list[str] = []
 

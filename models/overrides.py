@@ -58,19 +58,3 @@ def advance_phase(session: Session, *, programme: str, to_phase: int, reason: st
     session.add(override)
     session.flush()
     return Advanced(override.id, True, prog.key, to_phase, passed_over)
-
-
-def override_history(session: Session, programme: str) -> list[dict]:
-    prog = get_programme(session, programme)
-    rows = session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == prog.id).order_by(PhaseOverride.id))
-    return [
-        {
-            "id": o.id,
-            "to_phase": o.to_phase,
-            "reason": o.reason,
-            "passed_over": list(o.overridden_points),
-            "recorded_by": o.recorded_by,
-            "recorded_at": o.recorded_at.isoformat(),
-        }
-        for o in rows
-    ]

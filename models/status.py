@@ -64,6 +64,7 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None) -> d
         "programme": ev.programme,
         "name": ev.name,
         "plan_revisions": revision_history(session, key),
+        "overrides": override_history(session, key),
         "as_of": ev.as_of.isoformat(),
         "current_phase": current_phase(ev.gates),
         "phases": [
@@ -240,4 +241,21 @@ def revision_history(session: Session, key: str) -> list[dict]:
          "cause": r.cause, "mode": r.mode, "reason": r.reason, "recorded_by": r.recorded_by,
          "recorded_at": r.recorded_at.isoformat()}
         for r in rows
+    ]
+
+
+def override_history(session: Session, programme: str) -> list[dict]:
+    prog = get_programme(session, programme)
+    rows = session.scalars(
+        select(PhaseOverride).where(PhaseOverride.programme_id == prog.id).order_by(PhaseOverride.id))
+    return [
+        {
+            "id": o.id,
+            "to_phase": o.to_phase,
+            "reason": o.reason,
+            "passed_over": list(o.overridden_points),
+            "recorded_by": o.recorded_by,
+            "recorded_at": o.recorded_at.isoformat(),
+        }
+        for o in rows
     ]

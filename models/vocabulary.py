@@ -85,13 +85,6 @@ class FundingType(StrEnum):
     PRIVATE_AWARD = "private-award"  # onderhands gunnen
 
 
-FUNDING_LABELS = {
-    FundingType.EFFORT: "inspanningsgericht (p x q)",
-    FundingType.TASK: "taakgericht (lumpsum)",
-    FundingType.POPULATION: "populatiebekostiging",
-    FundingType.PRIVATE_AWARD: "onderhandse gunning",
-}
-
 
 class Status(StrEnum):
     """Where a decision point stands on a given day."""

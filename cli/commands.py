@@ -17,7 +17,7 @@ from models.programme_file import builtin_files
 from models.overrides import advance_phase
 from models.register import get_programme, record_decision
 from models.status import decision_history, gate_verdict, status_report
-from models.vocabulary import STATUS_LABELS, Status
+from models.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
 
 
 def _short(day) -> str:
@@ -65,12 +65,18 @@ def cmd_status(args) -> int:
         gate = "uitgang open" if ph["exit_gate"] == "open" else "uitgang dicht"
         marker = ">" if ph["number"] == current else " "
         print(f" {marker}{ph['number']} {ph['name']:<48} {_short(start):>10} t/m {_short(end):<10} {gate}")
-    print("\nBesluitpunten")
+    print("\nBesluitpunten en mijlpalen")
     for dp in report["decision_points"]:
         label = STATUS_LABELS[Status(dp["status"])]
-        print(f"  {dp['key']:<24} fase {dp['phase']}  {dp['due_nl']:<30} {label}")
+        print(f"  {dp['word']}: {dp['title']}")
+        print(f"      fase {dp['phase']}, uiterlijk {dp['due_nl']}; {dp['who']}: {label}")
         if dp["status"] != "satisfied":
-            print(f"  {'':<24} {dp['reason']}")
+            print(f"      {dp['reason']}")
+    if report["lots"]:
+        changed = [lot for lot in report["lots"] if lot["state"] != "loopt"]
+        print(f"\nPercelen: {len(report['lots'])}, waarvan {len(changed)} gestopt of gegund")
+        for lot in changed:
+            print(f"  {lot['name']}: {lot['state']}" + (f" - {lot['reason']}" if lot["reason"] else ""))
     if report["overrides"]:
         print("\nHandmatige overgangen")
         for o in report["overrides"]:
@@ -102,6 +108,8 @@ def cmd_decide(args) -> int:
             lifts=args.lifts,
             supersedes=args.supersedes,
             via="cli",
+            extra_meeting=args.extra_meeting,
+            lifted_by=args.lifted_by,
         )
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
@@ -116,10 +124,11 @@ def cmd_decide(args) -> int:
                    "resumed_runs": resumed, "notifications": [o.status for o in sends]})
         return 0
     if recorded.created:
-        print(f"Besluit #{recorded.decision_id} vastgelegd: {recorded.body} over {recorded.point}: {recorded.outcome}.")
+        print(f"Besluit #{recorded.decision_id} vastgelegd: {point_state['body_names'].get(recorded.body, recorded.body)} "
+              f"over '{point_state['title']}': {OUTCOME_LABELS[recorded.outcome]}.")
     else:
         print(f"Dit besluit stond al in het register als #{recorded.decision_id}; niets nieuws vastgelegd.")
-    print(f"{args.point}: {STATUS_LABELS[Status(point_state['status'])]} - {point_state['reason']}")
+    print(f"{point_state['title']}: {STATUS_LABELS[Status(point_state['status'])]} - {point_state['reason']}")
     _print_sends(sends)
     _print_resumed(resumed)
     return 0
@@ -219,7 +228,7 @@ def cmd_gate(args) -> int:
 def cmd_load(args) -> int:
     files = args.files or [str(p) for p in builtin_files()]
     with register_session() as session:
-        results = [load_programme(session, f) for f in files]
+        results = [load_programme(session, f, strict=args.strict) for f in files]
     if args.json:
         emit_json([{"programme": r.programme, "action": r.action, "changes": list(r.changes)} for r in results])
         return 0
@@ -283,7 +292,7 @@ def _violations_text(violations) -> None:
     if not violations:
         print("Geen overtredingen van de termijnregels.")
     for v in violations:
-        print(f"- {v.title} [{v.rule}]: {v.message}")
+        print(f"- {v.title} [{v.rule}, {v.basis}]: {v.message}")
         print(f"  bron: {v.source} ({v.version})")
 
 
@@ -291,7 +300,7 @@ def cmd_check(args) -> int:
     from models.replanning import check_programme
 
     with register_session() as session:
-        violations = check_programme(session, args.programme)
+        violations = check_programme(session, args.programme, args.as_of)
     if args.json:
         emit_json({"programme": args.programme, "violations": [v.as_dict() for v in violations]})
     else:
@@ -302,36 +311,55 @@ def cmd_check(args) -> int:
 def cmd_plan(args) -> int:
     from models.replanning import plan_backwards
 
-    result = plan_backwards(args.template, args.contract_start)
+    with register_session() as session:
+        result = plan_backwards(session, args.template, args.contract_start, args.as_of)
     if args.json:
         emit_json(result)
-        return 0
+        return 0 if result["reachable"] else EXIT_GATE_SHUT
     print(f"Terugplanning {result['template']} ({result['procedure']}) vanaf contractstart "
-          f"{clock.dutch_date(args.contract_start)}")
+          f"{clock.dutch_date(args.contract_start)}, gerekend vanaf {clock.dutch_date(clock.parse_date(result['as_of']))}")
     for row in result["points"]:
         if row["latest"] is None:
-            print(f"  {row['key']:<24} los van de keten (gepland {row['planned']})")
+            print(f"  {row['title']}: los van de keten (gepland {row['planned']})")
             continue
         latest = clock.dutch_date(clock.parse_date(row["latest"]))
         rule = ", ".join(r["title"] for r in row["binding"]["rules"]) if row["binding"] else "anker"
-        slack = f"speling {row['slack_days']} dagen ({row['slack_working_days']} werkdagen)" if row["slack_days"] else "geen speling"
-        print(f"  {row['key']:<24} uiterlijk {latest:<30} {slack}; bepaald door: {rule}")
+        if row["unreachable"]:
+            slack = f"ONHAALBAAR: {row['days_short']} dagen te kort"
+        elif row["slack_days"]:
+            slack = f"speling {row['slack_days']} dagen ({row['slack_working_days']} werkdagen)"
+        else:
+            slack = "geen speling"
+        print(f"  {row['title']}")
+        print(f"      uiterlijk {latest}; {slack}; bepaald door: {rule}")
         if row["agenda_cutoff"]:
-            print(f"  {'':<24} agendasluiting {clock.dutch_date(clock.parse_date(row['agenda_cutoff']))}")
+            print(f"      agendasluiting {clock.dutch_date(clock.parse_date(row['agenda_cutoff']))}")
     print("Kritiek pad: " + " -> ".join(result["critical_path"]))
-    return 0
+    if not result["reachable"]:
+        print("Deze contractstart is niet meer haalbaar.")
+    return 0 if result["reachable"] else EXIT_GATE_SHUT
 
 
 def _replan_output(args, result) -> int:
     if args.json:
         emit_json({"change": result.change, "moved": [
             {"point": m.point, "old": m.old.isoformat(), "new": m.new.isoformat()} for m in result.moved],
+            "phases": [{"phase": m.point, "old": m.old.isoformat(), "new": m.new.isoformat()} for m in result.phases],
+            "adjustments": [{"point": a.point, "shifted": a.shifted.isoformat(), "date": a.date.isoformat(),
+                             "why": a.why} for a in result.adjustments],
             "violations": [v.as_dict() for v in result.violations]})
         return 0
     head = "Herplanning vastgelegd" if result.change else "Wat als (niets vastgelegd)"
     print(f"{head}: {args.point} naar {clock.dutch_date(args.to_date)}")
     for m in result.moved:
         print(f"  {m.point:<24} {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
+    for m in result.phases:
+        print(f"  {m.point:<24} {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
+    for a in result.adjustments:
+        if a.shifted != a.date:
+            print(f"  aangepast: {a.point} niet op {clock.dutch_date(a.shifted)} maar {clock.dutch_date(a.date)} ({a.why})")
+        else:
+            print(f"  let op: {a.point}: {a.why}")
     _violations_text(result.violations)
     return 0
 
@@ -348,13 +376,9 @@ def cmd_replan(args) -> int:
 def cmd_whatif(args) -> int:
     from models.replanning import what_if
 
-    session = open_session()
-    try:
-        with session.begin():
-            result = what_if(session, args.programme, args.point, args.to_date, args.mode)
-            session.rollback()
-    finally:
-        session.close()
+    with register_session() as session:  # loads the built-in programmes like every other command
+        result = what_if(session, args.programme, args.point, args.to_date, args.mode, args.as_of)
+        session.rollback()
     return _replan_output(args, result)
 
 

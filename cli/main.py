@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reservation", help="tekst van het voorbehoud")
     p.add_argument("--lifts", type=int, help="nummer van het besluit waarvan dit besluit het voorbehoud opheft")
     p.add_argument("--supersedes", type=int, help="nummer van het besluit dat dit besluit vervangt")
+    p.add_argument("--extra-meeting", action="store_true",
+                   help="het besluit viel in een extra vergadering (niet op een gewone vergaderdag)")
+    p.add_argument("--lifted-by", help="bij akkoord met voorbehoud: het latere besluitpunt dat het voorbehoud opheft")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("decisions", help="het besluitenregister met zijn geschiedenis")
@@ -77,13 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("programme")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("check", help="toets de planning aan de termijnregels (met bron)")
+    p = sub.add_parser("check", help="toets de geplande en de vastgelegde data aan de termijnregels (met bron)")
     p.add_argument("programme")
+    p.add_argument("--as-of", type=_date_arg, help="het register zoals het op deze datum stond")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("plan", help="plan terug vanaf een contractstart: uiterste data, speling, kritiek pad")
-    p.add_argument("--template", required=True, help="bijv. inkoop-2026")
+    p.add_argument("--template", required=True, help="een geladen programma, bijv. inkoop-2026")
     p.add_argument("--contract-start", required=True, type=_date_arg)
+    p.add_argument("--as-of", type=_date_arg, help="vandaag voor deze planning (uiterste data ervoor zijn onhaalbaar)")
     p.add_argument("--json", action="store_true")
 
     for name, helptext in (("replan", "verschuif een datum; wat ervan afhangt schuift mee (vastgelegd)"),
@@ -93,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("point")
         p.add_argument("--to", required=True, type=_date_arg, dest="to_date")
         p.add_argument("--mode", choices=("minimal", "shift"), default="minimal",
-                       help="minimal: alleen wat moet; shift: de hele keten evenveel dagen")
+                       help="minimal: alleen wat moet; shift: de hele keten evenveel maanden (of dagen)")
+        if name == "whatif":
+            p.add_argument("--as-of", type=_date_arg, help="vandaag voor deze vraag (JJJJ-MM-DD)")
         if name == "replan":
             p.add_argument("--reason", required=True)
             p.add_argument("--by", required=True, dest="recorded_by")
@@ -112,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="programmabestanden (opnieuw) laden; zonder bestanden de ingebouwde")
     p.add_argument("files", nargs="*")
+    p.add_argument("--strict", action="store_true",
+                   help="ook de inhoudelijke toetsen (penvoerder, vergaderdagen, fasevensters, deelnemers, uitgaven)")
     p.add_argument("--json", action="store_true")
     return parser
 

@@ -73,6 +73,14 @@ def parse_date(text: str | dt.date, *, field: str = "datum") -> dt.date:
         raise DateError(f"{field}: '{text}' is geen geldige datum (verwacht JJJJ-MM-DD)") from None
 
 
+def local_date(moment: dt.datetime) -> dt.date:
+    """The Amsterdam calendar day of an aware moment (a UTC timestamp from the register)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    local = pendulum.instance(moment).in_tz(TZ)
+    return dt.date(local.year, local.month, local.day)
+
+
 def dutch_date(day: dt.date) -> str:
     """'dinsdag 5 november 2024'."""
     return pendulum.date(day.year, day.month, day.day).format("dddd D MMMM YYYY", locale="nl")

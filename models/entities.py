@@ -35,7 +35,7 @@ class GoverningBody(Base):
     """A body that takes decisions: a municipality's college, or the bestuurders together."""
 
     __tablename__ = "governing_bodies"
-    __table_args__ = (CheckConstraint("kind IN ('college', 'bestuurders')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('college', 'bestuurders', 'projectteam')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -188,6 +188,10 @@ class DecisionPoint(Base):
     # Keys of lots or segments; empty means the whole programme.
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
     providers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A dialogue with providers inside the tender, through the platform: allowed after publication.
+    via_platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The later point whose decision lifts a reservation made on this one (planned in the file).
+    reservation_lifted_by: Mapped[str | None] = mapped_column(String(64))
 
     programme: Mapped[Programme] = relationship(back_populates="decision_points")
 
@@ -210,6 +214,10 @@ class Decision(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     via: Mapped[str] = mapped_column(String(40), default="cli")
+    # Taken outside the body's regular meetings (an extra meeting), recorded as such.
+    extra_meeting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # For a reservation: the later point whose decision of the same body lifts it.
+    reservation_lifted_by: Mapped[str | None] = mapped_column(String(64))
     # Hash of what was decided: the same submission twice is one row.
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -21,8 +21,15 @@ from models.entities import (
     Segment,
 )
 from models.errors import InputError
-from models.programme_file import Participation, ProgrammeIn, builtin_files, read_programme_file
-from models.vocabulary import BESTUURDERS
+from models.programme_file import (
+    Participation,
+    ProgrammeFileError,
+    ProgrammeIn,
+    builtin_files,
+    read_programme_file,
+    strict_check,
+)
+from models.vocabulary import BESTUURDERS, PROJECT_TEAM
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ def ensure_bodies(session: Session, municipalities: dict[str, str]) -> dict[str,
             session.add(bodies[slug])
     if BESTUURDERS not in bodies:
         session.add(GoverningBody(slug=BESTUURDERS, name="Bestuurders (de 8 verantwoordelijke wethouders)", kind="bestuurders"))
+    if PROJECT_TEAM not in bodies:
+        session.add(GoverningBody(slug=PROJECT_TEAM, name="Projectteam (inkoopprojectleider)", kind="projectteam"))
     session.flush()
     return existing
 
@@ -58,13 +67,23 @@ def _participants(item: Participation, all_slugs: list[str], fallback: list[str]
     return sorted(s for s in base if s not in set(item.not_participating))
 
 
-def load_programme(session: Session, path: Path | str) -> LoadResult:
-    """Create or update one programme from its file; refuse what would orphan a recorded decision."""
+def load_programme(session: Session, path: Path | str, *, strict: bool = False) -> LoadResult:
+    """Create or update one programme from its file; refuse what would orphan a recorded decision.
+
+    strict: refuse a file with content faults too (strict_check), before anything is written.
+    """
     spec, sha = read_programme_file(path)
+    notes: tuple[str, ...] = ()
+    if strict:
+        faults, explained = strict_check(spec)
+        if faults:
+            raise ProgrammeFileError(path, faults)
+        notes = tuple(f"opmerking: {where}: {what}" for where, what in explained)
     programme = session.scalar(select(Programme).where(Programme.key == spec.key))
     if programme is not None and programme.source_sha256 == sha:
-        return LoadResult(spec.key, "unchanged")
-    return _apply(session, spec, sha, Path(path), programme)
+        return LoadResult(spec.key, "unchanged", notes)
+    result = _apply(session, spec, sha, Path(path), programme)
+    return LoadResult(result.programme, result.action, result.changes + notes)
 
 
 def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme: Programme | None) -> LoadResult:
@@ -84,12 +103,18 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.reminder_policy = spec.reminders.model_dump(mode="json")
     programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
 
+    replanned = set()
+    if programme.id is not None:
+        replanned = set(session.scalars(
+            select(PlanRevision.point_key).where(PlanRevision.programme_id == programme.id)))
     phases = {ph.number: ph for ph in programme.phases}
     for ph in spec.phases:
         row = phases.get(ph.number) or Phase(number=ph.number)
-        if row.id is not None and (row.planned_start, row.planned_end) != (ph.start, ph.end):
-            changes.append(f"fase {ph.number}: {row.planned_start} – {row.planned_end} -> {ph.start} – {ph.end}")
-        row.name, row.planned_start, row.planned_end, row.note = ph.name, ph.start, ph.end, ph.note
+        start = row.planned_start if f"fase-{ph.number}-begin" in replanned else ph.start
+        end = row.planned_end if f"fase-{ph.number}-einde" in replanned else ph.end
+        if row.id is not None and (row.planned_start, row.planned_end) != (start, end):
+            changes.append(f"fase {ph.number}: {row.planned_start} – {row.planned_end} -> {start} – {end}")
+        row.name, row.planned_start, row.planned_end, row.note = ph.name, start, end, ph.note
         if row.id is None:
             programme.phases.append(row)
 
@@ -127,10 +152,6 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.lots = [lot for lot in programme.lots if lot.key in keep]
 
     points = {dp.key: dp for dp in programme.decision_points}
-    replanned = set()
-    if programme.id is not None:
-        replanned = set(session.scalars(
-            select(PlanRevision.point_key).where(PlanRevision.programme_id == programme.id)))
     for position, dp in enumerate(spec.decision_points):
         row = points.get(dp.key) or DecisionPoint(key=dp.key, programme=programme)
         if dp.key in replanned:
@@ -142,7 +163,8 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
             row.planned_date = dp.date
         row.kind, row.title, row.phase, row.position = dp.kind.value, dp.title, dp.phase, position
         row.date_note = dp.date_note
-        row.decided_by, row.scope, row.providers = dp.decided_by.value, list(dp.scope), dp.providers
+        row.decided_by, row.scope, row.providers = dp.decided_by.value, dp.scope_keys, dp.providers
+        row.via_platform, row.reservation_lifted_by = dp.via_platform, dp.reservation_lifted_by
         session.add(row)
     gone = [dp for key, dp in points.items() if key not in {d.key for d in spec.decision_points}]
     for dp in gone:

@@ -149,6 +149,8 @@ class PlanningIn(BaseModel):
     body_meetings: dict[str, Meetings] = {}
     overrides: dict[str, Gap] = {}
     dependencies: tuple[Dependency, ...] = ()
+    # Points whose date is a calendar date, not a working day (a contract start on 1 January).
+    calendar_dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class PointInfo:
     body_decision: bool  # a college, the penvoerder's college or the bestuurders must meet for it
     providers: bool = False
     decided: bool = False  # a decided point does not move
+    via_platform: bool = False  # a dialogue inside the tender, through the platform
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,35 @@ class Violation:
     points: tuple[str, ...]
     dates: tuple[dt.date, ...]
     message: str
+    basis: str = "gepland"  # "gepland": the plan's dates; "vastgelegd": the dates in the register
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "title": self.title, "source": self.source, "version": self.version,
-                "points": list(self.points), "dates": [d.isoformat() for d in self.dates], "message": self.message}
+                "points": list(self.points), "dates": [d.isoformat() for d in self.dates], "message": self.message,
+                "basis": self.basis}
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A date the planner set other than the plain shift gave, and why."""
+
+    point: str
+    shifted: dt.date
+    date: dt.date
+    why: str
+
+
+def shift_date(day: dt.date, months: int, days: int) -> dt.date:
+    """Move by calendar months (1 April stays 1 April, across leap days) and then by days."""
+    out = pendulum.date(day.year, day.month, day.day).add(months=months, days=days)
+    return dt.date(out.year, out.month, out.day)
+
+
+def shift_between(old: dt.date, new: dt.date) -> tuple[int, int]:
+    """(months, days): whole calendar months when the day of the month is kept, else days."""
+    if old.day == new.day:
+        return (new.year - old.year) * 12 + new.month - old.month, 0
+    return 0, (new - old).days
 
 
 @dataclass
@@ -293,17 +321,60 @@ class Plan:
                     f"{e.after}: de laatste vergadering tot {clock.dutch_date(later)} is "
                     f"{clock.dutch_date(effective)}, te vroeg na {e.before} ({clock.dutch_date(earlier)})",
                 ))
+        rule = self.book.check("working-day")
+        for p in self.points.values():
+            day = dates[p.key]
+            if not p.body_decision and p.key not in self.planning.calendar_dates and not clock.is_working_day(day):
+                why = clock.holiday_name(day) or WEEKDAY_NL[day.weekday()]
+                found.append(Violation(rule.key, rule.title, rule.source, rule.version, (p.key,), (day,),
+                                       f"{p.key} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
         publication = dates.get("publication")
         if publication is not None:
             rule = self.book.check("dialogue-stops")
             for p in self.points.values():
-                if p.providers and dates[p.key] > publication:
+                if p.providers and not p.via_platform and dates[p.key] > publication:
                     found.append(Violation(
                         rule.key, rule.title, rule.source, rule.version, (p.key, "publication"),
                         (dates[p.key], publication),
                         f"{p.key} ({clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de publicatie "
                         f"({clock.dutch_date(publication)})",
                     ))
+        return found
+
+    def check_recorded(self, recorded: Mapping[str, dt.date]) -> list[Violation]:
+        """The dates in the register against the same rules, and points recorded out of order."""
+        found: list[Violation] = []
+        order = self.book.check("recorded-order")
+        for e in self.edges:
+            later = recorded.get(e.after)
+            if later is None:
+                continue
+            earlier = recorded.get(e.before)
+            if earlier is None:
+                found.append(Violation(
+                    order.key, order.title, order.source, order.version, (e.before, e.after), (later,),
+                    f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar {e.before}, waar het op wacht, "
+                    "staat nog niet in het register", "vastgelegd"))
+                continue
+            needed = e.gap_after(earlier)
+            if later < needed:
+                rule = e.rules[0] if len(e.rules) == 1 else next(
+                    (r for r in e.rules if r.gap.after(earlier) > later), e.rules[-1])
+                found.append(Violation(
+                    rule.key, rule.title, rule.source, rule.version, (e.before, e.after), (earlier, later),
+                    f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar moet ten minste {e.describe()} na "
+                    f"{e.before} (vastgelegd op {clock.dutch_date(earlier)}) liggen: op zijn vroegst "
+                    f"{clock.dutch_date(needed)}", "vastgelegd"))
+        publication = recorded.get("publication")
+        if publication is not None:
+            rule = self.book.check("dialogue-stops")
+            for p in self.points.values():
+                day = recorded.get(p.key)
+                if p.providers and not p.via_platform and day is not None and day > publication:
+                    found.append(Violation(
+                        rule.key, rule.title, rule.source, rule.version, (p.key, "publication"), (day, publication),
+                        f"{p.key} (vastgelegd {clock.dutch_date(day)}) betrekt zorgaanbieders na de publicatie "
+                        f"(vastgelegd {clock.dutch_date(publication)})", "vastgelegd"))
         return found
 
     # --- backward planning ----------------------------------------------------------------------
@@ -337,14 +408,25 @@ class Plan:
 
     # --- moving a date --------------------------------------------------------------------------
 
+    def snap_deadline(self, point: PointInfo, date: dt.date) -> dt.date:
+        """A date a point can really have: a meeting of its bodies, or a working day for a milestone."""
+        if point.key in self.planning.calendar_dates:
+            return date
+        if point.body_decision and point.bodies:
+            return self.meeting_date(point, date)
+        return clock.previous_working_day(date)
+
     def cascade(self, key: str, new_date: dt.date, mode: str = "minimal") -> dict[str, tuple[dt.date, dt.date]]:
         """Move `key` to `new_date` and every dependent date as the rules require (decided points stay).
 
         minimal: later points move only as far as their gaps need. shift: every undecided point
-        connected to `key` moves by the same number of days (a whole programme pushed back a year).
-        The anchor (the contract start) is fixed by law and policy: it moves only when it is the
-        point asked for; otherwise a squeeze shows up as a violation of check().
+        connected to `key` moves by the same calendar months (or days), then to its body's last
+        meeting on or before that date, or a milestone to a working day (`self.adjustments` says
+        which). The point asked for is never moved to another date: where the rules want it later,
+        check() says so with the earliest possible date. The anchor (the contract start) moves only
+        when it is the point asked for; otherwise a squeeze shows up as a violation of check().
         """
+        self.adjustments: list[Adjustment] = []
         if key not in self.points:
             raise PlanningError(f"onbekend besluitpunt '{key}'")
         point = self.points[key]
@@ -355,15 +437,24 @@ class Plan:
             raise PlanningError(
                 f"{clock.dutch_date(new_date)} is geen werkdag ({why}); een college vergadert dan niet"
             )
+        if point.body_decision and point.bodies and self.meeting_date(point, new_date) != new_date:
+            meeting = self.meeting_date(point, new_date)
+            self.adjustments.append(Adjustment(key, new_date, new_date, (
+                f"gevraagde datum blijft; het besluit valt in de vergadering van {clock.dutch_date(meeting)}")))
         dates = {k: p.date for k, p in self.points.items()}
         dates[key] = new_date
         if mode == "shift":
-            delta = new_date - point.date
+            months, days = shift_between(point.date, new_date)
             for other in self.connected(key):
                 p = self.points[other]
                 if other == key or p.decided or other == self.planning.anchor:
                     continue
-                dates[other] = p.date + delta  # a deadline; the meeting before it decides
+                shifted = shift_date(p.date, months, days)
+                dates[other] = self.snap_deadline(p, shifted)
+                if dates[other] != shifted:
+                    why = ("laatste vergadering op of voor die datum" if p.body_decision
+                           else "laatste werkdag op of voor die datum")
+                    self.adjustments.append(Adjustment(other, shifted, dates[other], why))
         elif mode != "minimal":
             raise PlanningError(f"onbekende manier van herplannen '{mode}' (minimal of shift)")
         for current in self.order():
@@ -371,8 +462,8 @@ class Plan:
                 nxt = self.points[e.after]
                 needed = e.gap_after(dates[current])
                 if self.meeting_date(nxt, dates[e.after]) < needed:
-                    if nxt.decided or (e.after == self.planning.anchor and key != e.after):
-                        continue  # reported by check(): a decided point and the fixed anchor never move
+                    if nxt.decided or e.after == key or (e.after == self.planning.anchor and key != e.after):
+                        continue  # reported by check(): decided points, the asked date and the anchor stay
                     dates[e.after] = self.snap_forward(nxt, needed)
         return {k: (p.date, dates[k]) for k, p in self.points.items() if dates[k] != p.date}
 

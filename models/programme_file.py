@@ -15,6 +15,7 @@ from models.errors import InputError
 from models.planning import PlanningError, PlanningIn, Plan, PointInfo
 from models.reminders import PolicySet
 from models.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
+from models.validation_nl import dutch_message
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "programmes"
@@ -97,8 +98,22 @@ class DecisionPointIn(_Strict):
     date: StrictDate
     date_note: str | None = None
     decided_by: DecidedBy
-    scope: list[Slug] = []
+    # Lots or segments; `all` for the whole programme (required in a programme with lots).
+    scope: list[Slug] | Literal["all"] | None = None
     providers: bool = False  # providers are reminded too (only before publication)
+    via_platform: bool = False  # a dialogue inside the tender, through the platform (allowed after publication)
+    reservation_lifted_by: Slug | None = None  # the later point whose decision lifts a reservation made here
+
+    @property
+    def scope_keys(self) -> list[str]:
+        return [] if self.scope in (None, "all") else list(self.scope)
+
+
+class SpendNote(_Strict):
+    """A known difference between the spend per municipality and the stated total, explained."""
+
+    segment: Slug
+    note: str = Field(min_length=1)
 
 
 class ProgrammeIn(_Strict):
@@ -107,6 +122,8 @@ class ProgrammeIn(_Strict):
     procedure: str = Field(min_length=1)
     penvoerder: Slug
     source: str | None = None
+    notes: list[str] = []
+    spend_notes: list[SpendNote] = []
     municipalities: dict[Slug, str] = Field(min_length=1)
     phases: list[PhaseIn] = Field(min_length=6, max_length=6)
     segments: list[SegmentIn] = []
@@ -174,12 +191,7 @@ def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = "ontbreekt (verplicht veld)"
-            elif err["type"] == "extra_forbidden":
-                message = "onbekend veld"
-            problems.append((_loc(err["loc"], data), message))
+            problems.append((_loc(err["loc"], data), dutch_message(err)))
         raise ProgrammeFileError(path, problems) from None
     problems = cross_check(programme)
     if problems:
@@ -267,17 +279,40 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
             if seg not in segment_keys:
                 problems.append((f"lots[{i}] ({lot.key}).segments[{j}]", f"onbekend segment '{seg}'"))
     phase_numbers = {ph.number for ph in p.phases}
+    point_dates = {dp.key: dp.date for dp in p.decision_points}
     for i, dp in enumerate(p.decision_points):
         where = f"decision_points[{i}] ({dp.key})"
         if dp.phase not in phase_numbers:
             problems.append((f"{where}.phase", f"fase {dp.phase} staat niet in phases"))
-        for j, unit in enumerate(dp.scope):
+        for j, unit in enumerate(dp.scope_keys):
             if unit not in segment_keys | lot_keys:
                 problems.append((f"{where}.scope[{j}]", f"onbekend perceel of segment '{unit}'"))
+        if p.lots and dp.scope is None:
+            problems.append((f"{where}.scope", "ontbreekt: dit programma heeft percelen; schrijf 'scope: all' "
+                                               "voor het hele programma of noem de percelen of segmenten"))
+        if (dp.kind is Kind.MILESTONE) != (dp.decided_by is DecidedBy.PROJECT_TEAM):
+            problems.append((f"{where}.decided_by",
+                             "een mijlpaal wordt bevestigd door het projectteam (decided_by: projectteam); "
+                             "een besluit door colleges, penvoerder of bestuurders"))
+        if dp.reservation_lifted_by is not None:
+            later = point_dates.get(dp.reservation_lifted_by)
+            if later is None:
+                problems.append((f"{where}.reservation_lifted_by", f"onbekend besluitpunt '{dp.reservation_lifted_by}'"))
+            elif later <= dp.date:
+                problems.append((f"{where}.reservation_lifted_by",
+                                 f"'{dp.reservation_lifted_by}' ({later}) ligt niet na dit besluitpunt ({dp.date})"))
+    for i, note in enumerate(p.spend_notes):
+        if note.segment not in segment_keys:
+            problems.append((f"spend_notes[{i}].segment", f"onbekend segment '{note.segment}'"))
+    if p.planning is not None:
+        for body in p.planning.body_meetings:
+            if body not in known and body != BESTUURDERS:
+                problems.append((f"planning.body_meetings.{body}", f"onbekend orgaan '{body}'"))
     if p.planning is not None and not problems:
         try:
             Plan.build(p.planning, [
-                PointInfo(dp.key, dp.title, dp.kind.value, dp.date, (), dp.kind is not Kind.MILESTONE, dp.providers)
+                PointInfo(dp.key, dp.title, dp.kind.value, dp.date, (), dp.kind is not Kind.MILESTONE, dp.providers,
+                          via_platform=dp.via_platform)
                 for dp in p.decision_points
             ])
         except PlanningError as exc:
@@ -306,3 +341,71 @@ def _lot_number_problems(p: ProgrammeIn) -> list[tuple[str, str]]:
 
 def builtin_files() -> list[Path]:
     return sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+SPEND_TOLERANCE = 0.005  # totals in the documents are rounded to EUR 0.1 mln
+
+
+def strict_check(p: ProgrammeIn) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What a careful reader of the file would flag: (faults, explained notes)."""
+    from models.planning import WEEKDAY_NL, Meetings
+
+    faults: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    all_slugs = sorted(p.municipalities)
+    seg_part = {
+        s.key: set(s.participants if s.participants is not None else
+                   [m for m in all_slugs if m not in s.not_participating])
+        for s in p.segments
+    }
+    lot_part: dict[str, set[str]] = {}
+    for i, lot in enumerate(p.lots):
+        inherited = set().union(*(seg_part.get(s, set()) for s in lot.segments)) if lot.segments else set(all_slugs)
+        mine = set(lot.participants) if lot.participants is not None else inherited - set(lot.not_participating)
+        lot_part[lot.key] = mine
+        outside = sorted(mine - inherited)
+        if outside:
+            faults.append((f"lots[{i}] ({lot.key}).participants",
+                           f"{', '.join(p.municipalities[m] for m in outside)} neemt niet deel aan het segment "
+                           f"({', '.join(lot.segments)})"))
+    if p.lots and not any(p.penvoerder in part for part in lot_part.values()):
+        faults.append(("penvoerder", f"penvoerder {p.municipalities.get(p.penvoerder, p.penvoerder)} neemt aan geen "
+                                     "enkel perceel deel"))
+
+    windows = {ph.number: (ph.start, ph.end) for ph in p.phases}
+    planning = p.planning
+    for i, dp in enumerate(p.decision_points):
+        where = f"decision_points[{i}] ({dp.key})"
+        start, end = windows.get(dp.phase, (None, None))
+        if start and not (start <= dp.date <= end):
+            faults.append((f"{where}.date", f"{dp.date} ligt buiten fase {dp.phase} ({start} t/m {end})"))
+        if dp.kind is Kind.MILESTONE:
+            continue
+        if dp.decided_by is DecidedBy.COLLEGES:
+            bodies = sorted({m for unit in dp.scope_keys for m in (seg_part.get(unit) or lot_part.get(unit) or set())}
+                            or all_slugs)
+        elif dp.decided_by is DecidedBy.PENVOERDER:
+            bodies = [p.penvoerder]
+        else:
+            bodies = [BESTUURDERS]
+        for body in bodies:
+            meetings = (planning.body_meetings.get(body, planning.meetings) if planning else Meetings())
+            if not meetings.meets_on(dp.date):
+                who = p.municipalities.get(body, body)
+                faults.append((f"{where}.date",
+                               f"{dp.date} ({WEEKDAY_NL[dp.date.weekday()]}) is geen vergaderdag van {who}"))
+                break
+
+    explained = {n.segment: n.note for n in p.spend_notes}
+    for i, seg in enumerate(p.segments):
+        if not seg.spend_2023_by_municipality or seg.spend_2023_eur is None:
+            continue
+        total = sum(seg.spend_2023_by_municipality.values())
+        if abs(total - seg.spend_2023_eur) > SPEND_TOLERANCE * seg.spend_2023_eur:
+            text = (f"uitgaven per gemeente tellen op tot EUR {total / 1e6:.1f} mln, het totaal is "
+                    f"EUR {seg.spend_2023_eur / 1e6:.1f} mln").replace(".", ",")
+            if seg.key in explained:
+                notes.append((f"segments[{i}] ({seg.key})", f"{text} (toegelicht: {explained[seg.key]})"))
+            else:
+                faults.append((f"segments[{i}] ({seg.key}).spend_2023_by_municipality", text))
+    return faults, notes

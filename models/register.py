@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint, GoverningBody, Lot, Programme, Segment
+from models.entities import Decision, DecisionPoint, GoverningBody, Lot, Municipality, Programme, Segment
 from models.errors import InputError, NotFound
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
-from models.vocabulary import BESTUURDERS, DecidedBy, Kind, Outcome
+from models.vocabulary import BESTUURDERS, PROJECT_TEAM, DecidedBy, Kind, Outcome, Status
 
 
 def get_programme(session: Session, key: str) -> Programme:
@@ -46,10 +46,12 @@ def get_body(session: Session, slug: str) -> GoverningBody:
 
 def body_names(session: Session) -> dict[str, str]:
     """Slug -> the short name a reason uses ('Aalten', 'bestuurders')."""
-    names = {BESTUURDERS: "bestuurders"}
-    for body in session.scalars(select(GoverningBody)):
-        if body.municipality is not None:
-            names[body.slug] = body.municipality.name
+    names = {BESTUURDERS: "bestuurders", PROJECT_TEAM: "projectteam"}
+    rows = session.execute(
+        select(GoverningBody.slug, Municipality.name).join(Municipality, GoverningBody.municipality_id == Municipality.id)
+    )
+    for slug, name in rows:
+        names[slug] = name
     return names
 
 
@@ -62,12 +64,23 @@ def scope_participants(programme: Programme, point: DecisionPoint) -> list[str]:
     return sorted({m.slug for key in point.scope for m in units[key].municipalities})
 
 
+def scope_lots(programme: Programme, point: DecisionPoint) -> list[Lot]:
+    """The lots a point concerns: those named, those of the segments named, or all."""
+    if not point.scope:
+        return list(programme.lots)
+    scope = set(point.scope)
+    return [lot for lot in programme.lots if lot.key in scope or scope & set(lot.segment_keys)]
+
+
 def point_spec(programme: Programme, point: DecisionPoint, names: dict[str, str]) -> PointSpec:
-    bodies = required_bodies(
-        DecidedBy(point.decided_by),
-        participants=scope_participants(programme, point),
-        penvoerder=programme.penvoerder.slug,
-    )
+    decided_by = DecidedBy(point.decided_by)
+    penvoerder = programme.penvoerder.slug
+    bodies = required_bodies(decided_by, participants=scope_participants(programme, point), penvoerder=penvoerder)
+    lots = scope_lots(programme, point)
+    lot_bodies = {
+        lot.key: required_bodies(decided_by, participants=[m.slug for m in lot.municipalities], penvoerder=penvoerder)
+        for lot in lots
+    }
     return PointSpec(
         key=point.key,
         kind=Kind(point.kind),
@@ -76,6 +89,10 @@ def point_spec(programme: Programme, point: DecisionPoint, names: dict[str, str]
         due=point.planned_date,
         required_bodies=bodies,
         body_names=names,
+        lots=tuple(lot.key for lot in lots),
+        lot_bodies=lot_bodies,
+        scope_all=not point.scope,
+        reservation_lifted_by=point.reservation_lifted_by,
     )
 
 
@@ -94,6 +111,8 @@ def fact(decision: Decision) -> DecisionFact:
         reservation=decision.reservation,
         lifts_id=decision.lifts_id,
         supersedes_id=decision.supersedes_id,
+        extra_meeting=bool(decision.extra_meeting),
+        reservation_lifted_by=decision.reservation_lifted_by,
     )
 
 
@@ -122,6 +141,32 @@ def _fingerprint(**parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def no_meeting_reason(programme: Programme, body: GoverningBody, day: dt.date) -> str | None:
+    """Why `body` does not meet on `day` (None when it may decide then).
+
+    The project team confirms milestones on any day. Colleges and the bestuurders decide on a working
+    day, and, where the programme file gives `planning.meetings`, on one of their meeting weekdays.
+    """
+    from models.planning import WEEKDAY_NL, WEEKDAYS, Meetings
+
+    if body.kind == "projectteam":
+        return None
+    holiday = clock.holiday_name(day)
+    if holiday:
+        return f"{holiday} is een feestdag"
+    if day.weekday() >= 5:
+        return f"{WEEKDAY_NL[day.weekday()]} is geen werkdag"
+    planning = programme.planning or {}
+    if "meetings" not in planning and body.slug not in planning.get("body_meetings", {}):
+        return None
+    raw = planning.get("body_meetings", {}).get(body.slug) or planning.get("meetings") or {}
+    meetings = Meetings.model_validate(raw)
+    if not meetings.meets_on(day):
+        days = " en ".join(WEEKDAY_NL[WEEKDAYS.index(w)] for w in meetings.weekdays)
+        return f"{WEEKDAY_NL[day.weekday()]} is geen vergaderdag; het vergadert op {days}"
+    return None
+
+
 def record_decision(
     session: Session,
     *,
@@ -136,17 +181,24 @@ def record_decision(
     lifts: int | None = None,
     supersedes: int | None = None,
     via: str = "cli",
+    extra_meeting: bool = False,
+    lifted_by: str | None = None,
 ) -> Recorded:
     """Append one decision, or raise InputError and write nothing.
 
     The same submission twice (a double click, a retried task) returns the first row instead of
     adding a second. The point's row is locked so two different submissions cannot both pass the
-    'still missing' check.
+    'still missing' check. A positive decision on a point that a reservation elsewhere is planned
+    to be lifted by lifts that reservation of the same body (one entry, linked).
     """
+    from models.rules import as_of_facts, current_decisions
+    from models.status import evaluate
+
     if not (recorded_by or "").strip():
         raise InputError("vastgelegd door: naam ontbreekt (--by)")
     reference = (reference or "").strip() or None
     reservation = (reservation or "").strip() or None
+    lifted_by = (lifted_by or "").strip() or None
     prog = get_programme(session, programme)
     dp = get_point(session, prog, point, lock=True)
     gb = get_body(session, body)
@@ -159,36 +211,73 @@ def record_decision(
     fingerprint = _fingerprint(
         programme=prog.key, point=dp.key, body=gb.slug, outcome=result.value, decided_on=day,
         reference=reference, reservation=reservation, lifts=lifts, supersedes=supersedes,
+        **({"extra_meeting": True} if extra_meeting else {}), **({"lifted_by": lifted_by} if lifted_by else {}),
     )
     existing = session.scalar(select(Decision).where(Decision.fingerprint == fingerprint))
     if existing is not None:
         return Recorded(existing.id, False, prog.key, dp.key, gb.slug, existing.outcome)
 
-    earlier = decisions_of(session, dp)
-    own = {d.id for d in earlier}
+    today = clock.today()
+    ev = evaluate(session, prog.key, today)
+    points = {p.key: p for p in prog.decision_points}
+    own = {f.id for f in ev.facts.get(dp.key, [])}
     for flag, ref in (("--lifts", lifts), ("--supersedes", supersedes)):
         other = session.get(Decision, ref) if ref is not None and ref not in own else None
-        if other is not None:
+        if other is not None and not (flag == "--lifts" and _plans_lift(other, dp)):
             where = other.decision_point
             raise InputError(
-                f"{flag} {ref}: dat besluit hoort bij besluitpunt '{where.key}' "
-                f"van {where.programme.key}, niet bij '{dp.key}'"
+                f"{flag} {ref}: dat besluit hoort bij '{where.title}' ({where.key}) "
+                f"van {where.programme.key}, niet bij '{dp.title}' ({dp.key})"
             )
+    if lifted_by is not None:
+        later = points.get(lifted_by)
+        if later is None:
+            raise InputError(f"--lifted-by: onbekend besluitpunt '{lifted_by}' in {prog.key}")
+        if later.planned_date < dp.planned_date or later.key == dp.key:
+            raise InputError(f"--lifted-by: '{later.title}' ligt niet na '{dp.title}'")
+        if result is not Outcome.APPROVED_WITH_RESERVATION:
+            raise InputError("--lifted-by hoort alleen bij een besluit met voorbehoud")
+
+    lifted = {f.lifts_id for fs in ev.facts.values() for f in fs if f.lifts_id}
+    liftable = {}
+    for other_key, facts in ev.facts.items():
+        if other_key == dp.key:
+            continue
+        mine = current_decisions(as_of_facts(facts, today), lifted).get(gb.slug)
+        planned = mine and (mine.reservation_lifted_by or points[other_key].reservation_lifted_by)
+        if mine and mine.outcome is Outcome.APPROVED_WITH_RESERVATION and planned == dp.key:
+            liftable[mine.id] = mine
+    if lifts is None and supersedes is None and result in (Outcome.APPROVED, Outcome.GO) and liftable:
+        lifts = min(liftable)  # the planned lift: this decision lifts the reservation, one entry
+
+    spec = next(s for p, s, _ in ev.points if p.key == dp.key)
+    verdict = ev.verdict(dp.key)
+    stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}
+    if spec.lots and set(spec.lots) & stopped:
+        if verdict.status is Status.STOPPED:
+            raise InputError(f"{prog.key}: '{dp.title}': {verdict.reason}; hier wordt niets meer besloten")
+        spec = spec.restricted_to([lot for lot in spec.lots if lot not in stopped])
     try:
         check_decision(
-            point_spec(prog, dp, body_names(session)),
-            [fact(d) for d in earlier],
+            spec,
+            ev.facts.get(dp.key, []),
             body=gb.slug,
             outcome=result,
             decided_on=day,
-            today=clock.today(),
+            today=today,
             reservation=reservation,
             lifts=lifts,
             supersedes=supersedes,
+            liftable=liftable,
+            no_meeting=no_meeting_reason(prog, gb, day),
+            extra_meeting=extra_meeting,
+            blocked_by=ev.blocked.get(dp.key),
         )
     except DecisionRefused as exc:
-        raise InputError(f"{prog.key}/{dp.key}: {exc}") from None
+        raise InputError(f"{prog.key}: {exc}") from None
 
+    if result is Outcome.APPROVED_WITH_RESERVATION and lifted_by is None:
+        lifted_by = dp.reservation_lifted_by
     decision = Decision(
         decision_point_id=dp.id,
         body_id=gb.id,
@@ -201,8 +290,16 @@ def record_decision(
         recorded_by=recorded_by.strip(),
         recorded_at=clock.utcnow(),
         via=via,
+        extra_meeting=extra_meeting,
+        reservation_lifted_by=lifted_by,
         fingerprint=fingerprint,
     )
     session.add(decision)
     session.flush()
     return Recorded(decision.id, True, prog.key, dp.key, gb.slug, result.value)
+
+
+def _plans_lift(reserved: Decision, point: DecisionPoint) -> bool:
+    """Whether `reserved` (on another point) is planned to be lifted by a decision on `point`."""
+    planned = reserved.reservation_lifted_by or reserved.decision_point.reservation_lifted_by
+    return reserved.decision_point.programme_id == point.programme_id and planned == point.key

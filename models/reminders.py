@@ -16,15 +16,19 @@ class ReminderPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    before: tuple[int, ...] = Field(default=(28, 14, 7, 2, 0), description="days before the due date")
+    before: tuple[int, ...] = Field(default=(28, 14, 7, 2, 0), max_length=20, description="days before the due date")
     working_days: bool = Field(default=False, description="count `before` in working days")
-    overdue_every: int = Field(default=5, ge=1, description="working days between overdue notices")
+    overdue_every: int = Field(default=5, ge=1, le=260, description="working days between overdue notices")
+    overdue_limit: int = Field(default=60, ge=1, le=520,
+                               description="working days after the due date: then a final notice, and silence")
 
     @field_validator("before")
     @classmethod
     def _sorted(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if any(v < 0 for v in value):
             raise ValueError("dagen voor de deadline kunnen niet negatief zijn")
+        if any(v > 366 for v in value):
+            raise ValueError("ten hoogste 366 dagen voor de deadline")
         if len(set(value)) != len(value):
             raise ValueError("elke dag mag maar één keer voorkomen")
         return tuple(sorted(value, reverse=True))
@@ -65,12 +69,26 @@ def overdue_step(due: dt.date, policy: ReminderPolicy, number: int) -> Step:
     return Step(f"overdue-{number}", True, send_on, send_on)
 
 
-def step_on(due: dt.date, policy: ReminderPolicy, as_of: dt.date) -> Step | None:
-    """The latest reminder step whose day has come by `as_of` (a missed day is caught up once)."""
+def final_step(due: dt.date, policy: ReminderPolicy) -> Step:
+    """The last notice, `overdue_limit` working days after the due date; after it, silence."""
+    first = clock.next_working_day(due + dt.timedelta(days=1))
+    send_on = clock.add_working_days(first, policy.overdue_limit - 1)
+    return Step("overdue-final", True, send_on, send_on)
+
+
+def step_on(due: dt.date, policy: ReminderPolicy, as_of: dt.date, countdown_to: dt.date | None = None) -> Step | None:
+    """The latest reminder step whose day has come by `as_of` (a missed day is caught up once).
+
+    `countdown_to`: the day the before-steps count down to (a college's agenda cut-off), if not the due date.
+    """
+    target = countdown_to or due
     # a before-step pushed past the due date by a weekend is covered by the first overdue notice
-    candidates = [s for s in before_steps(due, policy) if s.send_on <= min(as_of, due)]
+    candidates = [s for s in before_steps(target, policy) if s.send_on <= min(as_of, due)]
     first_overdue = overdue_step(due, policy, 1)
-    if as_of >= first_overdue.send_on:
+    final = final_step(due, policy)
+    if as_of >= final.send_on:
+        candidates.append(final)
+    elif as_of >= first_overdue.send_on:
         passed = clock.working_days_between(first_overdue.send_on, as_of)
         candidates.append(overdue_step(due, policy, 1 + passed // policy.overdue_every))
     if not candidates:
@@ -81,8 +99,11 @@ def step_on(due: dt.date, policy: ReminderPolicy, as_of: dt.date) -> Step | None
 def schedule(due: dt.date, policy: ReminderPolicy, until: dt.date) -> list[Step]:
     """Every step up to `until`, for planning views and tests."""
     steps = [s for s in before_steps(due, policy) if s.send_on <= until]
+    final = final_step(due, policy)
     number = 1
-    while (step := overdue_step(due, policy, number)).send_on <= until:
+    while (step := overdue_step(due, policy, number)).send_on <= until and step.send_on < final.send_on:
         steps.append(step)
         number += 1
+    if final.send_on <= until:
+        steps.append(final)
     return sorted(steps, key=lambda s: (s.send_on, s.overdue))

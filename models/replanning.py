@@ -4,35 +4,60 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from models import clock
 from models.entities import PlanRevision
 from models.errors import InputError
-from models.planning import Plan, PlanningError, PlanningIn, PointInfo, Violation
-from models.programme_file import BUILTIN_DIR, ProgrammeIn, read_programme_file
+from models.planning import (
+    Adjustment,
+    Plan,
+    PlanningError,
+    PlanningIn,
+    PointInfo,
+    Violation,
+    shift_between,
+    shift_date,
+)
 from models.register import get_programme
-from models.status import evaluate
-from models.vocabulary import BESTUURDERS, DecidedBy, Kind
+from models.rules import as_of_facts, current_decisions
+from models.status import Evaluation, evaluate
+from models.vocabulary import Kind, Status
 
 
-def programme_plan(session: Session, key: str) -> Plan:
+def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> Plan:
     programme = get_programme(session, key)
     if not programme.planning:
         raise PlanningError(f"{key} heeft geen planning (sectie 'planning' in het programmabestand)")
-    ev = evaluate(session, key, clock.today())
+    ev = ev or evaluate(session, key, as_of or clock.today())
     points = [
         PointInfo(dp.key, dp.title, dp.kind, dp.planned_date, spec.required_bodies, dp.kind != Kind.MILESTONE.value,
-                  dp.providers, decided=verdict.ok)
+                  dp.providers, decided=verdict.ok, via_platform=dp.via_platform)
         for dp, spec, verdict in ev.points
     ]
     return Plan.build(PlanningIn.model_validate(programme.planning), points)
 
 
-def check_programme(session: Session, key: str) -> list[Violation]:
-    return programme_plan(session, key).check()
+def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:
+    """The day each decided point was really settled: the last standing decision that completed it."""
+    out = {}
+    for dp, spec, verdict in ev.points:
+        if verdict.status is not Status.SATISFIED:
+            continue
+        standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), ev.as_of))
+        days = [standing[b].decided_on for b in spec.required_bodies if b in standing]
+        if days:
+            out[dp.key] = max(days)
+    return out
+
+
+def check_programme(session: Session, key: str, as_of: dt.date | None = None) -> list[Violation]:
+    """The plan's dates and the register's recorded dates against the period rules."""
+    ev = evaluate(session, key, as_of or clock.today())
+    plan = programme_plan(session, key, ev=ev)
+    return plan.check() + plan.check_recorded(recorded_dates(ev))
 
 
 @dataclass(frozen=True)
@@ -47,22 +72,60 @@ class Replan:
     change: str | None  # None for a what-if
     moved: tuple[Moved, ...]
     violations: tuple[Violation, ...]
+    adjustments: tuple[Adjustment, ...] = ()
+    phases: tuple[Moved, ...] = ()  # phase windows that moved ("fase-3-begin", "fase-3-einde")
 
 
-def _cascade(session: Session, key: str, point: str, to: dt.date, mode: str) -> tuple[Plan, tuple[Moved, ...]]:
-    if to < clock.today():
-        raise PlanningError(f"{clock.dutch_date(to)} ligt in het verleden; herplannen kan alleen naar vandaag of later")
-    plan = programme_plan(session, key)
+def _cascade(session: Session, key: str, point: str, to: dt.date, mode: str,
+             as_of: dt.date | None = None) -> tuple[Plan, tuple[Moved, ...]]:
+    today = as_of or clock.today()
+    if to < today:
+        raise PlanningError(f"{clock.dutch_date(to)} ligt in het verleden (vandaag is {clock.dutch_date(today)}); "
+                            "herplannen kan alleen naar vandaag of later")
+    plan = programme_plan(session, key, today)
     moves = plan.cascade(point, to, mode)
     ordered = [k for k in plan.order() if k in moves]
     return plan, tuple(Moved(k, *moves[k]) for k in ordered)
 
 
-def what_if(session: Session, key: str, point: str, to: dt.date, mode: str = "minimal") -> Replan:
+def _phase_moves(session: Session, key: str, plan: Plan, point: str, moved: tuple[Moved, ...],
+                 mode: str) -> tuple[Moved, ...]:
+    """Phase windows that move with the points: shifted along (shift), or stretched to hold them (minimal)."""
+    prog = get_programme(session, key)
+    phase_of = {dp.key: dp.phase for dp in prog.decision_points}
+    windows = {ph.number: [ph.planned_start, ph.planned_end] for ph in prog.phases}
+    old = {n: tuple(w) for n, w in windows.items()}
+    asked = next((m for m in moved if m.point == point), None)
+    if mode == "shift" and asked is not None:
+        months, days = shift_between(asked.old, asked.new)
+        first = phase_of[point]
+        for n, w in windows.items():
+            if n >= first:
+                w[0], w[1] = shift_date(w[0], months, days), shift_date(w[1], months, days)
+    for m in moved:
+        n = phase_of[m.point]
+        windows[n][0] = min(windows[n][0], m.new)
+        windows[n][1] = max(windows[n][1], m.new)
+    numbers = sorted(windows)
+    for prev, nxt in zip(numbers, numbers[1:]):
+        if windows[nxt][0] <= windows[prev][1]:
+            windows[nxt][0] = windows[prev][1] + dt.timedelta(days=1)
+            windows[nxt][1] = max(windows[nxt][1], windows[nxt][0])
+    out = []
+    for n in numbers:
+        for i, word in enumerate(("begin", "einde")):
+            if windows[n][i] != old[n][i]:
+                out.append(Moved(f"fase-{n}-{word}", old[n][i], windows[n][i]))
+    return tuple(out)
+
+
+def what_if(session: Session, key: str, point: str, to: dt.date, mode: str = "minimal",
+            as_of: dt.date | None = None) -> Replan:
     """The cascade and the rule violations of a move, without writing anything."""
-    plan, moved = _cascade(session, key, point, to, mode)
+    plan, moved = _cascade(session, key, point, to, mode, as_of)
     dates = {k: p.date for k, p in plan.points.items()} | {m.point: m.new for m in moved}
-    return Replan(None, moved, tuple(plan.check(dates)))
+    return Replan(None, moved, tuple(plan.check(dates)), tuple(plan.adjustments),
+                  _phase_moves(session, key, plan, point, moved, mode))
 
 
 def replan(
@@ -75,54 +138,42 @@ def replan(
     if not (recorded_by or "").strip():
         raise InputError("naam ontbreekt (--by)")
     plan, moved = _cascade(session, programme, point, to, mode)
+    phases = _phase_moves(session, programme, plan, point, moved, mode)
     prog = get_programme(session, programme)
     change = uuid.uuid4().hex[:12]
     rows = {dp.key: dp for dp in prog.decision_points}
+    windows = {ph.number: ph for ph in prog.phases}
     now = clock.utcnow()
-    for m in moved:
-        rows[m.point].planned_date = m.new
+    for m in phases:
+        _, number, word = m.point.split("-")
+        setattr(windows[int(number)], "planned_start" if word == "begin" else "planned_end", m.new)
+    for m in moved + phases:
+        if m.point in rows:
+            rows[m.point].planned_date = m.new
         session.add(PlanRevision(
             programme_id=prog.id, change=change, point_key=m.point, old_date=m.old, new_date=m.new, cause=point,
             mode=mode, reason=reason.strip(), recorded_by=recorded_by.strip(), recorded_at=now,
         ))
     session.flush()
     dates = {k: p.date for k, p in plan.points.items()} | {m.point: m.new for m in moved}
-    return Replan(change, moved, tuple(plan.check(dates)))
+    return Replan(change, moved, tuple(plan.check(dates)), tuple(plan.adjustments), phases)
 
 
 # --- backward planning from a template ------------------------------------------------------------
 
 
-def template_names() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
-
-
-def read_template(name: str) -> ProgrammeIn:
-    if name not in template_names():
-        raise InputError(f"onbekend sjabloon '{name}' (bekend: {', '.join(template_names())})")
-    programme, _ = read_programme_file(BUILTIN_DIR / f"{name}.yaml")
-    if programme.planning is None:
-        raise PlanningError(f"sjabloon '{name}' heeft geen planning")
-    return programme
-
-
-def _template_plan(programme: ProgrammeIn) -> Plan:
-    colleges = tuple(sorted(programme.municipalities))
-    bodies = {DecidedBy.COLLEGES: colleges, DecidedBy.PENVOERDER: (programme.penvoerder,),
-              DecidedBy.BESTUURDERS: (BESTUURDERS,)}
-    points = [
-        PointInfo(dp.key, dp.title, dp.kind.value, dp.date, bodies[dp.decided_by], dp.kind is not Kind.MILESTONE,
-                  dp.providers)
-        for dp in programme.decision_points
-    ]
-    return Plan.build(programme.planning, points)
-
-
-def plan_backwards(template: str, contract_start: dt.date) -> dict:
+def plan_backwards(session: Session, template: str, contract_start: dt.date, as_of: dt.date | None = None) -> dict:
     """The latest date of every step before `contract_start`, its slack against the template's own
-    dates (moved by the same distance as the contract start), the binding rule and the critical path."""
-    programme = read_template(template)
-    plan = _template_plan(programme)
+    dates (moved by the same distance as the contract start), the binding rule and the critical path.
+
+    `template` is any loaded programme. A latest date before `as_of` (today) cannot be reached
+    any more: it is marked unreachable with the days short, never given slack.
+    """
+    today = as_of or clock.today()
+    get_programme(session, template)  # a clear error for an unknown programme
+    ev = evaluate(session, template, today)
+    plan = programme_plan(session, template, ev=ev)
+    plan.points = {k: replace(p, decided=False) for k, p in plan.points.items()}  # a template: every step anew
     anchor = plan.points[plan.planning.anchor]
     shift = contract_start - anchor.date
     latest = plan.backward(contract_start)
@@ -132,11 +183,14 @@ def plan_backwards(template: str, contract_start: dt.date) -> dict:
         bound, edge = latest.get(key, (None, None))
         planned = point.date + shift
         taken = plan.meeting_date(point, planned)  # a deadline is met at the last meeting before it
+        unreachable = bound is not None and bound < today
         row = {
             "key": key, "title": point.title, "kind": point.kind,
             "planned": planned.isoformat(), "latest": bound.isoformat() if bound else None,
-            "slack_days": (bound - taken).days if bound else None,
-            "slack_working_days": clock.working_days_between(taken, bound) if bound else None,
+            "slack_days": (bound - taken).days if bound and not unreachable else None,
+            "slack_working_days": clock.working_days_between(taken, bound) if bound and not unreachable else None,
+            "unreachable": unreachable,
+            "days_short": (today - bound).days if unreachable else 0,
             "binding": None, "agenda_cutoff": None,
         }
         if edge is not None:
@@ -149,7 +203,8 @@ def plan_backwards(template: str, contract_start: dt.date) -> dict:
         rows.append(row)
     path = _critical_path(plan, latest)
     return {"template": template, "contract_start": contract_start.isoformat(), "procedure": plan.planning.procedure,
-            "points": rows, "critical_path": path}
+            "as_of": today.isoformat(), "points": rows, "critical_path": path,
+            "reachable": not any(r["unreachable"] for r in rows)}
 
 
 def _critical_path(plan: Plan, latest: dict) -> list[str]:

@@ -6,12 +6,13 @@ They read plain facts (no session, no clock): the caller passes the day to judge
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from models.clock import dutch_date
 from models.vocabulary import (
     BESTUURDERS,
+    PROJECT_TEAM,
     KIND_DECISION_NOUNS,
     KIND_LABELS,
     NEGATIVE,
@@ -44,6 +45,8 @@ class DecisionFact:
     reservation: str | None = None
     lifts_id: int | None = None
     supersedes_id: int | None = None
+    extra_meeting: bool = False
+    reservation_lifted_by: str | None = None  # the later point that lifts this reservation
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,19 @@ class PointSpec:
     due: dt.date
     required_bodies: tuple[str, ...]
     body_names: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The lots the point concerns (empty: the programme has no lots) and who decides per lot.
+    lots: tuple[str, ...] = ()
+    lot_bodies: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    scope_all: bool = True
+    reservation_lifted_by: str | None = None  # planned in the file: this later point lifts a reservation
+
+    def restricted_to(self, live_lots: Iterable[str]) -> PointSpec:
+        """The same point for the lots that still go on: only their bodies must decide."""
+        live = tuple(lot for lot in self.lots if lot in set(live_lots))
+        bodies = {b for lot in live for b in self.lot_bodies.get(lot, ())}
+        required = tuple(b for b in self.required_bodies if b in bodies)
+        return PointSpec(self.key, self.kind, self.title, self.phase, self.due, required, self.body_names,
+                         live, self.lot_bodies, self.scope_all, self.reservation_lifted_by)
 
 
 @dataclass(frozen=True)
@@ -64,10 +80,13 @@ class PointVerdict:
     missing: tuple[str, ...]
     reason: str
     open_reservations: tuple[DecisionFact, ...] = ()
+    deferred: tuple[str, ...] = ()  # bodies whose standing decision is a deferral
+    negative: tuple[DecisionFact, ...] = ()  # standing no-go or rejection decisions
 
     @property
     def ok(self) -> bool:
-        return self.status is Status.SATISFIED
+        """Nothing is owed on this point: decided, or every lot it concerns has stopped."""
+        return self.status in (Status.SATISFIED, Status.STOPPED)
 
 
 class DecisionRefused(ValueError):
@@ -85,12 +104,14 @@ def required_bodies(
         return tuple(sorted(set(participants)))
     if decided_by is DecidedBy.PENVOERDER:
         return (penvoerder,)
+    if decided_by is DecidedBy.PROJECT_TEAM:
+        return (PROJECT_TEAM,)
     return (BESTUURDERS,)
 
 
 def describe_bodies(slugs: Sequence[str], names: Mapping[str, str]) -> str:
     """'3 colleges: Aalten, Berkelland, Winterswijk', 'het college van Doetinchem', 'de bestuurders'."""
-    colleges = [names.get(s, s) for s in slugs if s != BESTUURDERS]
+    colleges = [names.get(s, s) for s in slugs if s not in (BESTUURDERS, PROJECT_TEAM)]
     parts = []
     if len(colleges) == 1:
         parts.append(f"het college van {colleges[0]}")
@@ -98,13 +119,23 @@ def describe_bodies(slugs: Sequence[str], names: Mapping[str, str]) -> str:
         parts.append(f"{len(colleges)} colleges: {', '.join(colleges)}")
     if BESTUURDERS in slugs:
         parts.append("de bestuurders")
+    if PROJECT_TEAM in slugs:
+        parts.append("het projectteam (inkoopprojectleider)")
     return " en ".join(parts)
 
 
-def current_decisions(facts: Iterable[DecisionFact]) -> dict[str, DecisionFact]:
-    """Per body the decision that stands: the latest one that no later entry superseded or lifted."""
+def as_of_facts(facts: Iterable[DecisionFact], as_of: dt.date) -> list[DecisionFact]:
+    """The register as it stood on `as_of`: only what was decided on or before that day."""
+    return [f for f in facts if f.decided_on <= as_of]
+
+
+def current_decisions(facts: Iterable[DecisionFact], lifted_elsewhere: Iterable[int] = ()) -> dict[str, DecisionFact]:
+    """Per body the decision that stands: the latest one that no later entry superseded or lifted.
+
+    `lifted_elsewhere`: reservations lifted by a decision on another point (a planned lift).
+    """
     facts = list(facts)
-    ended = {f.supersedes_id for f in facts} | {f.lifts_id for f in facts}
+    ended = {f.supersedes_id for f in facts} | {f.lifts_id for f in facts} | set(lifted_elsewhere)
     standing: dict[str, DecisionFact] = {}
     for fact in sorted(facts, key=lambda f: (f.decided_on, f.id)):
         if fact.id not in ended:
@@ -112,9 +143,31 @@ def current_decisions(facts: Iterable[DecisionFact]) -> dict[str, DecisionFact]:
     return standing
 
 
-def point_status(spec: PointSpec, facts: Iterable[DecisionFact], as_of: dt.date) -> PointVerdict:
-    """Where a decision point stands on `as_of`, and why."""
-    standing = current_decisions(facts)
+def describe_reservations(reservations: Sequence[DecisionFact], names: Mapping[str, str],
+                          lift_titles: Mapping[str, str] | None = None) -> str:
+    """Each reservation text once, with the bodies that hold it and what lifts it."""
+    by_text: dict[str, list[DecisionFact]] = {}
+    for f in reservations:
+        by_text.setdefault(f.reservation or "", []).append(f)
+    parts = []
+    for text, held in by_text.items():
+        ids = ", ".join(f"#{f.id}" for f in held)
+        part = f"open voorbehoud '{text}' van {describe_bodies([f.body for f in held], names)} (besluit {ids})"
+        lifted_by = {f.reservation_lifted_by for f in held if f.reservation_lifted_by}
+        if lifted_by:
+            titles = [(lift_titles or {}).get(k, k) for k in sorted(lifted_by)]
+            part += f"; op te heffen door: {', '.join(titles)}"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def point_status(
+    spec: PointSpec, facts: Iterable[DecisionFact], as_of: dt.date, lifted_elsewhere: Iterable[int] = (),
+    lift_titles: Mapping[str, str] | None = None,
+) -> PointVerdict:
+    """Where a decision point stands on `as_of`, and why: only decisions taken by then count."""
+    facts = as_of_facts(facts, as_of)
+    standing = current_decisions(facts, lifted_elsewhere)
     names = spec.body_names
     what = KIND_DECISION_NOUNS[spec.kind]
     relevant = {b: standing[b] for b in spec.required_bodies if b in standing}
@@ -136,15 +189,12 @@ def point_status(spec: PointSpec, facts: Iterable[DecisionFact], as_of: dt.date)
             f"(besluit #{f.id}, {dutch_date(f.decided_on)})"
             for f in sorted(negative, key=lambda f: f.body)
         ]
-        return PointVerdict(spec.key, Status.REJECTED, missing, "; ".join(parts), reservations)
+        return PointVerdict(spec.key, Status.REJECTED, missing, "; ".join(parts), reservations, tuple(deferred),
+                            tuple(sorted(negative, key=lambda f: f.body)))
     if not missing:
         if reservations:
-            parts = [
-                f"open voorbehoud van {describe_bodies([f.body], names)}: "
-                f"'{f.reservation}' (besluit #{f.id})"
-                for f in reservations
-            ]
-            return PointVerdict(spec.key, Status.RESERVED, (), "; ".join(parts), reservations)
+            return PointVerdict(spec.key, Status.RESERVED, (), describe_reservations(reservations, names, lift_titles),
+                                reservations)
         return PointVerdict(
             spec.key,
             Status.SATISFIED,
@@ -161,22 +211,34 @@ def point_status(spec: PointSpec, facts: Iterable[DecisionFact], as_of: dt.date)
             missing,
             f"te laat sinds {dutch_date(spec.due)}: {waiting}",
             reservations,
+            tuple(deferred),
         )
     if deferred:
-        return PointVerdict(spec.key, Status.DEFERRED, missing, waiting, reservations)
+        return PointVerdict(spec.key, Status.DEFERRED, missing, waiting, reservations, tuple(deferred))
     return PointVerdict(spec.key, Status.OPEN, missing, waiting, reservations)
 
 
-def exit_gate(phase: int, verdicts: Sequence[PointVerdict], overridden: Iterable[str] = ()) -> Verdict:
-    """A phase may be left when every decision point in it is satisfied or was passed over by hand."""
+def exit_gate(
+    phase: int, verdicts: Sequence[PointVerdict], overridden: Iterable[str] = (),
+    window_end: dt.date | None = None, as_of: dt.date | None = None,
+) -> Verdict:
+    """A phase may be left when every decision point in it is satisfied or was passed over by hand.
+
+    A phase without decision points (implementation) is a period: its exit opens once its window
+    has ended, so it is the current phase for as long as it lasts.
+    """
     if not verdicts:
-        return Verdict(True, f"fase {phase} heeft geen besluitpunten")
+        if window_end is None or as_of is None:
+            return Verdict(True, f"fase {phase} heeft geen besluitpunten")
+        if as_of > window_end:
+            return Verdict(True, f"fase {phase} heeft geen besluitpunten en liep tot en met {dutch_date(window_end)}")
+        return Verdict(False, f"fase {phase} loopt tot en met {dutch_date(window_end)}")
     overridden = set(overridden)
     shut = [v for v in verdicts if not v.ok and v.key not in overridden]
     passed = [v.key for v in verdicts if not v.ok and v.key in overridden]
     if not shut:
         keys = ", ".join(v.key for v in verdicts)
-        reason = f"alle besluitpunten van fase {phase} zijn genomen ({keys})"
+        reason = f"alle besluitpunten van fase {phase} zijn afgerond ({keys})"
         if passed:
             reason = f"fase {phase} is handmatig vrijgegeven; niet afgewacht: {', '.join(passed)}"
         return Verdict(True, reason)
@@ -231,64 +293,91 @@ def check_decision(
     reservation: str | None = None,
     lifts: int | None = None,
     supersedes: int | None = None,
+    liftable: Mapping[int, DecisionFact] | None = None,
+    no_meeting: str | None = None,
+    extra_meeting: bool = False,
+    blocked_by: str | None = None,
 ) -> None:
-    """Admit a new decision for `spec` or raise DecisionRefused with the reason."""
+    """Admit a new decision for `spec` or raise DecisionRefused with the reason.
+
+    liftable: reservations on other points that this point is planned to lift.
+    no_meeting: why the body does not meet on `decided_on` (None when it does).
+    blocked_by: why an earlier point holds this one (a no-go, rejection or deferral), if it does.
+    """
     names = spec.body_names
+    who = describe_bodies([body], names)
     if body not in spec.required_bodies:
         raise DecisionRefused(
-            f"{describe_bodies([body], names)} hoeft niet te besluiten over '{spec.key}'; "
-            f"dat doet {describe_bodies(spec.required_bodies, names)}"
+            f"{who} hoeft niet te besluiten over '{spec.title}'; "
+            f"dat {'doet' if len(spec.required_bodies) == 1 else 'doen'} {describe_bodies(spec.required_bodies, names)}"
         )
     allowed = OUTCOMES_BY_KIND[spec.kind]
     if outcome not in allowed:
         raise DecisionRefused(
-            f"uitkomst '{outcome}' past niet bij een {KIND_LABELS[spec.kind]} ('{spec.key}'); "
-            f"kies uit: {', '.join(allowed)}"
+            f"uitkomst '{OUTCOME_LABELS[outcome]}' past niet bij een {KIND_LABELS[spec.kind]} ('{spec.title}'); "
+            f"kies uit: {', '.join(f'{o.value} ({OUTCOME_LABELS[o]})' for o in allowed)}"
         )
     if decided_on > today:
         raise DecisionRefused(
-            f"besluitdatum {decided_on.isoformat()} ligt in de toekomst (vandaag is {today.isoformat()})"
+            f"besluitdatum {dutch_date(decided_on)} ligt in de toekomst (vandaag is {dutch_date(today)})"
+        )
+    if no_meeting and not extra_meeting:
+        raise DecisionRefused(
+            f"{who} vergadert niet op {dutch_date(decided_on)} ({no_meeting}); "
+            "klopt de datum? Een besluit in een extra vergadering leg je vast met --extra-meeting"
         )
     if outcome is Outcome.APPROVED_WITH_RESERVATION and not (reservation or "").strip():
-        raise DecisionRefused("bij 'approved-with-reservation' hoort de tekst van het voorbehoud")
+        raise DecisionRefused("bij 'akkoord met voorbehoud' hoort de tekst van het voorbehoud")
     if reservation and outcome is not Outcome.APPROVED_WITH_RESERVATION:
         raise DecisionRefused(
-            f"een voorbehoud hoort alleen bij 'approved-with-reservation', niet bij '{outcome}'"
+            f"een voorbehoud hoort alleen bij 'akkoord met voorbehoud', niet bij '{OUTCOME_LABELS[outcome]}'"
         )
     if lifts is not None and supersedes is not None:
         raise DecisionRefused("een besluit heft een voorbehoud op óf vervangt een besluit, niet beide")
+    if blocked_by and outcome in POSITIVE:
+        raise DecisionRefused(
+            f"'{spec.title}' kan niet doorgaan: {blocked_by}; "
+            "leg eerst het besluit vast dat dat opheft (of corrigeer het met --supersedes)"
+        )
 
-    by_id = {f.id: f for f in facts}
+    by_id = {f.id: f for f in facts} | dict(liftable or {})
     standing = current_decisions(facts)
     standing_ids = {f.id for f in standing.values()}
     for label, ref in (("--lifts", lifts), ("--supersedes", supersedes)):
         if ref is None:
             continue
-        if ref not in by_id:
-            raise DecisionRefused(f"{label} {ref}: geen besluit over '{spec.key}' met dat nummer")
-        if ref not in standing_ids:
+        if ref not in by_id or (label == "--supersedes" and ref in (liftable or {})):
+            raise DecisionRefused(f"{label} {ref}: geen besluit over '{spec.title}' met dat nummer")
+        if ref not in standing_ids and ref not in (liftable or {}):
             raise DecisionRefused(f"{label} {ref}: dat besluit is al vervangen of opgeheven")
+        if by_id[ref].body != body:
+            raise DecisionRefused(
+                f"{label} {ref}: dat is een besluit van {describe_bodies([by_id[ref].body], names)}; "
+                f"alleen dat orgaan kan het {'opheffen' if label == '--lifts' else 'vervangen'}"
+            )
+        if decided_on < by_id[ref].decided_on:
+            raise DecisionRefused(
+                f"{label} {ref}: dit besluit ({dutch_date(decided_on)}) ligt vóór besluit #{ref} "
+                f"({dutch_date(by_id[ref].decided_on)}); het kan dat niet {'opheffen' if label == '--lifts' else 'vervangen'}"
+            )
 
     if lifts is not None:
         earlier = by_id[lifts]
         if earlier.outcome is not Outcome.APPROVED_WITH_RESERVATION:
             raise DecisionRefused(f"--lifts {lifts}: dat besluit heeft geen voorbehoud")
-        if earlier.body != body:
-            raise DecisionRefused(
-                f"--lifts {lifts}: alleen {describe_bodies([earlier.body], names)} kan dat voorbehoud opheffen"
-            )
         if outcome not in POSITIVE or outcome is Outcome.APPROVED_WITH_RESERVATION:
             raise DecisionRefused(
-                "een voorbehoud wordt opgeheven met een besluit zonder voorbehoud ('approved' of 'go'); "
+                "een voorbehoud wordt opgeheven met een besluit zonder voorbehoud (akkoord of go); "
                 "wie alsnog afwijst, vervangt het besluit met --supersedes"
             )
-        return
-    if supersedes is not None and by_id[supersedes].body == body:
+        if lifts not in (liftable or {}):
+            return  # a lift on the point itself; a planned lift from a later point is also its own decision
+    if supersedes is not None:
         return
     current = standing.get(body)
     if current is not None and current.outcome not in PENDING:
         raise DecisionRefused(
-            f"{describe_bodies([body], names)} heeft over '{spec.key}' al besloten "
+            f"{who} heeft over '{spec.title}' al besloten "
             f"(besluit #{current.id}: {OUTCOME_LABELS[current.outcome]}); "
             "corrigeer met --supersedes of hef een voorbehoud op met --lifts"
         )

@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision
+from models.entities import Decision, DecisionPoint, GoverningBody, PhaseOverride, PlanRevision, Programme
 from models.errors import InputError
-from models.register import body_names, decisions_of, fact, get_point, get_programme, point_spec
-from models.rules import PointSpec, PointVerdict, Verdict, current_phase, describe_bodies, exit_gate, point_status
-from models.vocabulary import KIND_LABELS, OUTCOME_LABELS, OUTCOMES_BY_KIND, STATUS_LABELS, Kind, Status
+from models.register import body_names, get_point, get_programme, point_spec
+from models.rules import (
+    DecisionFact,
+    PointSpec,
+    PointVerdict,
+    Verdict,
+    as_of_facts,
+    current_phase,
+    describe_bodies,
+    exit_gate,
+    point_status,
+)
+from models.vocabulary import (
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    OUTCOMES_BY_KIND,
+    STATUS_LABELS,
+    Kind,
+    Outcome,
+    Status,
+    point_word,
+)
+
+
+@dataclass(frozen=True)
+class LotState:
+    key: str
+    name: str
+    state: str  # "loopt", "gestopt", "gegund"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -26,27 +53,126 @@ class Evaluation:
     points: list[tuple[DecisionPoint, PointSpec, PointVerdict]]
     gates: dict[int, Verdict]
     passed_over: frozenset[str]
+    lots: tuple[LotState, ...] = ()
+    # point -> why an earlier point holds it (a no-go, rejection or deferral), for points that wait
+    blocked: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, list[DecisionFact]] = field(default_factory=dict)
+
+    def verdict(self, key: str) -> PointVerdict:
+        return next(v for dp, _, v in self.points if dp.key == key)
+
+
+def predecessors(programme: Programme) -> dict[str, list[str]]:
+    """The points each point waits on, from the programme's planning dependencies."""
+    out: dict[str, list[str]] = {}
+    for dep in (programme.planning or {}).get("dependencies", []):
+        before, after = dep.get("from"), dep.get("to")
+        if before and after and before not in out.get(after, []):
+            out.setdefault(after, []).append(before)
+    return out
+
+
+def programme_facts(session: Session, programme: Programme) -> dict[str, list[DecisionFact]]:
+    """Every decision of the programme, per point key, in one query."""
+    rows = session.execute(
+        select(Decision, DecisionPoint.key, GoverningBody.slug)
+        .join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
+        .join(GoverningBody, Decision.body_id == GoverningBody.id)
+        .where(DecisionPoint.programme_id == programme.id)
+        .order_by(Decision.id)
+    )
+    out: dict[str, list[DecisionFact]] = {}
+    for d, point_key, body in rows:
+        out.setdefault(point_key, []).append(DecisionFact(
+            id=d.id, body=body, outcome=Outcome(d.outcome), decided_on=d.decided_on, reservation=d.reservation,
+            lifts_id=d.lifts_id, supersedes_id=d.supersedes_id, extra_meeting=bool(d.extra_meeting),
+            reservation_lifted_by=d.reservation_lifted_by,
+        ))
+    return out
 
 
 def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evaluation:
+    """The programme on `as_of`, from the register as it stood that day (decisions taken by then)."""
     as_of = as_of or clock.today()
     programme = get_programme(session, key)
     names = body_names(session)
-    points = []
-    for dp in programme.decision_points:
-        spec = point_spec(programme, dp, names)
-        facts = [fact(d) for d in decisions_of(session, dp)]
-        points.append((dp, spec, point_status(spec, facts, as_of)))
-    passed_over = {
-        key
-        for override in session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == programme.id))
-        for key in override.overridden_points
-    }
-    gates = {
-        ph.number: exit_gate(ph.number, [v for dp, _, v in points if dp.phase == ph.number], passed_over)
-        for ph in programme.phases
-    }
-    return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over))
+    facts = programme_facts(session, programme)
+    lifted = {f.lifts_id for fs in facts.values() for f in as_of_facts(fs, as_of) if f.lifts_id}
+    titles = {dp.key: dp.title for dp in programme.decision_points}
+    specs = [(dp, point_spec(programme, dp, names)) for dp in programme.decision_points]
+
+    def judge(spec: PointSpec) -> PointVerdict:
+        return point_status(spec, facts.get(spec.key, []), as_of, lifted, titles)
+
+    verdicts = {spec.key: judge(spec) for _, spec in specs}
+
+    # A no-go or rejection on a point scoped to some lots stops the lots its body takes part in.
+    lot_names = {lot.key: lot.name for lot in programme.lots}
+    stopped: dict[str, str] = {}
+    for dp, spec in specs:
+        if spec.scope_all or not spec.lots:
+            continue
+        for f in verdicts[spec.key].negative:
+            for lot in spec.lots:
+                if f.body in spec.lot_bodies.get(lot, ()) and lot not in stopped:
+                    stopped[lot] = (f"{OUTCOME_LABELS[f.outcome]} van {describe_bodies([f.body], names)} op "
+                                    f"'{dp.title}' (besluit #{f.id}, {clock.dutch_date(f.decided_on)})")
+    if stopped:
+        for dp, spec in specs:
+            if spec.scope_all or not spec.lots or not set(spec.lots) & set(stopped):
+                continue
+            live = [lot for lot in spec.lots if lot not in stopped]
+            gone = ", ".join(lot_names[lot] for lot in spec.lots if lot in stopped)
+            if not live:
+                verdicts[spec.key] = PointVerdict(spec.key, Status.STOPPED, (), f"vervallen: gestopt zijn {gone}")
+                continue
+            rest = judge(spec.restricted_to(live))
+            verdicts[spec.key] = replace(rest, reason=f"{rest.reason} (gestopt: {gone})")
+
+    # Order: a point waits while a point it depends on is rejected or deferred (or itself waits).
+    before = predecessors(programme)
+    blocked: dict[str, str] = {}
+    for dp, spec in specs:  # plan order; dependencies point backwards in it
+        verdict = verdicts[spec.key]
+        for pred in before.get(spec.key, []):
+            pv = verdicts.get(pred)
+            if pv is None or pv.status is Status.STOPPED:
+                continue
+            if pv.status is Status.REJECTED:
+                blocked[spec.key] = f"'{titles[pred]}' is afgewezen ({pv.reason})"
+            elif pv.deferred and not pv.ok:
+                blocked[spec.key] = f"'{titles[pred]}' is aangehouden ({pv.reason})"
+            elif pred in blocked:
+                blocked[spec.key] = blocked[pred]
+            if spec.key in blocked:
+                break
+        if spec.key in blocked and not verdict.ok and verdict.status is not Status.REJECTED:
+            verdicts[spec.key] = replace(verdict, status=Status.BLOCKED,
+                                         reason=f"geblokkeerd: {blocked[spec.key]}; {verdict.reason}")
+
+    overrides = [o for o in session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == programme.id))
+                 if clock.local_date(o.recorded_at) <= as_of]
+    passed_over = {k for o in overrides for k in o.overridden_points}
+    reached = max((o.to_phase for o in overrides), default=0)
+    points = [(dp, spec, verdicts[spec.key]) for dp, spec in specs]
+    gates = {}
+    for ph in programme.phases:
+        in_phase = [v for dp, _, v in points if dp.phase == ph.number]
+        if not in_phase and ph.number < reached:
+            gates[ph.number] = Verdict(True, f"fase {ph.number} is handmatig vrijgegeven")
+        else:
+            gates[ph.number] = exit_gate(ph.number, in_phase, passed_over, ph.planned_end, as_of)
+
+    awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
+               for lot in spec.lots}
+    lots = tuple(
+        LotState(lot.key, lot.name, "gestopt", stopped[lot.key]) if lot.key in stopped
+        else LotState(lot.key, lot.name, "gegund", "gunningsbesluit genomen") if lot.key in awarded
+        else LotState(lot.key, lot.name, "loopt", "")
+        for lot in programme.lots
+    )
+    return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over), lots, blocked,
+                      facts)
 
 
 def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None = None) -> Verdict:
@@ -60,11 +186,12 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None) -> d
     """The `regie status --json` document."""
     ev = evaluate(session, key, as_of)
     programme = get_programme(session, key)
+    names = body_names(session)
     return {
         "programme": ev.programme,
         "name": ev.name,
         "plan_revisions": revision_history(session, key),
-        "overrides": override_history(session, key),
+        "overrides": override_history(session, key, ev.as_of),
         "as_of": ev.as_of.isoformat(),
         "current_phase": current_phase(ev.gates),
         "phases": [
@@ -82,18 +209,24 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None) -> d
             {
                 "key": dp.key,
                 "kind": dp.kind,
+                "word": point_word(dp.kind),
                 "title": dp.title,
                 "phase": dp.phase,
                 "due": dp.planned_date.isoformat(),
                 "due_nl": clock.dutch_date(dp.planned_date),
                 "status": verdict.status.value,
                 "status_nl": STATUS_LABELS[verdict.status],
+                "who": describe_bodies(spec.required_bodies, names),
                 "required_bodies": list(spec.required_bodies),
                 "missing_bodies": list(verdict.missing),
+                "missing_names": [describe_bodies([b], names) for b in verdict.missing],
                 "reason": verdict.reason,
+                "blocked_by": ev.blocked.get(dp.key),
+                "body_names": {b: names.get(b, b) for b in spec.required_bodies},
             }
             for dp, spec, verdict in ev.points
         ],
+        "lots": [{"key": lot.key, "name": lot.name, "state": lot.state, "reason": lot.reason} for lot in ev.lots],
     }
 
 
@@ -244,10 +377,11 @@ def revision_history(session: Session, key: str) -> list[dict]:
     ]
 
 
-def override_history(session: Session, programme: str) -> list[dict]:
+def override_history(session: Session, programme: str, as_of: dt.date | None = None) -> list[dict]:
     prog = get_programme(session, programme)
-    rows = session.scalars(
+    rows = [o for o in session.scalars(
         select(PhaseOverride).where(PhaseOverride.programme_id == prog.id).order_by(PhaseOverride.id))
+        if as_of is None or clock.local_date(o.recorded_at) <= as_of]
     return [
         {
             "id": o.id,

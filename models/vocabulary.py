@@ -66,7 +66,7 @@ KIND_DECISION_NOUNS = {
     Kind.APPROVAL: "de vaststelling",
     Kind.AWARD: "het gunningsbesluit",
     Kind.REPLAN: "het herplanningsbesluit",
-    Kind.MILESTONE: "de bevestiging",
+    Kind.MILESTONE: "de bevestiging van de mijlpaal",
 }
 
 
@@ -76,6 +76,7 @@ class DecidedBy(StrEnum):
     COLLEGES = "colleges"  # every participating college of the point's scope
     PENVOERDER = "penvoerder"  # the college of the programme's lead municipality
     BESTUURDERS = "bestuurders"  # the responsible aldermen together
+    PROJECT_TEAM = "projectteam"  # the procurement lead and team: they confirm milestones
 
 
 class FundingType(StrEnum):
@@ -95,6 +96,8 @@ class Status(StrEnum):
     REJECTED = "rejected"
     DEFERRED = "deferred"
     OVERDUE = "overdue"
+    BLOCKED = "blocked"  # an earlier point it depends on is rejected or deferred
+    STOPPED = "stopped"  # every lot it concerns has stopped; nothing is owed
 
 
 STATUS_LABELS = {
@@ -104,6 +107,17 @@ STATUS_LABELS = {
     Status.REJECTED: "afgewezen",
     Status.DEFERRED: "aangehouden",
     Status.OVERDUE: "te laat",
+    Status.BLOCKED: "geblokkeerd door een eerder besluit",
+    Status.STOPPED: "vervallen (percelen gestopt)",
 }
 
 BESTUURDERS = "bestuurders"
+PROJECT_TEAM = "projectteam"
+
+# What a person reads: a decision of colleges or bestuurders, or a milestone of the project team.
+WORD_DECISION = "Besluit"
+WORD_MILESTONE = "Mijlpaal"
+
+
+def point_word(kind: str) -> str:
+    return WORD_MILESTONE if kind == Kind.MILESTONE.value else WORD_DECISION

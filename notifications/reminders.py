@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.planning import PlanningError
-from models.register import body_names, decisions_of, fact, get_programme
+from models.register import body_names, get_programme
 from models.reminders import PolicySet, step_on
 from models.replanning import programme_plan
-from models.rules import current_decisions, describe_bodies
+from models.rules import as_of_facts, current_decisions, describe_bodies
 from models.status import evaluate
-from models.vocabulary import OUTCOME_LABELS, Kind, Status
+from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
 from notifications.ledger import notify
 from notifications.recipients import Recipient, Role, load_recipients
 
@@ -35,34 +35,47 @@ class ReminderRow:
         return asdict(self)
 
 
+def _nothing(programme: str, reason: str) -> list[ReminderRow]:
+    return [ReminderRow(programme, "-", "-", "-", "-", "skipped", reason)]
+
+
 def remind(
     session: Session, programme: str, as_of: dt.date, *, dry_run: bool = False,
     recipients: list[Recipient] | None = None,
 ) -> list[ReminderRow]:
     """Send (or, dry run, list) the reminders due on `as_of`; the ledger keeps each to once.
 
-    Give it a session outside `session.begin()`: each message is committed right after its send.
+    Only where someone can act: no reminder about a point while a point it depends on is rejected
+    or deferred. A college decision counts down to the agenda cut-off of its meeting. Where nothing
+    is sent, one row says why. Give it a session outside `session.begin()`: each message is
+    committed right after its send.
     """
     recipients = load_recipients() if recipients is None else recipients
     prog = get_programme(session, programme)
     if not clock.is_working_day(as_of):
-        return []  # no reminder on a weekend or a public holiday; the next working day catches up
+        why = clock.holiday_name(as_of) or "weekend"
+        return _nothing(programme, f"geen werkdag ({why}); de volgende werkdag haalt in")
     policies = PolicySet.model_validate(prog.reminder_policy or {})
     if not policies.enabled:
-        return []
+        return _nothing(programme, "herinneringen staan uit voor dit programma (afgerond)")
     ev = evaluate(session, programme, as_of)
     names = body_names(session)
+    titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
+    try:
+        plan = programme_plan(session, programme, ev=ev)
+    except PlanningError:
+        plan = None  # no dependencies known: every later date may move
+    end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())
+    limit = policies.defaults.overdue_limit
+    if clock.working_days_between(end, as_of) > limit:
+        return _nothing(programme, f"de contractstart ({clock.dutch_date(end)}) is meer dan {limit} werkdagen "
+                                   "voorbij: geen herinneringen meer")
     verdicts = {dp.key: v for dp, _, v in ev.points}
     publication = next((dp for dp, _, _ in ev.points if dp.key == PUBLICATION), None)
     published = publication is not None and (
         verdicts[PUBLICATION].ok or as_of >= publication.planned_date
     )
     rows: list[ReminderRow] = []
-    try:
-        plan = programme_plan(session, programme)
-    except PlanningError:
-        plan = None  # no dependencies known: every later date may move
-    titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
 
     def slips(point) -> list[dict]:
         keys = plan.descendants(point.key) if plan else [k for k, (_, d) in titles.items() if d > point.planned_date]
@@ -77,37 +90,62 @@ def remind(
     for dp, spec, verdict in ev.points:
         if verdict.ok or verdict.status is Status.REJECTED or dp.key in ev.passed_over:
             continue
-        step = step_on(dp.planned_date, policies.for_kind(Kind(dp.kind)), as_of)
+        kind = Kind(dp.kind)
+        policy = policies.for_kind(kind)
+        due = dp.planned_date
+        if verdict.status is Status.RESERVED:  # expected until the point planned to lift it
+            lifters = {f.reservation_lifted_by or dp.reservation_lifted_by for f in verdict.open_reservations}
+            lift_dates = [titles[k][1] for k in lifters if k in titles]
+            if lift_dates:
+                due = max([due, *lift_dates])
+        cutoff = meeting = None
+        if plan is not None and kind is not Kind.MILESTONE and spec.required_bodies:
+            info = plan.points[dp.key]
+            meeting = plan.meeting_date(info, due)
+            cutoff = plan.meetings_of(spec.required_bodies[0]).agenda_cutoff(meeting)
+        step = step_on(due, policy, as_of, cutoff)
         if step is None:
             continue
-        standing = current_decisions(fact(d) for d in decisions_of(session, dp))
+        if dp.key in ev.blocked:
+            record(dp.key, step.key, [], f"geen herinnering: {ev.blocked[dp.key]}")
+            continue
+        standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), as_of))
         targets = verdict.missing or tuple(f.body for f in verdict.open_reservations)
         decided = [
             f"{describe_bodies([b], names)}: {OUTCOME_LABELS[standing[b].outcome]} ({clock.dutch_date(standing[b].decided_on)})"
             for b in spec.required_bodies
             if b in standing and b not in verdict.missing
         ]
+        countdown = cutoff or due
         context = {
             "programme": {"key": prog.key, "name": prog.name},
-            "point": {"key": dp.key, "title": dp.title, "due": dp.planned_date},
-            "days_left": max(0, clock.working_days_between(as_of, dp.planned_date)),
-            "days_late": max(0, clock.working_days_between(dp.planned_date, as_of)),
+            "point": {"key": dp.key, "title": dp.title, "due": due, "word": point_word(dp.kind)},
+            "cutoff": cutoff,
+            "meeting": meeting,
+            "days_left": max(0, clock.working_days_between(as_of, countdown)),
+            "days_late": max(0, clock.working_days_between(due, as_of)),
+            "final": step.key == "overdue-final",
             "decided": decided,
             "missing": [describe_bodies([b], names) for b in targets],
             "slips": slips(dp),
         }
         event = "overdue" if step.overdue else "reminder"
         for body in targets:
-            secretaries = [r for r in recipients
-                           if r.role is Role.SECRETARY and r.body == body and r.serves(programme)]
+            if body == PROJECT_TEAM:  # a milestone: the project team's work, not a college's
+                people = [r for r in recipients if r.role is Role.PROCUREMENT_LEAD and r.serves(programme)]
+                missing_text = "geen projectleider inkoop ingesteld"
+            else:
+                people = [r for r in recipients
+                          if r.role is Role.SECRETARY and r.body == body and r.serves(programme)]
+                missing_text = f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
             reservation = standing[body].reservation if body in standing else None
             outcomes = notify(
                 session, programme=programme, event=event, scope=f"{dp.key}|{step.key}|{body}",
                 context={**context, "body": body, "body_name": describe_bodies([body], names),
                          "reservation": reservation},
-                recipients=secretaries, dry_run=dry_run, commit_each=not dry_run,
+                recipients=people, dry_run=dry_run, commit_each=not dry_run,
             )
-            record(dp.key, step.key, outcomes, f"geen secretaris ingesteld voor {describe_bodies([body], names)}")
+            record(dp.key, step.key, outcomes, missing_text)
         if step.overdue:
             leads = [r for r in recipients if r.role in (Role.PROCUREMENT_LEAD, Role.PROGRAMME_OFFICE)
                      and r.serves(programme)]
@@ -118,13 +156,15 @@ def remind(
         elif dp.providers:
             providers = [r for r in recipients if r.role is Role.PROVIDER and r.serves(programme)]
             if published:
-                record(dp.key, step.key, [], "aanbieders krijgen na publicatie geen berichten (dialoog gestopt)"
-                       if providers else None)
+                record(dp.key, step.key, [], "aanbieders krijgen na publicatie geen berichten (dialoog gestopt; "
+                       "vragen via het aanbestedingsplatform)" if providers else None)
             else:
                 outcomes = notify(session, programme=programme, event="provider_reminder",
                                   scope=f"{dp.key}|{step.key}", context=context, recipients=providers,
                                   dry_run=dry_run, commit_each=not dry_run)
                 record(dp.key, step.key, outcomes)
+    if not rows:
+        return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
     return rows
 
 

@@ -324,7 +324,8 @@ class Plan:
         rule = self.book.check("working-day")
         for p in self.points.values():
             day = dates[p.key]
-            if not p.body_decision and p.key not in self.planning.calendar_dates and not clock.is_working_day(day):
+            calendar = p.key in self.planning.calendar_dates or p.key == self.planning.anchor
+            if not p.body_decision and not calendar and not clock.is_working_day(day):
                 why = clock.holiday_name(day) or WEEKDAY_NL[day.weekday()]
                 found.append(Violation(rule.key, rule.title, rule.source, rule.version, (p.key,), (day,),
                                        f"{p.key} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
@@ -410,7 +411,7 @@ class Plan:
 
     def snap_deadline(self, point: PointInfo, date: dt.date) -> dt.date:
         """A date a point can really have: a meeting of its bodies, or a working day for a milestone."""
-        if point.key in self.planning.calendar_dates:
+        if point.key in self.planning.calendar_dates or point.key == self.planning.anchor:
             return date
         if point.body_decision and point.bodies:
             return self.meeting_date(point, date)

@@ -253,7 +253,7 @@ def record_decision(
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
     verdict = ev.verdict(dp.key)
     stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}
-    if spec.lots and set(spec.lots) & stopped:
+    if spec.lots and not spec.scope_all and set(spec.lots) & stopped:
         if verdict.status is Status.STOPPED:
             raise InputError(f"{prog.key}: '{dp.title}': {verdict.reason}; hier wordt niets meer besloten")
         spec = spec.restricted_to([lot for lot in spec.lots if lot not in stopped])

@@ -98,7 +98,7 @@ def _phase_moves(session: Session, key: str, plan: Plan, point: str, moved: tupl
     asked = next((m for m in moved if m.point == point), None)
     if mode == "shift" and asked is not None:
         months, days = shift_between(asked.old, asked.new)
-        first = phase_of[point]
+        first = min(phase_of[m.point] for m in moved)
         for n, w in windows.items():
             if n >= first:
                 w[0], w[1] = shift_date(w[0], months, days), shift_date(w[1], months, days)

@@ -57,11 +57,10 @@ def programme_ics(session: Session, key: str) -> bytes:
         ))
     for dp in report["decision_points"]:
         due = clock.parse_date(dp["due"])
-        who = ", ".join(dp["required_bodies"])
         status = STATUS_LABELS[Status(dp["status"])]
         cal.add_component(_event(
-            f"{key}-besluit-{dp['key']}@{DOMAIN}", f"Besluit: {dp['title']}", due, due,
-            f"{report['name']}, fase {dp['phase']}. Uiterlijk {clock.dutch_date(due)}. Wie: {who}. Stand: {status}.",
+            f"{key}-besluit-{dp['key']}@{DOMAIN}", f"{dp['word']}: {dp['title']}", due, due,
+            f"{report['name']}, fase {dp['phase']}. Uiterlijk {clock.dutch_date(due)}. Wie: {dp['who']}. Stand: {status}.",
             sequence=revisions.get(dp["key"], 0),
         ))
         point = plan.points.get(dp["key"]) if plan else None

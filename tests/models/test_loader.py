@@ -30,8 +30,8 @@ def test_participation_matrix_2026(session):
     with session.begin():
         lots = {lot.key: [m.slug for m in lot.municipalities] for lot in
                 session.scalars(select(Lot).join(Lot.programme).where(Programme.key == "inkoop-2026"))}
-    assert "oude-ijsselstreek" not in lots["jeugd-1"] and len(lots["jeugd-1"]) == 7
-    assert "oude-ijsselstreek" not in lots["wmo-7"]
+    assert lots["jeugd-1"] == ["aalten"] and lots["wmo-7"] == ["winterswijk"]  # local lots are local
+    assert "oude-ijsselstreek" not in lots["jeugd-8"] and len(lots["jeugd-8"]) == 7
     assert len(lots["jeugd-14"]) == 8 and len(lots["jeugd-16"]) == 8 and len(lots["wonen-3"]) == 8
 
 
@@ -64,7 +64,7 @@ def test_reload_is_idempotent_and_changed_plans_update_without_touching_decision
     assert after == before
     go = next(dp for dp in report["decision_points"] if dp["key"] == "go-no-go")
     assert go["due"] == "2024-11-12" and go["status"] == "open" and "aalten" not in go["missing_bodies"]
-    assert points == 8 + 9
+    assert points == 12 + 9
 
 
 def test_a_point_with_decisions_cannot_disappear_from_its_file(session, tmp_path):
@@ -82,7 +82,7 @@ def test_a_point_with_decisions_cannot_disappear_from_its_file(session, tmp_path
         with session.begin():
             load_programme(session, path)
     with session.begin():
-        assert session.scalar(select(func.count()).select_from(DecisionPoint)) == 17
+        assert session.scalar(select(func.count()).select_from(DecisionPoint)) == 21
 
 
 def test_a_bad_file_writes_nothing(session, tmp_path):

@@ -12,7 +12,7 @@ from models.programme_file import BUILTIN_DIR, ProgrammeFileError, builtin_files
 TEXT_2026 = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
 
 
-def test_builtin_programmes_validate_with_the_seed_facts():
+def test_builtin_programmes_validate_with_the_documents_facts():
     programmes = {read_programme_file(p)[0].key: read_programme_file(p)[0] for p in builtin_files()}
     assert set(programmes) == {"inkoop-2022", "inkoop-2026"}
     p26 = programmes["inkoop-2026"]
@@ -22,25 +22,29 @@ def test_builtin_programmes_validate_with_the_seed_facts():
     assert dates["award"] == dt.date(2025, 3, 24)
     assert dates["contract-start"] == dt.date(2026, 1, 1)
     assert [dp.key for dp in p26.decision_points] == [
-        "market-consultation-2", "tariffs", "go-no-go", "publication", "qa-rounds", "submission", "award", "contract-start",
+        "market-consultation-2", "tariffs", "go-no-go", "publication", "lumpsum-dialogue", "qa-rounds", "submission",
+        "award", "contract-start",
     ]
     ambulant = next(s for s in p26.segments if s.key == "ambulante-jeugdhulp")
     assert ambulant.spend_2023_by_municipality["doetinchem"] == 11096235
     assert "oude-ijsselstreek" not in ambulant.spend_2023_by_municipality  # "Buiten scope"
-    assert sum(ambulant.spend_2023_by_municipality.values()) == 41191957  # the seed rounds it to 41.1 mln
+    assert sum(ambulant.spend_2023_by_municipality.values()) == 41191957  # the presentation rounds it to 41.1 mln
     youth = sorted(lot.number for lot in p26.lots if lot.key.startswith("jeugd-") and lot.number)
     assert youth == list(range(1, 18))
     assert sorted(lot.number for lot in p26.lots if lot.key.startswith("wmo-") and lot.number) == list(range(1, 8))
     assert sorted(lot.number for lot in p26.lots if lot.key.startswith("wonen-")) == [1, 2, 3]
-    # where the seed gives only a month, the file says which day and why
+    # where the presentation gives only a month, the file says which day and why
     for dp in p26.decision_points:
         if dp.key in {"market-consultation-2", "tariffs", "qa-rounds", "submission"}:
-            assert dp.date_note and "Seed" in dp.date_note
+            assert dp.date_note and "Presentatie" in dp.date_note
     p22 = programmes["inkoop-2022"]
     assert {dp.key for dp in p22.decision_points} == {
-        "replan-2022", "principles", "segments-funding", "financial", "tender-documents", "publication", "award",
-        "contract-start", "contract-start-dyslexia",
+        "replan-2022", "principles", "dyslexia-start", "inkoop-2021", "segments-funding", "financial",
+        "tender-documents", "publication", "award-dyslexia", "contract-start-dyslexia", "award", "contract-start",
     }
+    assert not [lot for lot in p22.lots if "huishouden" in lot.key]  # its own track, not a lot of this tender
+    local = {lot.key: lot.participants for lot in p26.lots if lot.number and lot.number <= 7 and lot.key[:4] in ("jeug", "wmo-")}
+    assert local["jeugd-1"] == ["aalten"] and local["wmo-7"] == ["winterswijk"] and len(local) == 14
     assert [lot.name for lot in p22.lots if lot.number] == ["Jeugdhulp", "Wmo", "Beschermd Wonen (later 'Wonen')"]
     hbh = next(s for s in p22.segments if s.key == "hulp-bij-het-huishouden")
     assert hbh.participants == ["aalten", "berkelland", "bronckhorst", "oost-gelre", "winterswijk"]
@@ -54,20 +58,26 @@ def _mutate(old: str, new: str, count: int = 1) -> str:
 BAD_FILES = [
     # (name, text, where, what)
     ("missing field", _mutate("    decided_by: colleges\n", "", 1), "decision_points[1] (tariffs).decided_by", "ontbreekt"),
+    ("milestone by a college", _mutate("    decided_by: projectteam\n", "    decided_by: penvoerder\n", 1),
+     "decision_points[0] (market-consultation-2).decided_by", "mijlpaal wordt bevestigd door het projectteam"),
+    ("no scope in a programme with lots", _mutate("    decided_by: colleges\n    scope: all\n", "    decided_by: colleges\n", 1),
+     "decision_points[1] (tariffs).scope", "scope: all"),
+    ("lift planned by an earlier point", _mutate("    date: 2024-10-08\n", "    date: 2024-10-08\n    reservation_lifted_by: market-consultation-2\n"),
+     "decision_points[1] (tariffs).reservation_lifted_by", "ligt niet na dit besluitpunt"),
     ("duplicate yaml key", _mutate("key: inkoop-2026\n", "key: inkoop-2026\nkey: inkoop-2027\n"), "", "twee keer"),
     ("duplicate point key", _mutate("  - key: publication\n", "  - key: go-no-go\n"),
      "decision_points[3].key", "'go-no-go' komt dubbel voor"),
     ("duplicate lot number", _mutate("{number: 2, key: jeugd-2", "{number: 1, key: jeugd-2"),
      "lots[1] (jeugd-2).number", "perceelnummer 1 komt dubbel voor"),
     ("unknown municipality in lot",
-     _mutate("segments: [ambulante-jeugdhulp], funding: effort}", "segments: [ambulante-jeugdhulp], funding: effort, participants: [lochem]}"),
+     _mutate("participants: [aalten]}", "participants: [lochem]}"),
      "lots[0] (jeugd-1).participants[0]", "onbekende gemeente 'lochem'"),
     ("not a date", _mutate("date: 2024-11-05", "date: 5 november 2024"),
      "decision_points[2] (go-no-go).date", "'5 november 2024' is geen geldige datum"),
     ("impossible date", _mutate("date: 2024-11-05", "date: 2024-02-30"),
      "decision_points[2] (go-no-go).date", "geen geldige datum"),
-    ("unknown outcome kind", _mutate("kind: go-no-go", "kind: maybe"), "decision_points[2] (go-no-go).kind", "Input should be"),
-    ("unknown scope", _mutate("    decided_by: colleges\n", "    decided_by: colleges\n    scope: [perceel-99]\n"),
+    ("unknown outcome kind", _mutate("kind: go-no-go", "kind: maybe"), "decision_points[2] (go-no-go).kind", "ongeldige waarde 'maybe'; kies uit"),
+    ("unknown scope", _mutate("    decided_by: colleges\n    scope: all\n", "    decided_by: colleges\n    scope: [perceel-99]\n"),
      "decision_points[1] (tariffs).scope[0]", "onbekend perceel of segment 'perceel-99'"),
     ("unknown field", _mutate("procedure:", "procedur:"), "procedur", "onbekend veld"),
     ("unknown penvoerder", _mutate("penvoerder: doetinchem", "penvoerder: zutphen"), "penvoerder", "onbekende gemeente 'zutphen'"),

@@ -1,0 +1,334 @@
+"""The rules of the real process, each guarding a wrong answer a programme office would act on.
+
+Every test runs on a real SQLite file and on a real PostgreSQL (the `session` fixture).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from models import clock
+from models.entities import Decision
+from models.errors import InputError
+from models.register import record_decision
+from models.replanning import check_programme
+from models.status import decision_history, evaluate, status_report
+from notifications.reminders import remind
+
+COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+            "oude-ijsselstreek", "winterswijk"]
+SEVEN = [c for c in COLLEGES if c != "montferland"]
+
+
+def decide(session, point, body, outcome="approved", on="2024-11-05", programme="inkoop-2026", **kw):
+    with session.begin():
+        return record_decision(session, programme=programme, point=point, body=body, outcome=outcome,
+                               decided_on=on, recorded_by=kw.pop("by", "Secretaris"), **kw)
+
+
+def count(session) -> int:
+    with session.begin():
+        return session.scalar(select(func.count()).select_from(Decision))
+
+
+def report(session, as_of, programme="inkoop-2026"):
+    with session.begin():
+        return status_report(session, programme, as_of)
+
+
+def point(rep, key):
+    return next(dp for dp in rep["decision_points"] if dp["key"] == key)
+
+
+def through_tariffs(session):
+    decide(session, "market-consultation-2", "projectteam", on="2024-09-13")
+    for body in COLLEGES:
+        decide(session, "tariffs", body, on="2024-10-08")
+
+
+@pytest.fixture
+def nov6(session):
+    with clock.frozen(dt.date(2024, 11, 6)):
+        through_tariffs(session)
+        yield session
+
+
+# --- 1. order on the register ---------------------------------------------------------------------
+
+def test_publication_after_a_no_go_is_refused(nov6):
+    for body in SEVEN:
+        decide(nov6, "go-no-go", body, "go")
+    decide(nov6, "go-no-go", "montferland", "no-go")
+    before = count(nov6)
+    with pytest.raises(InputError, match="Montferland") as err:
+        decide(nov6, "publication", "projectteam", on="2024-11-06")
+    assert "go/no-go" in str(err.value) and "afgewezen" in str(err.value)
+    assert count(nov6) == before
+
+
+def test_publication_after_a_deferral_is_refused_and_before_any_go_is_accepted_as_an_order_finding(nov6):
+    decide(nov6, "go-no-go", "aalten", "deferred")
+    with pytest.raises(InputError, match="aangehouden"):
+        decide(nov6, "publication", "projectteam", on="2024-11-06")
+
+
+def test_late_paperwork_is_accepted_and_check_reports_the_order(session):
+    with clock.frozen(dt.date(2024, 11, 8)):
+        through_tariffs(session)
+        decide(session, "publication", "projectteam", on="2024-11-07")  # go/no-go not yet in the register
+        with session.begin():
+            findings = check_programme(session, "inkoop-2026")
+    order = [v for v in findings if v.rule == "recorded-order"]
+    assert order and order[0].points == ("go-no-go", "publication") and order[0].basis == "vastgelegd"
+
+
+def test_check_tests_recorded_dates_against_the_period_rules(session):
+    with clock.frozen(dt.date(2024, 11, 8)):
+        through_tariffs(session)
+        for body in COLLEGES:
+            decide(session, "go-no-go", body, "go", on="2024-11-05")
+        decide(session, "publication", "projectteam", on="2024-11-05")  # same day as the go
+        with session.begin():
+            findings = check_programme(session, "inkoop-2026")
+    recorded = [v for v in findings if v.basis == "vastgelegd"]
+    assert [v.rule for v in recorded] == ["go-before-publication"]
+    assert recorded[0].dates == (dt.date(2024, 11, 5), dt.date(2024, 11, 5))
+    assert "woensdag 6 november 2024" in recorded[0].message and recorded[0].source
+
+
+# --- 2. status on a date ----------------------------------------------------------------------------
+
+def test_status_as_of_counts_only_decisions_taken_by_then(nov6):
+    decide(nov6, "go-no-go", "montferland", "no-go")
+    early = point(report(nov6, dt.date(2024, 11, 1)), "go-no-go")
+    assert early["status"] == "open" and "afgewezen" not in early["reason"]
+    late = point(report(nov6, dt.date(2024, 11, 5)), "go-no-go")
+    assert late["status"] == "rejected"
+    assert point(report(nov6, dt.date(2024, 10, 7)), "tariffs")["status"] == "open"
+
+
+# --- 3. reminders only where someone can act -----------------------------------------------------------
+
+def test_no_reminder_about_publication_after_a_no_go_or_a_deferral(nov6):
+    decide(nov6, "go-no-go", "montferland", "no-go")
+    nov6.commit()
+    rows = remind(nov6, "inkoop-2026", dt.date(2024, 11, 6), dry_run=True, recipients=[])
+    nov6.rollback()
+    publication = [r for r in rows if r.point == "publication"]
+    assert publication and all(r.status == "skipped" for r in publication)
+    assert "afgewezen" in publication[0].reason
+
+
+def test_college_reminders_count_down_to_the_agenda_cut_off(session, tmp_path):
+    from notifications.recipients import Recipient, Role
+
+    sink = tmp_path / "sink"
+    secretary = Recipient(name="Secretaris Aalten", role=Role.SECRETARY, body="aalten",
+                          urls=[f"mailto://x@example.nl"])
+    with clock.frozen(dt.date(2024, 10, 22)):
+        through_tariffs(session)
+        rows = remind(session, "inkoop-2026", dt.date(2024, 10, 22), dry_run=True, recipients=[secretary])
+        session.rollback()
+    go = [r for r in rows if r.point == "go-no-go" and r.recipient == "Secretaris Aalten"]
+    # meeting di 5 nov, agenda closes 10 working days before: di 22 okt; the 0-days step is today
+    assert [r.step for r in go] == ["before-0"]
+    assert sink  # the recipient is not contacted in a dry run
+
+
+def test_reminder_text_names_cut_off_and_meeting():
+    from notifications.rendering import render
+
+    message = render("reminder", {
+        "programme": {"key": "inkoop-2026", "name": "Inkoop 2026"},
+        "point": {"key": "go-no-go", "title": "Go/no-go", "due": dt.date(2024, 11, 5), "word": "Besluit"},
+        "cutoff": dt.date(2024, 10, 22), "meeting": dt.date(2024, 11, 5), "days_left": 0, "days_late": 0,
+        "final": False, "decided": [], "missing": ["het college van Aalten"], "slips": [],
+        "body": "aalten", "body_name": "het college van Aalten", "reservation": None,
+    })
+    assert "agendasluiting" in message.subject
+    assert "dinsdag 22 oktober 2024" in message.text and "dinsdag 5 november 2024" in message.text
+
+
+def test_escalation_stops_after_the_limit_with_a_final_notice():
+    from models.reminders import ReminderPolicy, schedule, step_on
+
+    policy = ReminderPolicy(before=(7,), overdue_every=5, overdue_limit=20)
+    due = dt.date(2024, 11, 5)
+    steps = schedule(due, policy, dt.date(2025, 6, 1))
+    assert steps[-1].key == "overdue-final"
+    assert [s.key for s in steps if s.overdue] == ["overdue-1", "overdue-2", "overdue-3", "overdue-4", "overdue-final"]
+    assert step_on(due, policy, dt.date(2025, 6, 1)).key == "overdue-final"  # caught up once, never again
+
+
+def test_a_programme_long_past_its_contract_start_sends_nothing_and_says_why(session):
+    with clock.frozen(dt.date(2026, 11, 26)):
+        rows = remind(session, "inkoop-2026", dt.date(2026, 11, 26), dry_run=True, recipients=[])
+        session.rollback()
+    assert len(rows) == 1 and rows[0].status == "skipped" and "contractstart" in rows[0].reason
+
+
+# --- 4. who does what ---------------------------------------------------------------------------------
+
+def test_milestones_are_the_project_teams_not_a_colleges(nov6):
+    for body in COLLEGES:
+        decide(nov6, "go-no-go", body, "go")
+    with pytest.raises(InputError, match="projectteam"):
+        decide(nov6, "publication", "doetinchem", on="2024-11-06")
+    decide(nov6, "publication", "projectteam", on="2024-11-06")
+    rep = report(nov6, dt.date(2024, 11, 6))
+    assert point(rep, "publication")["word"] == "Mijlpaal" and point(rep, "award")["word"] == "Besluit"
+
+
+def test_calendar_says_mijlpaal_and_besluit(session):
+    from icalendar import Calendar
+
+    from notifications.calendar_export import programme_ics
+
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        cal = Calendar.from_ical(programme_ics(session, "inkoop-2026"))
+    summaries = {str(e.get("summary")) for e in cal.walk("VEVENT")}
+    assert "Mijlpaal: Publicatie aanbestedingen via Mercell" in summaries
+    assert "Besluit: Besluitvorming gunning door college penvoerder" in summaries
+
+
+# --- 5. reservations that name what lifts them --------------------------------------------------------
+
+def test_the_planned_financial_decision_lifts_the_february_reservation(session):
+    with clock.frozen(dt.date(2021, 3, 3)):
+        for body in COLLEGES:
+            decide(session, "segments-funding", body, "approved-with-reservation", on="2021-02-02",
+                   programme="inkoop-2022", reservation="financiële doorrekening")
+        feb = report(session, dt.date(2021, 2, 4), "inkoop-2022")
+        seg = point(feb, "segments-funding")
+        assert seg["status"] == "reserved" and seg["reason"].count("financiële doorrekening") == 1
+        assert "8 colleges" in seg["reason"] and "op te heffen door: Financiële doorrekening" in seg["reason"]
+        # not late before the lifting point's date: no overdue notice in February
+        with session.begin():
+            pass
+        rows = remind(session, "inkoop-2022", dt.date(2021, 2, 12), dry_run=True, recipients=[])
+        session.rollback()
+        assert not [r for r in rows if r.step.startswith("overdue")]
+        recorded = decide(session, "financial", "aalten", on="2021-03-02", programme="inkoop-2022")
+        history = decision_history(session, "inkoop-2022")
+    entry = next(h for h in history if h["id"] == recorded.decision_id)
+    assert entry["lifts"] is not None
+    lifted = next(h for h in history if h["id"] == entry["lifts"])
+    assert lifted["body"] == "aalten" and lifted["state"] == "lifted" and lifted["ended_by"] == recorded.decision_id
+    assert len([h for h in history if h["body"] == "aalten"]) == 2  # one entry for March, not two
+
+
+def test_a_lift_dated_before_the_reservation_is_refused(session):
+    with clock.frozen(dt.date(2021, 3, 3)):
+        reserved = decide(session, "segments-funding", "aalten", "approved-with-reservation", on="2021-02-02",
+                          programme="inkoop-2022", reservation="financiële doorrekening")
+        with pytest.raises(InputError, match="ligt vóór besluit"):
+            decide(session, "segments-funding", "aalten", "approved", on="2021-01-26", programme="inkoop-2022",
+                   lifts=reserved.decision_id)
+
+
+# --- 6. lots with their own participants and gates ------------------------------------------------------
+
+def test_a_local_lot_needs_its_own_municipality_only(session):
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        ev = evaluate(session, "inkoop-2026")
+        lot = next(lot for lot in ev.lots if lot.key == "jeugd-1")
+        from models.register import get_programme, scope_participants
+        from models.entities import DecisionPoint
+
+        prog = get_programme(session, "inkoop-2026")
+        fake = DecisionPoint(key="x", scope=["jeugd-1"], decided_by="colleges")
+        assert scope_participants(prog, fake) == ["aalten"]
+        assert lot.state == "loopt"
+
+
+def test_a_no_go_on_one_lot_stops_that_lot_only(session, tmp_path):
+    from models.loader import load_programme
+
+    text = (tmp_path / "lots.yaml")
+    text.write_text(LOTS_PROGRAMME, encoding="utf-8")
+    with clock.frozen(dt.date(2025, 3, 26)):
+        with session.begin():
+            load_programme(session, text)
+        decide(session, "wmo-go", "aalten", "no-go", on="2025-03-25", programme="lots")
+        for body in ["berkelland", "doetinchem"]:
+            decide(session, "wmo-go", body, "go", on="2025-03-25", programme="lots")
+        for body in ["aalten", "berkelland", "doetinchem"]:
+            decide(session, "all-go", body, "go", on="2025-03-25", programme="lots")
+        rep = report(session, dt.date(2025, 3, 26), "lots")
+        states = {lot["key"]: lot["state"] for lot in rep["lots"]}
+        assert states == {"wmo-aalten": "gestopt", "wmo-berkelland": "loopt", "huishouden": "loopt"}
+        assert point(rep, "wmo-go")["status"] == "satisfied"
+        assert rep["phases"][2]["exit_gate"] == "open"  # the other lots go on
+        assert point(rep, "award-aalten")["status"] == "stopped"
+        with pytest.raises(InputError, match="gestopt"):
+            decide(session, "award-aalten", "doetinchem", on="2025-03-25", programme="lots")
+
+
+def test_a_point_without_scope_in_a_programme_with_lots_is_refused():
+    from models.programme_file import ProgrammeFileError, parse_programme_text
+
+    broken = LOTS_PROGRAMME.replace("scope: all", "")
+    with pytest.raises(ProgrammeFileError, match=r"decision_points\[1\] \(all-go\)\.scope: ontbreekt"):
+        parse_programme_text(broken, "lots.yaml")
+
+
+# --- 7. phases that do not vanish ---------------------------------------------------------------------
+
+def test_implementation_is_the_current_phase_after_the_award(session):
+    with clock.frozen(dt.date(2025, 6, 2)):
+        through_tariffs(session)
+        for body in COLLEGES:
+            decide(session, "go-no-go", body, "go")
+        for key, on in (("publication", "2024-11-07"), ("lumpsum-dialogue", "2024-12-13"),
+                        ("qa-rounds", "2024-12-20"), ("submission", "2025-02-07")):
+            decide(session, key, "projectteam", on=on)
+        decide(session, "award", "doetinchem", on="2025-03-24")
+        assert report(session, dt.date(2025, 6, 2))["current_phase"] == 4
+        assert report(session, dt.date(2026, 1, 1))["current_phase"] == 5
+
+
+# --- 8. dates a college can decide on -----------------------------------------------------------------
+
+@pytest.mark.parametrize("day,why", [("2024-11-02", "zaterdag"), ("2024-11-06", "woensdag is geen vergaderdag"),
+                                     ("2024-12-25", "feestdag")])
+def test_a_college_decision_on_a_day_it_does_not_meet_is_refused(nov6, day, why):
+    with clock.frozen(dt.date(2024, 12, 27)):
+        before = count(nov6)
+        with pytest.raises(InputError, match=why):
+            decide(nov6, "go-no-go", "aalten", "go", on=day)
+        assert count(nov6) == before
+        if day != "2024-12-25":
+            recorded = decide(nov6, "go-no-go", "aalten", "go", on=day, extra_meeting=True)
+            with nov6.begin():
+                assert nov6.get(Decision, recorded.decision_id).extra_meeting is True
+
+
+LOTS_PROGRAMME = """
+key: lots
+name: Percelen apart
+procedure: Lichte regime (SAS)
+penvoerder: doetinchem
+municipalities: {aalten: Aalten, berkelland: Berkelland, doetinchem: Doetinchem}
+phases:
+  - {number: 0, name: Visie, start: 2025-01-01, end: 2025-01-31}
+  - {number: 1, name: Herijken, start: 2025-02-01, end: 2025-02-28}
+  - {number: 2, name: Documenten, start: 2025-03-01, end: 2025-03-31}
+  - {number: 3, name: Aanbesteding, start: 2025-04-01, end: 2025-06-30}
+  - {number: 4, name: Implementatie, start: 2025-07-01, end: 2025-12-31}
+  - {number: 5, name: Start, start: 2026-01-01, end: 2026-01-01}
+segments:
+  - {key: wmo, name: Wmo, domain: wmo}
+  - {key: hbh, name: Huishouden, domain: huishouden, participants: [berkelland, doetinchem]}
+lots:
+  - {key: wmo-aalten, name: Ondersteuning Aalten, segments: [wmo], participants: [aalten]}
+  - {key: wmo-berkelland, name: Ondersteuning Berkelland, segments: [wmo], participants: [berkelland, doetinchem]}
+  - {key: huishouden, name: Huishouden, segments: [hbh]}
+decision_points:
+  - {key: wmo-go, kind: go-no-go, title: Go Wmo, phase: 2, date: 2025-03-25, decided_by: colleges, scope: [wmo]}
+  - {key: all-go, kind: go-no-go, title: Go alles, phase: 2, date: 2025-03-25, decided_by: colleges, scope: all}
+  - {key: award-aalten, kind: award, title: Gunning Aalten, phase: 3, date: 2025-06-24, decided_by: penvoerder,
+     scope: [wmo-aalten]}
+"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models.clock import dutch_date
 from models.vocabulary import (
@@ -167,7 +167,11 @@ def point_status(
 ) -> PointVerdict:
     """Where a decision point stands on `as_of`, and why: only decisions taken by then count."""
     facts = as_of_facts(facts, as_of)
-    standing = current_decisions(facts, lifted_elsewhere)
+    lifted_elsewhere = set(lifted_elsewhere)
+    standing = {  # a reservation lifted by a later point's decision stands as a plain approval
+        body: replace(f, outcome=Outcome.APPROVED, reservation=None) if f.id in lifted_elsewhere else f
+        for body, f in current_decisions(facts).items()
+    }
     names = spec.body_names
     what = KIND_DECISION_NOUNS[spec.kind]
     relevant = {b: standing[b] for b in spec.required_bodies if b in standing}

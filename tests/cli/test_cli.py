@@ -169,7 +169,7 @@ def test_decide_tells_the_programme_office(regie, tmp_path, monkeypatch):
         regie("decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
               "--on", "2025-03-24", "--by", "Secretaris Doetinchem")
     assert [m["title"] for m in hook.messages] == [
-        "[inkoop-2026] Besluit vastgelegd: het college van Doetinchem over award: akkoord"]
+        "[inkoop-2026] Besluit vastgelegd: het college van Doetinchem over Besluitvorming gunning door college penvoerder: akkoord"]
 
 
 def test_remind_dry_run_json_and_recipients(regie, monkeypatch, tmp_path):
@@ -204,12 +204,13 @@ def test_planning_commands(regie, tmp_path, monkeypatch):
     code, out, _ = regie("plan", "--template", "inkoop-2026", "--contract-start", "2026-01-01")
     assert code == 0 and "Kritiek pad: market-consultation-2 ->" in out and "agendasluiting" in out
     code, _, err = regie("plan", "--template", "bestaat-niet", "--contract-start", "2026-01-01")
-    assert code == 2 and "onbekend sjabloon" in err
+    assert code == 2 and "onbekend programma" in err
     code, out, _ = regie("replan", "inkoop-2026", "go-no-go", "--to", "2024-11-12", "--reason", "agenda vol",
                          "--by", "Projectleider")
     assert code == 0 and "Herplanning vastgelegd" in out and "publication" in out
     code, out, _ = regie("status", "inkoop-2026", "--json")
-    assert [r["point"] for r in json.loads(out)["plan_revisions"]] == ["go-no-go", "publication"]
+    assert [r["point"] for r in json.loads(out)["plan_revisions"]] == [
+        "go-no-go", "publication", "fase-2-einde", "fase-3-begin"]  # the phase windows move along
     code, out, _ = regie("status", "inkoop-2026")
     assert "Herplanningen" in out and "dinsdag 5 november 2024 -> dinsdag 12 november 2024 (door Projectleider: agenda vol)" in out
     code, _, err = regie("replan", "inkoop-2026", "go-no-go", "--to", "2024-12-25", "--reason", "x", "--by", "y")

@@ -29,7 +29,7 @@ CONTEXT = {
 
 def test_templates_render_dutch_text_and_html():
     message = render("gate_waiting", CONTEXT)
-    assert message.subject == "[inkoop-2026] Wacht op go-no-go: 1 orgaan nog niet besloten (uiterlijk dinsdag 5 november 2024)"
+    assert message.subject == "[inkoop-2026] Wacht op Go/no-go: 1 orgaan nog niet besloten (uiterlijk dinsdag 5 november 2024)"
     assert "het college van Winterswijk" in message.text and "dinsdag 5 november 2024" in message.text
     assert "<li>het college van Winterswijk</li>" in message.html
 
@@ -118,4 +118,4 @@ def test_a_receiver_that_is_down_is_recorded_as_failed_and_the_next_call_deliver
             row = session.scalar(select(Notification))
             assert (row.status, row.attempts) == ("sent", 2)
     assert [sent[0].status, again[0].status] == ["sent", "skipped"]
-    assert len(hook.messages) == 1 and hook.messages[0]["title"].startswith("[inkoop-2026] Wacht op go-no-go")
+    assert len(hook.messages) == 1 and hook.messages[0]["title"].startswith("[inkoop-2026] Wacht op Go/no-go")

@@ -120,7 +120,7 @@ lot_municipalities = Table(
 
 
 class FundingFacts:
-    """How a segment or lot is paid for, and what it cost in 2023 where the seed says so."""
+    """How a segment or lot is paid for, and what it cost in 2023 where the source documents say so."""
 
     funding_type: Mapped[str | None] = mapped_column(String(20))
     funding_note: Mapped[str | None] = mapped_column(Text)

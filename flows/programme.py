@@ -67,8 +67,8 @@ def programme_flow(programme: str):
         while True:
             snap = phase_flow(programme)
             publish_artifacts(programme)
-            if snap.exit_open:
-                break
+            if snap.exit_open or not snap.points:
+                break  # a phase without decision points (implementation) is a period: the run does not wait on the clock
             if snap.stopped:
                 message = f"Programma gestopt in fase {number} bij {snap.blocking.key}: {snap.blocking.reason}"
                 logger.error(message)

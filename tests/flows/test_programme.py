@@ -67,8 +67,8 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert body.get("enum", [body.get("const")]) == ["winterswijk"] and "aalten" not in json.dumps(schema)
     assert schema["properties"]["outcome"]["enum"] == ["go", "no-go", "deferred"]
     assert schema["properties"]["decided_on"]["format"] == "date"
-    assert any("Wacht op go-no-go" in t for t in events(flow_env))
-    assert any("Wacht op go-no-go" in t for t in events(flow_env, "winterswijk"))
+    assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env))
+    assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
 
     with register_session() as session:
         from models.register import record_decision
@@ -78,7 +78,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
     thread.join(120)
     assert box["result"].is_completed(), box
-    assert sum("Wacht op go-no-go" in t for t in events(flow_env)) == 1
+    assert sum("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env)) == 1
 
 
 def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
@@ -132,7 +132,7 @@ def test_a_deferral_waits_again_and_the_later_decision_goes_on(flow_env):
     thread, box = in_thread(programme_flow, "inkoop-2026")
     run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
     assert run.point == "go-no-go"
-    assert any("Wacht op go-no-go" in t for t in events(flow_env, "winterswijk"))
+    assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
     from prefect.flow_runs import resume_flow_run
 
     resume_flow_run(UUID(run.id), run_input={"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-12",

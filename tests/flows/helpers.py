@@ -19,10 +19,20 @@ def record_all(programme: str = "inkoop-2026", skip: set[tuple[str, str]] = froz
     override = override or {}
     with register_session() as session:
         report = status_report(session, programme)
+        negative = {k for (k, _), v in override.items() if v in ("no-go", "rejected", "deferred")}
+        deps = {}
+        for dep in (report.get("dependencies") or []):
+            deps.setdefault(dep[1], []).append(dep[0])
+        blocked: set[str] = set()
+        for dp in report["decision_points"]:
+            if any(p in negative or p in blocked for p in _predecessors(programme).get(dp["key"], [])):
+                blocked.add(dp["key"])
         for dp in report["decision_points"]:
             for body in dp["required_bodies"]:
                 if (dp["key"], body) in skip:
                     continue
+                if dp["key"] in blocked:
+                    continue  # a point held by an earlier no-go or deferral takes no decision
                 record_decision(session, programme=programme, point=dp["key"], body=body,
                                 outcome=override.get((dp["key"], body), POSITIVE[dp["kind"]]),
                                 decided_on=dp["due"] if dp["due"] <= "2026-11-01" else "2026-01-01",
@@ -51,3 +61,11 @@ def wait_until(predicate, timeout: float = 90, what: str = "condition"):
             return value
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _predecessors(programme: str) -> dict[str, list[str]]:
+    from models.register import get_programme
+    from models.status import predecessors
+
+    with register_session() as session:
+        return predecessors(get_programme(session, programme))

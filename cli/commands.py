@@ -10,7 +10,7 @@ import sys
 from cli.main import EXIT_GATE_SHUT, emit_json
 from cli.stack import known_api_url
 from models import clock
-from models.db import open_session, register_session
+from models.db import register_session
 from models.entities import Programme
 from models.loader import load_programme
 from models.programme_file import builtin_files

@@ -185,6 +185,12 @@ class Edge:
     def describe(self) -> str:
         return " + ".join(f"{r.title} ({r.gap.describe()})" for r in self.rules)
 
+    def broken_rule(self, earlier: dt.date, later: dt.date) -> PeriodRule:
+        """The rule a `later` date too close to `earlier` breaks: the first whose gap it does not keep."""
+        if len(self.rules) == 1:
+            return self.rules[0]
+        return next((r for r in self.rules if r.gap.after(earlier) > later), self.rules[-1])
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -196,6 +202,11 @@ class Violation:
     dates: tuple[dt.date, ...]
     message: str
     basis: str = "gepland"  # "gepland": the plan's dates; "vastgelegd": the dates in the register
+
+    @classmethod
+    def of(cls, rule: PeriodRule | CheckRule, points: tuple[str, ...], dates: tuple[dt.date, ...], message: str,
+           basis: str = "gepland") -> Violation:
+        return cls(rule.key, rule.title, rule.source, rule.version, points, dates, message, basis)
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "title": self.title, "source": self.source, "version": self.version,
@@ -299,25 +310,23 @@ class Plan:
         return min(self.meetings_of(b).meeting_on_or_before(date) for b in point.bodies) if point.bodies else date
 
     def check(self, dates: Mapping[str, dt.date] | None = None) -> list[Violation]:
+        """The planned dates (or `dates`) against the period rules, meetings, working days and the dialogue."""
         dates = dict(dates or {k: p.date for k, p in self.points.items()})
         found: list[Violation] = []
         for e in self.edges:
             earlier, later = dates[e.before], dates[e.after]
             needed = e.gap_after(earlier)
             if later < needed:
-                rule = e.rules[0] if len(e.rules) == 1 else next(
-                    (r for r in e.rules if r.gap.after(earlier) > later), e.rules[-1])
-                found.append(Violation(
-                    rule.key, rule.title, rule.source, rule.version, (e.before, e.after), (earlier, later),
+                found.append(Violation.of(
+                    e.broken_rule(earlier, later), (e.before, e.after), (earlier, later),
                     f"{e.after} ({clock.dutch_date(later)}) moet ten minste {e.describe()} na {e.before} "
                     f"({clock.dutch_date(earlier)}) liggen: op zijn vroegst {clock.dutch_date(needed)}",
                 ))
                 continue
             effective = self.meeting_date(self.points[e.after], later)
             if effective < needed:
-                rule = self.book.check("college-meeting")
-                found.append(Violation(
-                    rule.key, rule.title, rule.source, rule.version, (e.after,), (later, effective),
+                found.append(Violation.of(
+                    self.book.check("college-meeting"), (e.after,), (later, effective),
                     f"{e.after}: de laatste vergadering tot {clock.dutch_date(later)} is "
                     f"{clock.dutch_date(effective)}, te vroeg na {e.before} ({clock.dutch_date(earlier)})",
                 ))
@@ -327,56 +336,46 @@ class Plan:
             calendar = p.key in self.planning.calendar_dates or p.key == self.planning.anchor
             if not p.body_decision and not calendar and not clock.is_working_day(day):
                 why = clock.holiday_name(day) or WEEKDAY_NL[day.weekday()]
-                found.append(Violation(rule.key, rule.title, rule.source, rule.version, (p.key,), (day,),
-                                       f"{p.key} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
-        publication = dates.get("publication")
-        if publication is not None:
-            rule = self.book.check("dialogue-stops")
-            for p in self.points.values():
-                if p.providers and not p.via_platform and dates[p.key] > publication:
-                    found.append(Violation(
-                        rule.key, rule.title, rule.source, rule.version, (p.key, "publication"),
-                        (dates[p.key], publication),
-                        f"{p.key} ({clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de publicatie "
-                        f"({clock.dutch_date(publication)})",
-                    ))
-        return found
+                found.append(Violation.of(rule, (p.key,), (day,),
+                                          f"{p.key} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
+        return found + self._dialogue(dates, "gepland")
 
     def check_recorded(self, recorded: Mapping[str, dt.date]) -> list[Violation]:
         """The dates in the register against the same rules, and points recorded out of order."""
         found: list[Violation] = []
-        order = self.book.check("recorded-order")
         for e in self.edges:
             later = recorded.get(e.after)
             if later is None:
                 continue
             earlier = recorded.get(e.before)
             if earlier is None:
-                found.append(Violation(
-                    order.key, order.title, order.source, order.version, (e.before, e.after), (later,),
+                found.append(Violation.of(
+                    self.book.check("recorded-order"), (e.before, e.after), (later,),
                     f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar {e.before}, waar het op wacht, "
                     "staat nog niet in het register", "vastgelegd"))
                 continue
             needed = e.gap_after(earlier)
             if later < needed:
-                rule = e.rules[0] if len(e.rules) == 1 else next(
-                    (r for r in e.rules if r.gap.after(earlier) > later), e.rules[-1])
-                found.append(Violation(
-                    rule.key, rule.title, rule.source, rule.version, (e.before, e.after), (earlier, later),
+                found.append(Violation.of(
+                    e.broken_rule(earlier, later), (e.before, e.after), (earlier, later),
                     f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar moet ten minste {e.describe()} na "
                     f"{e.before} (vastgelegd op {clock.dutch_date(earlier)}) liggen: op zijn vroegst "
                     f"{clock.dutch_date(needed)}", "vastgelegd"))
-        publication = recorded.get("publication")
-        if publication is not None:
-            rule = self.book.check("dialogue-stops")
-            for p in self.points.values():
-                day = recorded.get(p.key)
-                if p.providers and not p.via_platform and day is not None and day > publication:
-                    found.append(Violation(
-                        rule.key, rule.title, rule.source, rule.version, (p.key, "publication"), (day, publication),
-                        f"{p.key} (vastgelegd {clock.dutch_date(day)}) betrekt zorgaanbieders na de publicatie "
-                        f"(vastgelegd {clock.dutch_date(publication)})", "vastgelegd"))
-        return found
+        return found + self._dialogue(recorded, "vastgelegd")
+
+    def _dialogue(self, dates: Mapping[str, dt.date], basis: str) -> list[Violation]:
+        """Providers involved after the publication, other than through the platform."""
+        publication = dates.get("publication")
+        if publication is None:
+            return []
+        rule = self.book.check("dialogue-stops")
+        return [
+            Violation.of(rule, (p.key, "publication"), (dates[p.key], publication),
+                         f"{p.key} ({basis} {clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de "
+                         f"publicatie ({basis} {clock.dutch_date(publication)})", basis)
+            for p in self.points.values()
+            if p.providers and not p.via_platform and p.key in dates and dates[p.key] > publication
+        ]
 
     # --- backward planning ----------------------------------------------------------------------
 

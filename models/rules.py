@@ -6,7 +6,7 @@ They read plain facts (no session, no clock): the caller passes the day to judge
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from models.clock import dutch_date

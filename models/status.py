@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import clock
-from models.entities import Decision, DecisionPoint, GoverningBody, PhaseOverride, PlanRevision, Programme
+from models.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision, Programme
 from models.errors import InputError
-from models.register import body_names, get_point, get_programme, point_spec
+from models.register import body_names, fact, get_point, get_programme, point_spec
 from models.rules import (
     DecisionFact,
     PointSpec,
@@ -29,7 +29,6 @@ from models.vocabulary import (
     OUTCOMES_BY_KIND,
     STATUS_LABELS,
     Kind,
-    Outcome,
     Status,
     point_word,
 )
@@ -75,19 +74,15 @@ def predecessors(programme: Programme) -> dict[str, list[str]]:
 def programme_facts(session: Session, programme: Programme) -> dict[str, list[DecisionFact]]:
     """Every decision of the programme, per point key, in one query."""
     rows = session.execute(
-        select(Decision, DecisionPoint.key, GoverningBody.slug)
+        select(Decision, DecisionPoint.key)
         .join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
-        .join(GoverningBody, Decision.body_id == GoverningBody.id)
         .where(DecisionPoint.programme_id == programme.id)
+        .options(joinedload(Decision.body))
         .order_by(Decision.id)
     )
     out: dict[str, list[DecisionFact]] = {}
-    for d, point_key, body in rows:
-        out.setdefault(point_key, []).append(DecisionFact(
-            id=d.id, body=body, outcome=Outcome(d.outcome), decided_on=d.decided_on, reservation=d.reservation,
-            lifts_id=d.lifts_id, supersedes_id=d.supersedes_id, extra_meeting=bool(d.extra_meeting),
-            reservation_lifted_by=d.reservation_lifted_by,
-        ))
+    for decision, point_key in rows:
+        out.setdefault(point_key, []).append(fact(decision))
     return out
 
 

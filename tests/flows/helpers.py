@@ -6,8 +6,8 @@ import threading
 import time
 
 from models.db import register_session
-from models.register import record_decision
-from models.status import status_report
+from models.register import get_programme, record_decision
+from models.status import predecessors, status_report
 
 COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
             "oude-ijsselstreek", "winterswijk"]
@@ -20,12 +20,10 @@ def record_all(programme: str = "inkoop-2026", skip: set[tuple[str, str]] = froz
     with register_session() as session:
         report = status_report(session, programme)
         negative = {k for (k, _), v in override.items() if v in ("no-go", "rejected", "deferred")}
-        deps = {}
-        for dep in (report.get("dependencies") or []):
-            deps.setdefault(dep[1], []).append(dep[0])
+        before = predecessors(get_programme(session, programme))
         blocked: set[str] = set()
-        for dp in report["decision_points"]:
-            if any(p in negative or p in blocked for p in _predecessors(programme).get(dp["key"], [])):
+        for dp in report["decision_points"]:  # plan order: a point waits on earlier ones
+            if any(p in negative or p in blocked for p in before.get(dp["key"], [])):
                 blocked.add(dp["key"])
         for dp in report["decision_points"]:
             for body in dp["required_bodies"]:
@@ -62,10 +60,3 @@ def wait_until(predicate, timeout: float = 90, what: str = "condition"):
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
 
-
-def _predecessors(programme: str) -> dict[str, list[str]]:
-    from models.register import get_programme
-    from models.status import predecessors
-
-    with register_session() as session:
-        return predecessors(get_programme(session, programme))

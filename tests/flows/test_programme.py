@@ -137,6 +137,10 @@ def test_a_deferral_waits_again_and_the_later_decision_goes_on(flow_env):
 
     resume_flow_run(UUID(run.id), run_input={"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-12",
                                              "recorded_by": "Secretaris W"})
+    # the deferral held the publication and all after it: the run now waits there, until they are recorded
+    wait_until(lambda: waiting_runs("inkoop-2026", "publication"), what="the run to wait at the publication")
+    record_all(skip={("go-no-go", "winterswijk")})
+    assert resume_waiting_runs.fn("inkoop-2026", "publication") == [run.name]
     thread.join(120)
     assert box["result"].is_completed(), box
     with register_session() as session:

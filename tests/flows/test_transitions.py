@@ -56,7 +56,7 @@ def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_en
 
 
 def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
-    record_all(skip={("qa-rounds", "doetinchem"), ("submission", "doetinchem"), ("award", "doetinchem")})
+    record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
     refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", "Projectleider", return_state=True)
     assert refused.is_failed()
     assert "verplichte besluiten overslaan: award (fase 3)" in refused.message

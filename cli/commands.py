@@ -206,9 +206,11 @@ def cmd_decisions(args) -> int:
         if row["lifts"]:
             links += f" (heft voorbehoud van #{row['lifts']} op)"
         day = clock.dutch_date(clock.parse_date(row["decided_on"]))
-        print(f"#{row['id']:<4} {row['point']:<22} {row['body']:<18} {row['outcome_nl']:<22} {day}{links}{state}")
+        print(f"#{row['id']:<4} {row['point_title']}")
+        print(f"      {row['body_name']}: {row['outcome_nl']} op {day}{links}{state}")
         details = [f"ref. {row['reference']}" if row["reference"] else "",
                    f"voorbehoud: {row['reservation']}" if row["reservation"] else "",
+                   "in een extra vergadering" if row["extra_meeting"] else "",
                    f"vastgelegd door {row['recorded_by']} via {row['via']}"]
         print(f"      {'; '.join(d for d in details if d)}")
     return 0
@@ -255,9 +257,13 @@ def cmd_remind(args) -> int:
     print(f"{title} voor {clock.dutch_date(as_of)}: {len(rows)} regels")
     for r in rows:
         reason = f" - {r.reason}" if r.reason else ""
-        print(f"  {r.programme} {r.point:<22} {r.step:<10} {r.recipient:<24} {STATUS_WORDS[r.status]}{reason}")
+        if r.point == "-":  # the programme as a whole: why nothing was sent
+            print(f"  {r.programme}: {STATUS_WORDS[r.status]}{reason}")
+            continue
+        who = r.recipient if r.recipient != "-" else "niemand"
+        print(f"  {r.programme} {r.title or r.point}: {who}, {STATUS_WORDS[r.status]}{reason}")
         if r.channel != "-":
-            print(f"  {'':<12}{'':<22} {'':<10} via {r.channel}")
+            print(f"      via {r.channel} ({r.step})")
     failed = sum(r.status == "failed" for r in rows)
     if failed:
         print(f"{failed} bericht(en) mislukt; de volgende run probeert ze opnieuw.", file=sys.stderr)

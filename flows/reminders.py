@@ -27,7 +27,7 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
     for programme in programmes:
         rows = send_reminders(programme, day, dry_run)
         table = [
-            {"Besluitpunt": r.point, "Stap": r.step, "Ontvanger": r.recipient, "Kanaal": r.channel,
+            {"Besluitpunt": r.title or r.point, "Stap": r.step, "Ontvanger": r.recipient, "Kanaal": r.channel,
              "Status": STATUS_NL[r.status], "Toelichting": r.reason}
             for r in rows
         ] or [{"Besluitpunt": "-", "Stap": "-", "Ontvanger": "-", "Kanaal": "-", "Status": "niets te doen",

@@ -224,7 +224,7 @@ def point_status(
 
 def exit_gate(
     phase: int, verdicts: Sequence[PointVerdict], overridden: Iterable[str] = (),
-    window_end: dt.date | None = None, as_of: dt.date | None = None,
+    window_end: dt.date | None = None, as_of: dt.date | None = None, titles: Mapping[str, str] | None = None,
 ) -> Verdict:
     """A phase may be left when every decision point in it is satisfied or was passed over by hand.
 
@@ -238,15 +238,16 @@ def exit_gate(
             return Verdict(True, f"fase {phase} heeft geen besluitpunten en liep tot en met {dutch_date(window_end)}")
         return Verdict(False, f"fase {phase} loopt tot en met {dutch_date(window_end)}")
     overridden = set(overridden)
+    titles = titles or {}
     shut = [v for v in verdicts if not v.ok and v.key not in overridden]
     passed = [v.key for v in verdicts if not v.ok and v.key in overridden]
     if not shut:
-        keys = ", ".join(v.key for v in verdicts)
+        keys = ", ".join(titles.get(v.key, v.key) for v in verdicts)
         reason = f"alle besluitpunten van fase {phase} zijn afgerond ({keys})"
         if passed:
-            reason = f"fase {phase} is handmatig vrijgegeven; niet afgewacht: {', '.join(passed)}"
+            reason = f"fase {phase} is handmatig vrijgegeven; niet afgewacht: {', '.join(titles.get(k, k) for k in passed)}"
         return Verdict(True, reason)
-    return Verdict(False, "; ".join(f"{v.key}: {v.reason}" for v in shut))
+    return Verdict(False, "; ".join(f"{titles.get(v.key, v.key)}: {v.reason}" for v in shut))
 
 
 def is_mandatory(kind: Kind) -> bool:

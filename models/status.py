@@ -156,7 +156,7 @@ def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evalua
         if not in_phase and ph.number < reached:
             gates[ph.number] = Verdict(True, f"fase {ph.number} is handmatig vrijgegeven")
         else:
-            gates[ph.number] = exit_gate(ph.number, in_phase, passed_over, ph.planned_end, as_of)
+            gates[ph.number] = exit_gate(ph.number, in_phase, passed_over, ph.planned_end, as_of, titles)
 
     awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
                for lot in spec.lots}
@@ -237,6 +237,7 @@ def decision_history(session: Session, key: str, point: str | None = None) -> li
     if point is not None:
         query = query.where(DecisionPoint.id == get_point(session, programme, point).id)
     rows = list(session.scalars(query))
+    names = body_names(session)
     ended_by = {}
     for d in rows:
         if d.supersedes_id:
@@ -250,8 +251,11 @@ def decision_history(session: Session, key: str, point: str | None = None) -> li
             {
                 "id": d.id,
                 "point": d.decision_point.key,
+                "point_title": d.decision_point.title,
                 "point_kind": KIND_LABELS[Kind(d.decision_point.kind)],
                 "body": d.body.slug,
+                "body_name": describe_bodies([d.body.slug], names),
+                "extra_meeting": bool(d.extra_meeting),
                 "outcome": d.outcome,
                 "outcome_nl": OUTCOME_LABELS[d.outcome],
                 "decided_on": d.decided_on.isoformat(),

@@ -30,6 +30,7 @@ class ReminderRow:
     channel: str
     status: str  # sent, failed, skipped, would-send
     reason: str
+    title: str = ""  # the point's title, for people
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -83,9 +84,10 @@ def remind(
 
     def record(point: str, step: str, outcomes, fallback: str | None = None) -> None:
         for o in outcomes:
-            rows.append(ReminderRow(programme, point, step, o.recipient, o.channel, o.status, o.error or ""))
+            rows.append(ReminderRow(programme, point, step, o.recipient, o.channel, o.status, o.error or "",
+                                    titles[point][0]))
         if not outcomes and fallback:
-            rows.append(ReminderRow(programme, point, step, "-", "-", "skipped", fallback))
+            rows.append(ReminderRow(programme, point, step, "-", "-", "skipped", fallback, titles[point][0]))
 
     for dp, spec, verdict in ev.points:
         if verdict.ok or verdict.status is Status.REJECTED or dp.key in ev.passed_over:

@@ -27,12 +27,12 @@ def phases_done(report: dict) -> int:
 def points_table(report: dict) -> list[dict]:
     return [
         {
-            "Besluitpunt": dp["key"],
+            "Soort": dp["word"],
             "Titel": dp["title"],
             "Fase": dp["phase"],
             "Uiterlijk": dp["due_nl"],
             "Status": STATUS_LABELS[Status(dp["status"])],
-            "Ontbreekt": ", ".join(dp["missing_bodies"]) or "-",
+            "Ontbreekt": ", ".join(dp["missing_names"]) or "-",
         }
         for dp in report["decision_points"]
     ]
@@ -53,7 +53,8 @@ def register_markdown(report: dict, history: list[dict]) -> str:
                  "lifted": f"voorbehoud opgeheven door #{row['ended_by']}"}[row["state"]]
         outcome = row["outcome_nl"] + (f" ({row['reservation']})" if row["reservation"] else "")
         day = clock.dutch_date(clock.parse_date(row["decided_on"]))
-        lines.append(f"| {row['id']} | {row['point']} | {row['body']} | {outcome} | {day} | {row['reference'] or '-'} | {state} |")
+        lines.append(f"| {row['id']} | {row['point_title']} | {row['body_name']} | {outcome} | {day} | "
+                     f"{row['reference'] or '-'} | {state} |")
     return "\n".join(lines)
 
 

@@ -68,7 +68,7 @@ def test_gate_exit_codes(regie):
     code, out, _ = regie("gate", "inkoop-2026", "2", "--as-of", "2024-11-06", "--json")
     verdict = json.loads(out)
     assert code == 3 and verdict["open"] is False
-    assert "go-no-go: te laat sinds dinsdag 5 november 2024" in verdict["reason"]
+    assert "Besluitvorming door colleges: go/no-go: te laat sinds dinsdag 5 november 2024" in verdict["reason"]
 
 
 def test_decide_twice_is_one_decision_and_history_shows_it(regie):
@@ -219,3 +219,39 @@ def test_planning_commands(regie, tmp_path, monkeypatch):
     assert code == 0
     code, out, _ = regie("timeline", "inkoop-2026", "--out", str(tmp_path / "t.svg"))
     assert code == 0 and (tmp_path / "t.svg").read_text().startswith("<svg")
+
+
+def test_process_rules_on_the_command_line(regie):
+    # whatif on a fresh register loads the built-in programmes like every other command, and takes --as-of
+    code, out, _ = regie("whatif", "inkoop-2026", "award", "--to", "2025-10-15", "--as-of", "2025-03-01")
+    assert code == 0 and "Wat als (niets vastgelegd)" in out and "Implementatieperiode" in out
+    code, out, _ = regie("whatif", "inkoop-2026", "publication", "--to", "2024-11-01", "--as-of", "2024-10-01")
+    assert "op zijn vroegst woensdag 6 november 2024" in out
+    # a latest date already past is unreachable: exit 3 and the days short
+    code, out, _ = regie("plan", "--template", "inkoop-2026", "--contract-start", "2026-01-01", "--as-of", "2025-08-01")
+    assert code == 3 and "ONHAALBAAR" in out and "niet meer haalbaar" in out
+    # a college decision on a Saturday is refused, and accepted as an extra meeting
+    code, _, err = regie("decide", "inkoop-2026", "tariffs", "--body", "aalten", "--outcome", "approved",
+                         "--on", "2024-10-05", "--by", "Secretaris Aalten")
+    assert code == 2 and "zaterdag" in err and "--extra-meeting" in err
+    code, out, _ = regie("decide", "inkoop-2026", "tariffs", "--body", "aalten", "--outcome", "approved",
+                         "--on", "2024-10-05", "--by", "Secretaris Aalten", "--extra-meeting", "--json")
+    assert code == 0 and json.loads(out)["created"]
+    # the status reads names and words, not keys
+    code, out, _ = regie("status", "inkoop-2026", "--as-of", "2024-11-06")
+    assert "Mijlpaal: Publicatie aanbestedingen via Mercell" in out and "Besluit: Tarieven vastgesteld" in out
+    code, out, _ = regie("check", "inkoop-2026", "--as-of", "2024-11-06")
+    assert code == 0 and "Geen overtredingen" in out  # one college's approval completes nothing yet
+
+
+def test_load_strict_on_the_shipped_files(regie, tmp_path):
+    code, out, _ = regie("load", "--strict")
+    assert code == 0 and "opmerking" in out and "27,3 mln" in out
+    broken = tmp_path / "kopie.yaml"
+    broken.write_text((ROOT / "programmes" / "inkoop-2026.yaml").read_text(encoding="utf-8")
+                      .replace("key: inkoop-2026", "key: kopie").replace("    date: 2024-11-05\n", "    date: 2024-11-06\n"),
+                      encoding="utf-8")
+    code, _, err = regie("load", "--strict", str(broken))
+    assert code == 2 and "geen vergaderdag" in err
+    code, out, _ = regie("programmes")
+    assert "kopie" not in out

@@ -13,6 +13,7 @@ from models.entities import Decision
 from models.errors import InputError
 from models.replanning import check_programme
 from models.status import decision_history, evaluate, status_report
+from sqlalchemy import select
 from notifications.reminders import remind
 from tests.models.test_register import count
 from tests.models.test_register import decide as decide_go
@@ -319,3 +320,70 @@ decision_points:
   - {key: award-aalten, kind: award, title: Gunning Aalten, phase: 3, date: 2025-06-24, decided_by: penvoerder,
      scope: [wmo-aalten]}
 """
+
+
+def test_no_reminder_about_publication_after_a_deferral(nov6):
+    decide(nov6, "go-no-go", "winterswijk", "deferred")
+    nov6.commit()
+    rows = remind(nov6, "inkoop-2026", dt.date(2024, 11, 6), dry_run=True, recipients=[])
+    nov6.rollback()
+    publication = [r for r in rows if r.point == "publication"]
+    assert publication and all(r.status == "skipped" and "aangehouden" in r.reason for r in publication)
+
+
+def test_shifting_2026_by_a_year_puts_no_milestone_on_a_weekend(session):
+    from models.replanning import replan
+
+    with clock.frozen(dt.date(2024, 7, 1)), session.begin():
+        result = replan(session, programme="inkoop-2026", point="contract-start", to=dt.date(2027, 1, 1),
+                        mode="shift", reason="Een jaar later", recorded_by="Projectleider")
+        due = {p["key"]: clock.parse_date(p["due"]) for p in status_report(session, "inkoop-2026")["decision_points"]}
+    assert due["submission"] == dt.date(2026, 2, 6)  # 7 Feb 2026 is a Saturday: the Friday before
+    assert ("submission", dt.date(2026, 2, 7), dt.date(2026, 2, 6)) in {
+        (a.point, a.shifted, a.date) for a in result.adjustments}
+    assert all(day.weekday() < 5 for key, day in due.items() if key != "contract-start")
+    assert result.violations == ()
+
+
+def _strict(text):
+    from models.programme_file import parse_programme_text, strict_check
+
+    return strict_check(parse_programme_text(text, "kopie.yaml"))
+
+
+def test_strict_check_passes_on_the_shipped_files_and_names_each_fault_on_a_broken_copy():
+    from models.programme_file import BUILTIN_DIR
+
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        faults, _ = _strict(path.read_text(encoding="utf-8"))
+        assert faults == [], (path.name, faults)
+    text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    broken = (text
+              .replace("    date: 2024-11-05\n", "    date: 2024-11-06\n")  # go/no-go on a Wednesday
+              .replace("    phase: 3\n    date: 2025-03-24", "    phase: 3\n    date: 2025-03-31")  # award after phase 3
+              .replace("participants: [aalten]}", "participants: [oude-ijsselstreek]}", 1)  # not in the segment
+              .replace("spend_notes:\n  - segment: wmo-begeleiding\n", "spend_notes:\n  - segment: crisis\n"))
+    faults, _ = _strict(broken)
+    found = {where: what for where, what in faults}
+    assert "geen vergaderdag" in found["decision_points[2] (go-no-go).date"]
+    assert "buiten fase 3" in found["decision_points[7] (award).date"]
+    assert "Oude IJsselstreek neemt niet deel" in found["lots[0] (jeugd-1).participants"]
+    assert "27,3 mln" in found["segments[3] (wmo-begeleiding).spend_2023_by_municipality"]
+    no_penvoerder = LOTS_PROGRAMME.replace("penvoerder: doetinchem", "penvoerder: winterswijk").replace(
+        "doetinchem: Doetinchem}", "doetinchem: Doetinchem, winterswijk: Winterswijk}")
+    assert ("penvoerder", "penvoerder Winterswijk neemt aan geen enkel perceel deel") in _strict(no_penvoerder)[0]
+
+
+def test_load_strict_refuses_a_broken_file_and_writes_nothing(session, tmp_path):
+    from models.entities import Programme
+    from models.loader import load_programme
+    from models.programme_file import BUILTIN_DIR, ProgrammeFileError
+
+    path = tmp_path / "kopie.yaml"
+    path.write_text((BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
+                    .replace("key: inkoop-2026", "key: kopie").replace("    date: 2024-11-05\n", "    date: 2024-11-06\n"),
+                    encoding="utf-8")
+    with pytest.raises(ProgrammeFileError, match="geen vergaderdag"), session.begin():
+        load_programme(session, path, strict=True)
+    with session.begin():
+        assert session.scalar(select(Programme).where(Programme.key == "kopie")) is None

@@ -179,11 +179,18 @@ def _loc(loc: tuple, data: Any) -> str:
     return out
 
 
+def _where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f" (regel {mark.line + 1}, kolom {mark.column + 1})" if mark is not None else ""
+
+
 def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.constructor.ConstructorError as exc:  # our own Dutch message (a key twice)
+        raise ProgrammeFileError(path, [("", f"geen geldige YAML: {exc.problem}{_where(exc)}")]) from None
     except yaml.YAMLError as exc:
-        raise ProgrammeFileError(path, [("", f"geen geldige YAML: {exc}")]) from None
+        raise ProgrammeFileError(path, [("", f"geen geldige YAML{_where(exc)}")]) from None
     if not isinstance(data, dict):
         raise ProgrammeFileError(path, [("", "verwacht een programma (een mapping met key, name, ...)")])
     try:

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint, GoverningBody, Lot, Municipality, Programme, Segment
+from models.entities import Decision, DecisionPoint, GoverningBody, Programme
 from models.errors import InputError, NotFound
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
-from models.vocabulary import BESTUURDERS, PROJECT_TEAM, DecidedBy, Kind, Outcome, Status
+from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
+from models.vocabulary import DecidedBy, Kind, Outcome, Status
 
 
 def get_programme(session: Session, key: str) -> Programme:
@@ -44,27 +45,15 @@ def get_body(session: Session, slug: str) -> GoverningBody:
     return body
 
 
-def body_names(session: Session) -> dict[str, str]:
-    """Slug -> the short name a reason uses ('Aalten', 'bestuurders')."""
-    names = {BESTUURDERS: "bestuurders", PROJECT_TEAM: "projectteam"}
-    rows = session.execute(
-        select(GoverningBody.slug, Municipality.name).join(Municipality, GoverningBody.municipality_id == Municipality.id)
-    )
-    for slug, name in rows:
-        names[slug] = name
-    return names
-
-
-def scope_participants(programme: Programme, point: DecisionPoint) -> list[str]:
+def scope_participants(programme: ProgrammeSnapshot, point: PointRow) -> list[str]:
     """The municipalities taking part in the point's scope (its lots or segments, else the programme)."""
     if not point.scope:
-        return [m.slug for m in programme.municipalities]
-    units: dict[str, Lot | Segment] = {s.key: s for s in programme.segments}
-    units.update({lot.key: lot for lot in programme.lots})
-    return sorted({m.slug for key in point.scope for m in units[key].municipalities})
+        return list(programme.municipalities)
+    units = {u.key: u for u in programme.segments + programme.lots}
+    return sorted({m for key in point.scope for m in units[key].municipalities})
 
 
-def scope_lots(programme: Programme, point: DecisionPoint) -> list[Lot]:
+def scope_lots(programme: ProgrammeSnapshot, point: PointRow) -> list[UnitRow]:
     """The lots a point concerns: those named, those of the segments named, or all."""
     if not point.scope:
         return list(programme.lots)
@@ -72,15 +61,11 @@ def scope_lots(programme: Programme, point: DecisionPoint) -> list[Lot]:
     return [lot for lot in programme.lots if lot.key in scope or scope & set(lot.segment_keys)]
 
 
-def point_spec(programme: Programme, point: DecisionPoint, names: dict[str, str]) -> PointSpec:
+def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, str]) -> PointSpec:
     decided_by = DecidedBy(point.decided_by)
-    penvoerder = programme.penvoerder.slug
+    penvoerder = programme.penvoerder
     bodies = required_bodies(decided_by, participants=scope_participants(programme, point), penvoerder=penvoerder)
     lots = scope_lots(programme, point)
-    lot_bodies = {
-        lot.key: required_bodies(decided_by, participants=[m.slug for m in lot.municipalities], penvoerder=penvoerder)
-        for lot in lots
-    }
     return PointSpec(
         key=point.key,
         kind=Kind(point.kind),
@@ -90,7 +75,8 @@ def point_spec(programme: Programme, point: DecisionPoint, names: dict[str, str]
         required_bodies=bodies,
         body_names=names,
         lots=tuple(lot.key for lot in lots),
-        lot_bodies=lot_bodies,
+        lot_bodies={lot.key: required_bodies(decided_by, participants=lot.municipalities, penvoerder=penvoerder)
+                    for lot in lots},
         scope_all=not point.scope,
         reservation_lifted_by=point.reservation_lifted_by,
     )
@@ -103,17 +89,7 @@ def decisions_of(session: Session, point: DecisionPoint) -> list[Decision]:
 
 
 def fact(decision: Decision) -> DecisionFact:
-    return DecisionFact(
-        id=decision.id,
-        body=decision.body.slug,
-        outcome=Outcome(decision.outcome),
-        decided_on=decision.decided_on,
-        reservation=decision.reservation,
-        lifts_id=decision.lifts_id,
-        supersedes_id=decision.supersedes_id,
-        extra_meeting=bool(decision.extra_meeting),
-        reservation_lifted_by=decision.reservation_lifted_by,
-    )
+    return decision_fact(decision, decision.body.slug)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from models import clock
 from models.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision, Programme
 from models.errors import InputError
-from models.register import body_names, fact, get_point, get_programme, point_spec
+from models.register import get_point, get_programme, point_spec
+from models.snapshot import PointRow, ProgrammeSnapshot, body_names, load_snapshot
 from models.rules import (
     DecisionFact,
     PointSpec,
@@ -49,19 +50,21 @@ class Evaluation:
     programme: str
     name: str
     as_of: dt.date
-    points: list[tuple[DecisionPoint, PointSpec, PointVerdict]]
+    points: list[tuple[PointRow, PointSpec, PointVerdict]]
     gates: dict[int, Verdict]
     passed_over: frozenset[str]
     lots: tuple[LotState, ...] = ()
     # point -> why an earlier point holds it (a no-go, rejection or deferral), for points that wait
     blocked: dict[str, str] = field(default_factory=dict)
     facts: dict[str, list[DecisionFact]] = field(default_factory=dict)
+    snapshot: ProgrammeSnapshot | None = None
+    names: dict[str, str] = field(default_factory=dict)
 
     def verdict(self, key: str) -> PointVerdict:
         return next(v for dp, _, v in self.points if dp.key == key)
 
 
-def predecessors(programme: Programme) -> dict[str, list[str]]:
+def predecessors(programme: Programme | ProgrammeSnapshot) -> dict[str, list[str]]:
     """The points each point waits on, from the programme's planning dependencies."""
     out: dict[str, list[str]] = {}
     for dep in (programme.planning or {}).get("dependencies", []):
@@ -71,30 +74,17 @@ def predecessors(programme: Programme) -> dict[str, list[str]]:
     return out
 
 
-def programme_facts(session: Session, programme: Programme) -> dict[str, list[DecisionFact]]:
-    """Every decision of the programme, per point key, in one query."""
-    rows = session.execute(
-        select(Decision, DecisionPoint.key)
-        .join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
-        .where(DecisionPoint.programme_id == programme.id)
-        .options(joinedload(Decision.body))
-        .order_by(Decision.id)
-    )
-    out: dict[str, list[DecisionFact]] = {}
-    for decision, point_key in rows:
-        out.setdefault(point_key, []).append(fact(decision))
-    return out
-
-
 def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evaluation:
     """The programme on `as_of`, from the register as it stood that day (decisions taken by then)."""
-    as_of = as_of or clock.today()
-    programme = get_programme(session, key)
-    names = body_names(session)
-    facts = programme_facts(session, programme)
+    return evaluate_snapshot(load_snapshot(session, key), as_of or clock.today(), body_names(session))
+
+
+def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[str, str]) -> Evaluation:
+    """The rules on one programme's plain facts: no database, so many days or programmes cost little."""
+    facts = programme.facts
     lifted = {f.lifts_id for fs in facts.values() for f in as_of_facts(fs, as_of) if f.lifts_id}
-    titles = {dp.key: dp.title for dp in programme.decision_points}
-    specs = [(dp, point_spec(programme, dp, names)) for dp in programme.decision_points]
+    titles = {dp.key: dp.title for dp in programme.points}
+    specs = [(dp, point_spec(programme, dp, names)) for dp in programme.points]
 
     def judge(spec: PointSpec) -> PointVerdict:
         return point_status(spec, facts.get(spec.key, []), as_of, lifted, titles)
@@ -145,8 +135,7 @@ def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evalua
             verdicts[spec.key] = replace(verdict, status=Status.BLOCKED,
                                          reason=f"geblokkeerd: {blocked[spec.key]}; {verdict.reason}")
 
-    overrides = [o for o in session.scalars(select(PhaseOverride).where(PhaseOverride.programme_id == programme.id))
-                 if clock.local_date(o.recorded_at) <= as_of]
+    overrides = [o for o in programme.overrides if o.recorded_on <= as_of]
     passed_over = {k for o in overrides for k in o.overridden_points}
     reached = max((o.to_phase for o in overrides), default=0)
     points = [(dp, spec, verdicts[spec.key]) for dp, spec in specs]
@@ -167,7 +156,7 @@ def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evalua
         for lot in programme.lots
     )
     return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over), lots, blocked,
-                      facts)
+                      facts, programme, names)
 
 
 def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None = None) -> Verdict:
@@ -177,11 +166,11 @@ def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None =
     return evaluation.gates[phase]
 
 
-def status_report(session: Session, key: str, as_of: dt.date | None = None) -> dict:
-    """The `regie status --json` document."""
-    ev = evaluate(session, key, as_of)
-    programme = get_programme(session, key)
-    names = body_names(session)
+def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> dict:
+    """The `regie status --json` document (from `ev` when the caller has evaluated already)."""
+    ev = ev or evaluate(session, key, as_of)
+    programme = ev.snapshot
+    names = ev.names
     return {
         "programme": ev.programme,
         "name": ev.name,
@@ -321,13 +310,14 @@ class PhaseSnapshot:
         return self.blocking is not None and self.blocking.status == Status.REJECTED.value
 
 
-def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | None = None) -> PhaseSnapshot:
-    ev = evaluate(session, key, as_of)
-    programme = get_programme(session, key)
+def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | None = None,
+                   ev: Evaluation | None = None) -> PhaseSnapshot:
+    ev = ev or evaluate(session, key, as_of)
+    programme = ev.snapshot
     phases = {ph.number: ph for ph in programme.phases}
     if number not in phases:
         raise InputError(f"fase {number} bestaat niet in {key} (fasen 0 tot en met 5)")
-    names = body_names(session)
+    names = ev.names
     points = tuple(
         PointState(
             key=dp.key,

@@ -221,13 +221,16 @@ def test_a_lift_dated_before_the_reservation_is_refused(session):
 # --- 6. lots with their own participants and gates ------------------------------------------------------
 
 def test_a_local_lot_needs_its_own_municipality_only(session):
-    from models.entities import DecisionPoint
-    from models.register import get_programme, scope_participants
+    from dataclasses import replace
+
+    from models.register import scope_participants
+    from models.snapshot import load_snapshot
 
     with clock.frozen(dt.date(2024, 11, 6)), session.begin():
-        prog = get_programme(session, "inkoop-2026")
-        assert scope_participants(prog, DecisionPoint(key="x", scope=["jeugd-1"])) == ["aalten"]
-        assert scope_participants(prog, DecisionPoint(key="y", scope=["wmo-begeleiding"])) == [
+        prog = load_snapshot(session, "inkoop-2026")
+        point = prog.points[0]
+        assert scope_participants(prog, replace(point, scope=("jeugd-1",))) == ["aalten"]
+        assert scope_participants(prog, replace(point, scope=("wmo-begeleiding",))) == [
             c for c in COLLEGES if c != "oude-ijsselstreek"]
         assert {lot.state for lot in evaluate(session, "inkoop-2026").lots} == {"loopt"}
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 import os
 import sys
 
+from sqlalchemy import select
+
 from cli.main import EXIT_GATE_SHUT, emit_json
-from cli.stack import known_api_url
 from models import clock
 from models.db import register_session
 from models.entities import Programme
-from models.loader import load_programme
-from models.programme_file import builtin_files
-from models.overrides import advance_phase
 from models.register import get_programme, record_decision
 from models.status import decision_history, gate_verdict, status_report
 from models.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
@@ -149,6 +145,8 @@ def _print_resumed(resumed: list[str] | None) -> None:
 
 def resume_waiting(programme: str, point: str | None) -> list[str] | None:
     """Resume the runs waiting on this point, if a Prefect server is known; None when there is none."""
+    from cli.stack import known_api_url
+
     api = known_api_url()
     if api is None:
         return None
@@ -167,6 +165,8 @@ def resume_waiting(programme: str, point: str | None) -> list[str] | None:
 
 
 def cmd_advance(args) -> int:
+    from models.overrides import advance_phase
+
     with register_session() as session:
         advanced = advance_phase(session, programme=args.programme, to_phase=args.to_phase, reason=args.reason,
                                  recorded_by=args.recorded_by)
@@ -228,9 +228,12 @@ def cmd_gate(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from models.loader import load_programmes
+    from models.programme_file import builtin_files
+
     files = args.files or [str(p) for p in builtin_files()]
     with register_session() as session:
-        results = [load_programme(session, f, strict=args.strict) for f in files]
+        results = load_programmes(session, files, strict=args.strict)
     if args.json:
         emit_json([{"programme": r.programme, "action": r.action, "changes": list(r.changes)} for r in results])
         return 0

@@ -81,6 +81,7 @@ def local_date(moment: dt.datetime) -> dt.date:
     return dt.date(local.year, local.month, local.day)
 
 
+@functools.lru_cache(maxsize=8192)
 def dutch_date(day: dt.date) -> str:
     """'dinsdag 5 november 2024'."""
     return pendulum.date(day.year, day.month, day.day).format("dddd D MMMM YYYY", locale="nl")

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -122,12 +122,15 @@ def dispose_engines() -> None:
 @contextlib.contextmanager
 def register_session(url: str | None = None) -> Iterator[Session]:
     """One transaction on the register, with the built-in programmes loaded on first use."""
-    from models.loader import load_builtin_if_empty
+    from models.entities import Programme
 
     session = open_session(url)
     try:
         with session.begin():
-            load_builtin_if_empty(session)
+            if session.scalar(select(Programme.id).limit(1)) is None:  # first use: the built-in programmes
+                from models.loader import load_builtin_if_empty
+
+                load_builtin_if_empty(session)
             yield session
     finally:
         session.close()

@@ -133,7 +133,7 @@ class ProgrammeIn(_Strict):
     planning: PlanningIn | None = None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
     """SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one)."""
 
 
@@ -191,6 +191,8 @@ def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
         raise ProgrammeFileError(path, [("", f"geen geldige YAML: {exc.problem}{_where(exc)}")]) from None
     except yaml.YAMLError as exc:
         raise ProgrammeFileError(path, [("", f"geen geldige YAML{_where(exc)}")]) from None
+    except RecursionError:
+        raise ProgrammeFileError(path, [("", "geen geldige YAML: te diep genest")]) from None
     if not isinstance(data, dict):
         raise ProgrammeFileError(path, [("", "verwacht een programma (een mapping met key, name, ...)")])
     try:
@@ -206,18 +208,31 @@ def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
     return programme
 
 
-def read_programme_file(path: Path | str) -> tuple[ProgrammeIn, str]:
-    """Parse and validate one file; returns the programme and the file's SHA-256."""
+MAX_FILE_BYTES = 2_000_000  # a programme file is a few tens of kilobytes
+
+
+def read_file_bytes(path: Path | str) -> bytes:
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ProgrammeFileError(path, [("", f"het bestand is groter dan {MAX_FILE_BYTES // 1_000_000} MB")])
+        return path.read_bytes()
     except OSError as exc:
         raise ProgrammeFileError(path, [("", f"kan het bestand niet lezen: {exc.strerror}")]) from None
+
+
+def file_sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def read_programme_file(path: Path | str, raw: bytes | None = None) -> tuple[ProgrammeIn, str]:
+    """Parse and validate one file; returns the programme and the file's SHA-256."""
+    raw = read_file_bytes(path) if raw is None else raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProgrammeFileError(path, [("", "het bestand is geen UTF-8")]) from None
-    return parse_programme_text(text, path), hashlib.sha256(raw).hexdigest()
+    return parse_programme_text(text, path), file_sha256(raw)
 
 
 def _duplicates(items: list, attr: str, where: str) -> list[tuple[str, str]]:

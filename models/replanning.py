@@ -28,10 +28,10 @@ from models.vocabulary import Kind, Status
 
 
 def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> Plan:
-    programme = get_programme(session, key)
+    ev = ev or evaluate(session, key, as_of or clock.today())
+    programme = ev.snapshot
     if not programme.planning:
         raise PlanningError(f"{key} heeft geen planning (sectie 'planning' in het programmabestand)")
-    ev = ev or evaluate(session, key, as_of or clock.today())
     points = [
         PointInfo(dp.key, dp.title, dp.kind, dp.planned_date, spec.required_bodies, dp.kind != Kind.MILESTONE.value,
                   dp.providers, decided=verdict.ok, via_platform=dp.via_platform)

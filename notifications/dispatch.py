@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import apprise
 
@@ -12,6 +13,7 @@ from notifications.rendering import Message
 HTML_SCHEMES = ("mailto", "mailtos")
 
 
+@lru_cache(maxsize=4096)
 def mask(url: str) -> str:
     """The URL with its secrets hidden (Apprise's privacy form), for logs, artifacts and errors."""
     plugin = apprise.Apprise.instantiate(url)

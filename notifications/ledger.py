@@ -8,6 +8,7 @@ the next call; a crash between send and commit rolls the row back, so that messa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from models.clock import dutch_moment
 from models.entities import Notification
 from notifications.dispatch import channel_id, idempotent_url, mask, send
 from notifications.recipients import Recipient
-from notifications.rendering import render
+from notifications.rendering import render, render_subject
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def notify(
     recipients: Iterable[Recipient],
     dry_run: bool = False,
     commit_each: bool = False,
+    sent: dict[str, tuple[str, dt.datetime | None]] | None = None,
 ) -> list[Outcome]:
     """Send `event` to every URL of every recipient that has not had it yet (dry run: only say so).
 
@@ -51,15 +53,23 @@ def notify(
     for recipient in recipients:
         for url in recipient.urls:
             key = f"{programme}|{event}|{scope}|{recipient.name}|{channel_id(url)}"
+            if dry_run and sent is not None:  # the ledger was read once for the whole sweep
+                if key in sent:
+                    channel, when = sent[key]
+                    outcomes.append(Outcome(recipient.name, channel, "skipped",
+                                            f"al verzonden op {dutch_moment(when) if when else 'eerder'}"))
+                else:
+                    outcomes.append(Outcome(recipient.name, mask(url), "would-send", render_subject(event, context)))
+                continue
             row = session.scalar(select(Notification).where(Notification.ledger_key == key).with_for_update())
             if row is not None and row.status == "sent":
                 when = dutch_moment(row.sent_at) if row.sent_at else "eerder"
                 outcomes.append(Outcome(recipient.name, row.channel, "skipped", f"al verzonden op {when}"))
                 continue
-            message = message or render(event, context)
             if dry_run:
-                outcomes.append(Outcome(recipient.name, mask(url), "would-send", message.subject))
+                outcomes.append(Outcome(recipient.name, mask(url), "would-send", render_subject(event, context)))
                 continue
+            message = message or render(event, context)
             if row is None:
                 row = Notification(
                     ledger_key=key, programme_key=programme, event=event, subject=message.subject,
@@ -78,3 +88,12 @@ def notify(
                 session.commit()
             outcomes.append(Outcome(recipient.name, row.channel, row.status, delivery.error))
     return outcomes
+
+
+def sent_messages(session: Session, programmes: list[str]) -> dict[str, tuple[str, dt.datetime | None]]:
+    """Ledger key -> (masked channel, when sent) of every message sent for these programmes: one query."""
+    rows = session.execute(
+        select(Notification.ledger_key, Notification.channel, Notification.sent_at)
+        .where(Notification.programme_key.in_(programmes), Notification.status == "sent")
+    )
+    return {key: (channel, when) for key, channel, when in rows}

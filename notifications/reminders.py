@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.planning import PlanningError
-from models.register import body_names, get_programme
+from models.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
 from models.reminders import PolicySet, step_on
 from models.replanning import programme_plan
 from models.rules import as_of_facts, current_decisions, describe_bodies
-from models.status import evaluate
+from models.status import evaluate_snapshot
 from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
-from notifications.ledger import notify
+from notifications.ledger import notify, sent_messages
 from notifications.recipients import Recipient, Role, load_recipients
 
 PUBLICATION = "publication"
@@ -42,7 +42,8 @@ def _nothing(programme: str, reason: str) -> list[ReminderRow]:
 
 def remind(
     session: Session, programme: str, as_of: dt.date, *, dry_run: bool = False,
-    recipients: list[Recipient] | None = None,
+    recipients: list[Recipient] | None = None, snapshot: ProgrammeSnapshot | None = None,
+    names: dict[str, str] | None = None, sent: dict | None = None,
 ) -> list[ReminderRow]:
     """Send (or, dry run, list) the reminders due on `as_of`; the ledger keeps each to once.
 
@@ -52,18 +53,18 @@ def remind(
     committed right after its send.
     """
     recipients = load_recipients() if recipients is None else recipients
-    prog = get_programme(session, programme)
+    prog = snapshot or load_snapshot(session, programme)
     if not clock.is_working_day(as_of):
         why = clock.holiday_name(as_of) or "weekend"
         return _nothing(programme, f"geen werkdag ({why}); de volgende werkdag haalt in")
     policies = PolicySet.model_validate(prog.reminder_policy or {})
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (afgerond)")
-    ev = evaluate(session, programme, as_of)
-    names = body_names(session)
+    names = names if names is not None else body_names(session)
+    ev = evaluate_snapshot(prog, as_of, names)
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
-        plan = programme_plan(session, programme, ev=ev)
+        plan = programme_plan(session, programme, ev=ev)  # built from the snapshot: no query
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())
@@ -145,7 +146,7 @@ def remind(
                 session, programme=programme, event=event, scope=f"{dp.key}|{step.key}|{body}",
                 context={**context, "body": body, "body_name": describe_bodies([body], names),
                          "reservation": reservation},
-                recipients=people, dry_run=dry_run, commit_each=not dry_run,
+                recipients=people, dry_run=dry_run, commit_each=not dry_run, sent=sent,
             )
             record(dp.key, step.key, outcomes, missing_text)
         if step.overdue:
@@ -153,7 +154,7 @@ def remind(
                      and r.serves(programme)]
             outcomes = notify(session, programme=programme, event="escalation", scope=f"{dp.key}|{step.key}",
                               context=context, recipients=leads, dry_run=dry_run,
-                              commit_each=not dry_run)
+                              commit_each=not dry_run, sent=sent)
             record(dp.key, step.key, outcomes, "geen projectleider of programmabureau ingesteld voor escalatie")
         elif dp.providers:
             providers = [r for r in recipients if r.role is Role.PROVIDER and r.serves(programme)]
@@ -163,7 +164,7 @@ def remind(
             else:
                 outcomes = notify(session, programme=programme, event="provider_reminder",
                                   scope=f"{dp.key}|{step.key}", context=context, recipients=providers,
-                                  dry_run=dry_run, commit_each=not dry_run)
+                                  dry_run=dry_run, commit_each=not dry_run, sent=sent)
                 record(dp.key, step.key, outcomes)
     if not rows:
         return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
@@ -171,21 +172,24 @@ def remind(
 
 
 def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] | None = None) -> list[ReminderRow]:
-    """The sweep over every programme (or those named), each in its own session."""
-    from sqlalchemy import select
+    """The sweep over every programme (or those named): the register is read once for all of them.
 
+    A dry run writes nothing and asks nothing more of the database. A real run sends each message
+    and commits its ledger row right after (at-least-once), each programme in its own session.
+    """
     from models.db import open_session, register_session
-    from models.entities import Programme
 
     with register_session() as session:
-        keys = programmes or list(session.scalars(select(Programme.key).order_by(Programme.key)))
-        found = [get_programme(session, k).key for k in keys]  # unknown keys fail here, before any send
+        snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send
+        names = body_names(session)
+        sent = sent_messages(session, list(snapshots)) if dry_run else None
     recipients = load_recipients()
     rows: list[ReminderRow] = []
-    for programme in found:
+    for key, snap in snapshots.items():
         session = open_session()
         try:
-            rows += remind(session, programme, as_of, dry_run=dry_run, recipients=recipients)
+            rows += remind(session, key, as_of, dry_run=dry_run, recipients=recipients, snapshot=snap,
+                           names=names, sent=sent)
             session.rollback() if dry_run else session.commit()
         finally:
             session.close()

@@ -34,6 +34,11 @@ def environment() -> Environment:
     return env
 
 
+def render_subject(event: str, context: dict) -> str:
+    """Only the subject line (a dry run lists subjects; rendering whole messages would be waste)."""
+    return " ".join(environment().get_template(f"{event}.subject.txt").render(context).split())
+
+
 def render(event: str, context: dict) -> Message:
     env = environment()
     subject = env.get_template(f"{event}.subject.txt").render(context).strip()

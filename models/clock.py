@@ -110,6 +110,7 @@ def holiday_name(day: dt.date) -> str | None:
     return _holidays(day.year).get(day)
 
 
+@functools.lru_cache(maxsize=None)
 def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and holiday_name(day) is None
 
@@ -127,6 +128,7 @@ def previous_working_day(day: dt.date) -> dt.date:
     return day
 
 
+@functools.lru_cache(maxsize=65536)
 def add_working_days(day: dt.date, count: int) -> dt.date:
     """Move `count` working days forward (negative: backward) from `day`."""
     step = 1 if count >= 0 else -1
@@ -142,4 +144,31 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (negative when `end` is earlier)."""
     if end < start:
         return -working_days_between(end, start)
-    return sum(is_working_day(start + dt.timedelta(days=i)) for i in range(1, (end - start).days + 1))
+    return _working_days_through(end) - _working_days_through(start)
+
+
+@functools.lru_cache(maxsize=None)
+def _year_prefix(year: int) -> tuple[int, ...]:
+    """Working days in `year` up to and including each day of it (index: day of the year - 1)."""
+    counts, total = [], 0
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        total += is_working_day(day)
+        counts.append(total)
+        day += dt.timedelta(days=1)
+    return tuple(counts)
+
+
+@functools.lru_cache(maxsize=None)
+def _working_days_before_year(year: int) -> int:
+    """Working days from 1 January 1990 up to the end of the year before `year` (0 before 1990)."""
+    if year <= 1990:
+        return 0
+    return _working_days_before_year(year - 1) + _year_prefix(year - 1)[-1]
+
+
+def _working_days_through(day: dt.date) -> int:
+    """A running count of working days, so the days between two dates is one subtraction."""
+    if day.year < 1990:
+        return -sum(is_working_day(day + dt.timedelta(days=i)) for i in range(1, (dt.date(1990, 1, 1) - day).days))
+    return _working_days_before_year(day.year) + _year_prefix(day.year)[day.timetuple().tm_yday - 1]

@@ -6,6 +6,7 @@ Pure functions over plain data; the dates come in and go out, nothing here reads
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -153,6 +154,16 @@ class PlanningIn(BaseModel):
     calendar_dates: tuple[str, ...] = ()
 
 
+def planning_model(planning: Mapping) -> PlanningIn:
+    """A programme's planning section, validated once per distinct content."""
+    return _planning_from_json(json.dumps(planning, sort_keys=True))
+
+
+@lru_cache(maxsize=1024)
+def _planning_from_json(text: str) -> PlanningIn:
+    return PlanningIn.model_validate_json(text)
+
+
 @dataclass(frozen=True)
 class PointInfo:
     key: str
@@ -276,6 +287,13 @@ class Plan:
 
     def order(self) -> list[str]:
         """Points in dependency order; a cycle is refused with the points that form it."""
+        cached = self.__dict__.get("_order")
+        if cached is not None and cached[0] == (tuple(self.points), len(self.edges)):
+            return list(cached[1])
+        self.__dict__["_order"] = ((tuple(self.points), len(self.edges)), self._order())
+        return list(self.__dict__["_order"][1])
+
+    def _order(self) -> list[str]:
         outgoing: dict[str, list[str]] = {k: [] for k in self.points}
         for e in self.edges:
             outgoing[e.before].append(e.after)

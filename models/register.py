@@ -75,8 +75,9 @@ def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, s
         required_bodies=bodies,
         body_names=names,
         lots=tuple(lot.key for lot in lots),
-        lot_bodies={lot.key: required_bodies(decided_by, participants=lot.municipalities, penvoerder=penvoerder)
-                    for lot in lots},
+        lot_bodies={} if not point.scope else {  # only a point scoped to some lots stops lots
+            lot.key: required_bodies(decided_by, participants=lot.municipalities, penvoerder=penvoerder)
+            for lot in lots},
         scope_all=not point.scope,
         reservation_lifted_by=point.reservation_lifted_by,
     )

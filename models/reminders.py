@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -47,6 +49,16 @@ class PolicySet(BaseModel):
         return self.kinds.get(kind, self.defaults)
 
 
+def policy_set(raw: dict | None) -> PolicySet:
+    """A programme's reminder policy, validated once per distinct content."""
+    return _policy_from_json(json.dumps(raw or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=1024)
+def _policy_from_json(text: str) -> PolicySet:
+    return PolicySet.model_validate_json(text)
+
+
 @dataclass(frozen=True)
 class Step:
     key: str  # "before-14", "overdue-2"
@@ -55,12 +67,13 @@ class Step:
     nominal: dt.date  # before moving off a weekend or holiday
 
 
-def before_steps(due: dt.date, policy: ReminderPolicy) -> list[Step]:
+@lru_cache(maxsize=16384)
+def before_steps(due: dt.date, policy: ReminderPolicy) -> tuple[Step, ...]:
     steps = []
     for days in policy.before:
         nominal = clock.add_working_days(due, -days) if policy.working_days else due - dt.timedelta(days=days)
         steps.append(Step(f"before-{days}", False, clock.next_working_day(nominal), nominal))
-    return steps
+    return tuple(steps)
 
 
 def overdue_step(due: dt.date, policy: ReminderPolicy, number: int) -> Step:

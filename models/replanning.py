@@ -15,9 +15,9 @@ from models.planning import (
     Adjustment,
     Plan,
     PlanningError,
-    PlanningIn,
     PointInfo,
     Violation,
+    planning_model,
     shift_between,
     shift_date,
 )
@@ -37,7 +37,7 @@ def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev:
                   dp.providers, decided=verdict.ok, via_platform=dp.via_platform)
         for dp, spec, verdict in ev.points
     ]
-    return Plan.build(PlanningIn.model_validate(programme.planning), points)
+    return Plan.build(planning_model(programme.planning), points)
 
 
 def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:

@@ -109,8 +109,26 @@ def required_bodies(
     return (BESTUURDERS,)
 
 
+class BodyNames(dict):
+    """Slug -> short name, remembering the phrases built from it (a sweep builds the same ones often)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phrases: dict[tuple[str, ...], str] = {}
+
+
 def describe_bodies(slugs: Sequence[str], names: Mapping[str, str]) -> str:
     """'3 colleges: Aalten, Berkelland, Winterswijk', 'het college van Doetinchem', 'de bestuurders'."""
+    phrases = getattr(names, "phrases", None)
+    if phrases is None:
+        return _describe(slugs, names)
+    key = tuple(slugs)
+    if key not in phrases:
+        phrases[key] = _describe(key, names)
+    return phrases[key]
+
+
+def _describe(slugs: Sequence[str], names: Mapping[str, str]) -> str:
     colleges = [names.get(s, s) for s in slugs if s not in (BESTUURDERS, PROJECT_TEAM)]
     parts = []
     if len(colleges) == 1:

@@ -11,7 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+import json
+from functools import lru_cache
+
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from models import clock
@@ -30,7 +33,7 @@ from models.entities import (
     segment_municipalities,
 )
 from models.errors import NotFound
-from models.rules import DecisionFact
+from models.rules import BodyNames, DecisionFact
 from models.vocabulary import Outcome
 
 
@@ -97,7 +100,7 @@ def body_names(session: Session) -> dict[str, str]:
     """Slug -> the short name a reason uses ('Aalten', 'bestuurders')."""
     from models.vocabulary import BESTUURDERS, PROJECT_TEAM
 
-    names = {BESTUURDERS: "bestuurders", PROJECT_TEAM: "projectteam"}
+    names = BodyNames({BESTUURDERS: "bestuurders", PROJECT_TEAM: "projectteam"})
     rows = session.execute(
         select(GoverningBody.slug, Municipality.name).join(Municipality, GoverningBody.municipality_id == Municipality.id)
     )
@@ -107,8 +110,8 @@ def body_names(session: Session) -> dict[str, str]:
 
 def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[str, ProgrammeSnapshot]:
     """Snapshots of the programmes named (all when None), in ten queries whatever their number."""
-    query = select(Programme.id, Programme.key, Programme.name, Municipality.slug, Programme.planning,
-                   Programme.reminder_policy).join(Municipality, Programme.penvoerder_id == Municipality.id)
+    query = select(Programme.id, Programme.key, Programme.name, Municipality.slug, cast(Programme.planning, Text),
+                   cast(Programme.reminder_policy, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
         query = query.where(Programme.key.in_(wanted))
@@ -119,76 +122,96 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
             known = ", ".join(session.scalars(select(Programme.key).order_by(Programme.key))) or "geen"
             raise NotFound(f"onbekend programma '{missing[0]}' (bekend: {known})")
     ids = list(heads)
-    slug = {m_id: s for m_id, s in session.execute(select(Municipality.id, Municipality.slug))}
+    conn = session.connection()  # plain rows, no ORM bookkeeping: this is the sweep's hot path
+    slug = dict(conn.execute(select(Municipality.id, Municipality.slug)).tuples().all())
 
-    def grouped(rows) -> dict[int, list]:
+    def grouped(query) -> dict[int, list]:
         out: dict[int, list] = defaultdict(list)
-        for owner, *rest in rows:
+        for owner, *rest in conn.execute(query):
             out[owner].append(rest)
         return out
 
-    members = grouped(session.execute(
-        select(programme_municipalities.c.programme_id, programme_municipalities.c.municipality_id)
-        .where(programme_municipalities.c.programme_id.in_(ids))))
-    phases = grouped(session.execute(
-        select(Phase.programme_id, Phase.number, Phase.name, Phase.planned_start, Phase.planned_end)
-        .where(Phase.programme_id.in_(ids)).order_by(Phase.number)))
-    seg_members = grouped(session.execute(
-        select(segment_municipalities.c.segment_id, segment_municipalities.c.municipality_id)
-        .join(Segment, Segment.id == segment_municipalities.c.segment_id).where(Segment.programme_id.in_(ids))))
-    segments = grouped(session.execute(
-        select(Segment.programme_id, Segment.id, Segment.key, Segment.name)
-        .where(Segment.programme_id.in_(ids)).order_by(Segment.position)))
-    lot_members = grouped(session.execute(
-        select(lot_municipalities.c.lot_id, lot_municipalities.c.municipality_id)
-        .join(Lot, Lot.id == lot_municipalities.c.lot_id).where(Lot.programme_id.in_(ids))))
-    lots = grouped(session.execute(
-        select(Lot.programme_id, Lot.id, Lot.key, Lot.name, Lot.segment_keys)
-        .where(Lot.programme_id.in_(ids)).order_by(Lot.position)))
-    points = grouped(session.execute(
-        select(DecisionPoint.programme_id, DecisionPoint).where(DecisionPoint.programme_id.in_(ids))
-        .order_by(DecisionPoint.position)))
-    decisions = grouped(session.execute(
-        select(DecisionPoint.programme_id, Decision, DecisionPoint.key, GoverningBody.slug)
-        .join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
-        .join(GoverningBody, Decision.body_id == GoverningBody.id)
-        .where(DecisionPoint.programme_id.in_(ids)).order_by(Decision.id)))
-    overrides = grouped(session.execute(
-        select(PhaseOverride.programme_id, PhaseOverride.to_phase, PhaseOverride.overridden_points,
-               PhaseOverride.recorded_at).where(PhaseOverride.programme_id.in_(ids)).order_by(PhaseOverride.id)))
+    def member_lists(table, owner_column, owner_table, programme_column) -> dict[int, tuple[str, ...]]:
+        """Per segment or lot the slugs taking part, aggregated in the database (one row per owner)."""
+        glue = _aggregate(session, table.c.municipality_id)
+        rows = conn.execute(select(owner_column, glue).join(owner_table, owner_table.id == owner_column)
+                            .where(programme_column.in_(ids)).group_by(owner_column))
+        return {owner: tuple(sorted(slug[int(m)] for m in joined.split(","))) for owner, joined in rows}
 
-    def who(rows) -> tuple[str, ...]:
-        return tuple(sorted(slug[m] for (m,) in rows))
+    members = grouped(
+        select(programme_municipalities.c.programme_id, programme_municipalities.c.municipality_id)
+        .where(programme_municipalities.c.programme_id.in_(ids)))
+    phases = grouped(
+        select(Phase.programme_id, Phase.number, Phase.name, Phase.planned_start, Phase.planned_end)
+        .where(Phase.programme_id.in_(ids)).order_by(Phase.number))
+    seg_members = member_lists(segment_municipalities, segment_municipalities.c.segment_id, Segment,
+                               Segment.programme_id)
+    segments = grouped(
+        select(Segment.programme_id, Segment.id, Segment.key, Segment.name)
+        .where(Segment.programme_id.in_(ids)).order_by(Segment.position))
+    lot_members = member_lists(lot_municipalities, lot_municipalities.c.lot_id, Lot, Lot.programme_id)
+    lots = grouped(
+        select(Lot.programme_id, Lot.id, Lot.key, Lot.name, cast(Lot.segment_keys, Text))
+        .where(Lot.programme_id.in_(ids)).order_by(Lot.position))
+    dp = DecisionPoint
+    points = grouped(
+        select(dp.programme_id, dp.id, dp.key, dp.kind, dp.title, dp.phase, dp.position, dp.planned_date, dp.date_note,
+               dp.decided_by, cast(dp.scope, Text), dp.providers, dp.via_platform, dp.reservation_lifted_by)
+        .where(dp.programme_id.in_(ids)).order_by(dp.position))
+    d = Decision
+    decisions = grouped(
+        select(dp.programme_id, dp.key, GoverningBody.slug, d.id, d.outcome, d.decided_on, d.reservation, d.lifts_id,
+               d.supersedes_id, d.extra_meeting, d.reservation_lifted_by)
+        .join(dp, d.decision_point_id == dp.id).join(GoverningBody, d.body_id == GoverningBody.id)
+        .where(dp.programme_id.in_(ids)).order_by(d.id))
+    overrides = grouped(
+        select(PhaseOverride.programme_id, PhaseOverride.to_phase, PhaseOverride.overridden_points,
+               PhaseOverride.recorded_at).where(PhaseOverride.programme_id.in_(ids)).order_by(PhaseOverride.id))
 
     out = {}
     for pid, head in heads.items():
         facts: dict[str, list[DecisionFact]] = defaultdict(list)
-        for d, point_key, body in decisions.get(pid, []):
-            facts[point_key].append(decision_fact(d, body))
+        for point_key, body, did, outcome, on, reservation, lifts, supersedes, extra, lifted_by in decisions.get(pid, []):
+            facts[point_key].append(DecisionFact(did, body, Outcome(outcome), on, reservation, lifts, supersedes,
+                                                 bool(extra), lifted_by))
         out[head.key] = ProgrammeSnapshot(
             id=pid, key=head.key, name=head.name, penvoerder=head.slug,
-            municipalities=who(members.get(pid, [])),
-            planning=head.planning, reminder_policy=head.reminder_policy,
+            municipalities=tuple(sorted(slug[m] for (m,) in members.get(pid, []))),
+            planning=parsed(head[4]), reminder_policy=parsed(head[5]),
             phases=tuple(PhaseRow(*row) for row in phases.get(pid, [])),
-            segments=tuple(UnitRow(k, n, who(seg_members.get(sid, []))) for sid, k, n in segments.get(pid, [])),
-            lots=tuple(UnitRow(k, n, who(lot_members.get(lid, [])), tuple(sk or ()))
+            segments=tuple(UnitRow(k, n, seg_members.get(sid, ())) for sid, k, n in segments.get(pid, [])),
+            lots=tuple(UnitRow(k, n, lot_members.get(lid, ()), tuple(parsed(sk) or ()))
                        for lid, k, n, sk in lots.get(pid, [])),
-            points=tuple(point_row(dp) for (dp,) in points.get(pid, [])),
+            points=tuple(PointRow(*row[:9], tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12])
+                         for row in points.get(pid, [])),
             facts=dict(facts),
-            overrides=tuple(OverrideRow(to, tuple(passed or ()), clock.local_date(at))
+            overrides=tuple(OverrideRow(to, tuple(_json(passed) or ()), clock.local_date(at))
                             for to, passed, at in overrides.get(pid, [])),
         )
     return out
 
 
+def _aggregate(session: Session, column):
+    """The ids of a group joined with commas, in this database's words."""
+    from sqlalchemy import String, func
+
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(cast(column, String), ",")
+    return func.group_concat(column, ",")
+
+
+def _json(value):
+    return parsed(value) if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=4096)
+def parsed(text: str | None):
+    """JSON from the register, parsed once per distinct text (many programmes share their policy)."""
+    return None if text is None or text == "null" else json.loads(text)
+
+
 def load_snapshot(session: Session, key: str) -> ProgrammeSnapshot:
     return load_snapshots(session, [key])[key]
-
-
-def point_row(dp: DecisionPoint) -> PointRow:
-    return PointRow(dp.id, dp.key, dp.kind, dp.title, dp.phase, dp.position, dp.planned_date, dp.date_note,
-                    dp.decided_by, tuple(dp.scope or ()), bool(dp.providers), bool(dp.via_platform),
-                    dp.reservation_lifted_by)
 
 
 def decision_fact(d: Decision, body: str) -> DecisionFact:

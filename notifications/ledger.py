@@ -42,6 +42,7 @@ def notify(
     dry_run: bool = False,
     commit_each: bool = False,
     sent: dict[str, tuple[str, dt.datetime | None]] | None = None,
+    subject: str | None = None,
 ) -> list[Outcome]:
     """Send `event` to every URL of every recipient that has not had it yet (dry run: only say so).
 
@@ -50,6 +51,12 @@ def notify(
     """
     message = None
     outcomes = []
+
+    def planned() -> str:  # a dry run lists the subject; rendered once per call
+        nonlocal subject
+        subject = subject or render_subject(event, context)
+        return subject
+
     for recipient in recipients:
         for url in recipient.urls:
             key = f"{programme}|{event}|{scope}|{recipient.name}|{channel_id(url)}"
@@ -59,7 +66,7 @@ def notify(
                     outcomes.append(Outcome(recipient.name, channel, "skipped",
                                             f"al verzonden op {dutch_moment(when) if when else 'eerder'}"))
                 else:
-                    outcomes.append(Outcome(recipient.name, mask(url), "would-send", render_subject(event, context)))
+                    outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
                 continue
             row = session.scalar(select(Notification).where(Notification.ledger_key == key).with_for_update())
             if row is not None and row.status == "sent":
@@ -67,7 +74,7 @@ def notify(
                 outcomes.append(Outcome(recipient.name, row.channel, "skipped", f"al verzonden op {when}"))
                 continue
             if dry_run:
-                outcomes.append(Outcome(recipient.name, mask(url), "would-send", render_subject(event, context)))
+                outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
                 continue
             message = message or render(event, context)
             if row is None:

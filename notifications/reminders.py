@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.planning import PlanningError
 from models.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
-from models.reminders import PolicySet, step_on
+from models.reminders import policy_set, step_on
 from models.replanning import programme_plan
 from models.rules import as_of_facts, current_decisions, describe_bodies
 from models.status import evaluate_snapshot
 from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
 from notifications.ledger import notify, sent_messages
+from notifications.rendering import render_subject
 from notifications.recipients import Recipient, Role, load_recipients
 
 PUBLICATION = "publication"
@@ -57,7 +58,7 @@ def remind(
     if not clock.is_working_day(as_of):
         why = clock.holiday_name(as_of) or "weekend"
         return _nothing(programme, f"geen werkdag ({why}); de volgende werkdag haalt in")
-    policies = PolicySet.model_validate(prog.reminder_policy or {})
+    policies = policy_set(prog.reminder_policy)
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (afgerond)")
     names = names if names is not None else body_names(session)
@@ -133,6 +134,7 @@ def remind(
             "slips": slips(dp),
         }
         event = "overdue" if step.overdue else "reminder"
+        subject = None  # the same for every body of this point and step (templates name no body in it)
         for body in targets:
             if body == PROJECT_TEAM:  # a milestone: the project team's work, not a college's
                 people = [r for r in recipients if r.role is Role.PROCUREMENT_LEAD and r.serves(programme)]
@@ -142,11 +144,14 @@ def remind(
                           if r.role is Role.SECRETARY and r.body == body and r.serves(programme)]
                 missing_text = f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
             reservation = standing[body].reservation if body in standing else None
+            body_context = {**context, "body": body, "body_name": describe_bodies([body], names),
+                            "reservation": reservation}
+            if dry_run and people and subject is None:
+                subject = render_subject(event, body_context)
             outcomes = notify(
                 session, programme=programme, event=event, scope=f"{dp.key}|{step.key}|{body}",
-                context={**context, "body": body, "body_name": describe_bodies([body], names),
-                         "reservation": reservation},
-                recipients=people, dry_run=dry_run, commit_each=not dry_run, sent=sent,
+                context=body_context, recipients=people, dry_run=dry_run, commit_each=not dry_run, sent=sent,
+                subject=subject,
             )
             record(dp.key, step.key, outcomes, missing_text)
         if step.overdue:
@@ -185,12 +190,20 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         sent = sent_messages(session, list(snapshots)) if dry_run else None
     recipients = load_recipients()
     rows: list[ReminderRow] = []
+    if dry_run:  # nothing is written: one session for the whole sweep
+        session = open_session()
+        try:
+            for key, snap in snapshots.items():
+                rows += remind(session, key, as_of, dry_run=True, recipients=recipients, snapshot=snap,
+                               names=names, sent=sent)
+        finally:
+            session.close()
+        return rows
     for key, snap in snapshots.items():
         session = open_session()
         try:
-            rows += remind(session, key, as_of, dry_run=dry_run, recipients=recipients, snapshot=snap,
-                           names=names, sent=sent)
-            session.rollback() if dry_run else session.commit()
+            rows += remind(session, key, as_of, recipients=recipients, snapshot=snap, names=names)
+            session.commit()
         finally:
             session.close()
     return rows

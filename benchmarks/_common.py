@@ -33,9 +33,21 @@ def scratch_register(database: str | None) -> str:
 
         from sqlalchemy import create_engine, text
 
+        import atexit
+
         schema = f"regie_bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(database).begin() as conn:
+        admin = create_engine(database)
+        with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+        def drop() -> None:
+            from models.db import dispose_engines
+
+            dispose_engines()
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+        atexit.register(drop)
         url = f"{database}{'&' if '?' in database else '?'}options=-csearch_path%3D{schema}"
     os.environ["REGIE_DATABASE_URL"] = url
     return url

@@ -20,15 +20,14 @@ PHASE_NAMES = {
 
 def _phase_flow(number: int) -> Flow:
     def run_phase(programme: str) -> PhaseSnapshot:
-        entry = evaluate_phase(programme, number)
-        if not entry.entry_open:
-            return entry
-        announce_phase_started(programme, number)
-        for point in entry.points:  # the phase's work: its decision points, in plan order
-            check_point(programme, number, point.key, point.title)
-        result = evaluate_phase(programme, number)
-        announce_phase_result(programme, number)
-        return result
+        snap = evaluate_phase(programme, number)  # one evaluation of the register for this step
+        if not snap.entry_open:
+            return snap
+        announce_phase_started(snap)
+        for point in snap.points:  # the phase's work: its decision points, in plan order
+            check_point(point)
+        announce_phase_result(snap)
+        return snap
 
     return flow(
         run_phase,

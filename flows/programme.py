@@ -62,18 +62,18 @@ def programme_flow(programme: str):
     """Run the phases in order; wait where a gate is shut; stop on a no-go or a rejection."""
     logger = get_run_logger()
     refusal = apply_answered_forms(programme)
-    publish_artifacts(programme)
     for number, phase_flow in PHASE_FLOWS.items():
         while True:
             snap = phase_flow(programme)
-            publish_artifacts(programme)
             if snap.exit_open or not snap.points:
                 break  # a phase without decision points (implementation) is a period: the run does not wait on the clock
+            publish_artifacts(programme)  # the overview as the run leaves it: before it waits or stops
             if snap.stopped:
                 message = f"Programma gestopt in fase {number} bij {snap.blocking.key}: {snap.blocking.reason}"
                 logger.error(message)
                 return Failed(name="Gestopt", message=message)
             wait_for_decision(snap, refusal)
             refusal = apply_answered_forms(programme)
+    publish_artifacts(programme)
     logger.info("Alle fasen van %s afgerond", programme)
     return Completed(message=f"Alle fasen van {programme} afgerond")

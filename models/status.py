@@ -169,13 +169,18 @@ def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None =
 def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> dict:
     """The `regie status --json` document (from `ev` when the caller has evaluated already)."""
     ev = ev or evaluate(session, key, as_of)
-    programme = ev.snapshot
-    names = ev.names
     return {
         "programme": ev.programme,
         "name": ev.name,
         "plan_revisions": revision_history(session, key),
         "overrides": override_history(session, key, ev.as_of),
+    } | status_document(ev)
+
+
+def status_document(ev: Evaluation) -> dict:
+    """The programme's state on one day as plain data: phases, gates, points, lots (no database)."""
+    names = ev.names
+    return {
         "as_of": ev.as_of.isoformat(),
         "current_phase": current_phase(ev.gates),
         "phases": [
@@ -187,7 +192,7 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: 
                 "exit_gate": "open" if ev.gates[ph.number].ok else "shut",
                 "reason": ev.gates[ph.number].reason,
             }
-            for ph in programme.phases
+            for ph in ev.snapshot.phases
         ],
         "decision_points": [
             {

@@ -18,12 +18,13 @@ COLOURS = {"satisfied": "#2e7d32", "reserved": "#f9a825", "rejected": "#c62828",
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
-def programme_svg(session: Session, key: str, today: dt.date | None = None) -> str:
-    report = status_report(session, key)
+def programme_svg(session: Session, key: str, today: dt.date | None = None, report: dict | None = None,
+                  ev=None) -> str:
+    report = report or status_report(session, key, ev=ev)
     today = today or clock.today()
     latest: dict[str, dt.date] = {}
     try:
-        plan = programme_plan(session, key)
+        plan = programme_plan(session, key, ev=ev)
         anchor = plan.points[plan.planning.anchor].date
         latest = {k: d for k, (d, _) in plan.backward(anchor).items() if d is not None}
     except PlanningError:

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 
 from models import clock
 from models.db import register_session
-from models.status import decision_history, status_report
+from models.status import decision_history, evaluate, status_report
 from models.vocabulary import STATUS_LABELS, Status
 from notifications.timeline import programme_svg
 
@@ -60,15 +60,15 @@ def register_markdown(report: dict, history: list[dict]) -> str:
 
 @task(name="overzicht bijwerken", task_run_name="overzicht {programme} bijwerken")
 def publish_artifacts(programme: str) -> int:
-    with register_session() as session:
-        report = status_report(session, programme)
+    with register_session() as session:  # one evaluation for every artifact
+        ev = evaluate(session, programme)
+        report = status_report(session, programme, ev=ev)
         history = decision_history(session, programme)
+        svg = programme_svg(session, programme, report=report, ev=ev)
     create_table_artifact(points_table(report), key=f"{programme}-besluitpunten",
                           description=f"Besluitpunten van {report['name']}")
     create_markdown_artifact(register_markdown(report, history), key=f"{programme}-besluitenregister",
                              description=f"Besluitenregister van {report['name']}")
-    with register_session() as session:
-        svg = programme_svg(session, programme)
     image = base64.b64encode(svg.encode()).decode()
     create_markdown_artifact(
         f"# Tijdlijn {report['name']}\n\n![Tijdlijn {programme}](data:image/svg+xml;base64,{image})\n\n"

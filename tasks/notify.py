@@ -5,22 +5,23 @@ from __future__ import annotations
 from prefect import task
 
 from models.db import register_session
-from models.status import phase_snapshot
+from models.status import PhaseSnapshot
 from notifications import events
 from tasks.register import log_sends
 
 
-@task(name="fase aankondigen", task_run_name="fase {number} aankondigen")
-def announce_phase_started(programme: str, number: int) -> int:
+@task(name="fase aankondigen", task_run_name="fase {snap.number} aankondigen")
+def announce_phase_started(snap: PhaseSnapshot) -> int:
+    """Tell that a phase started, from the phase as the run just judged it (no second evaluation)."""
     with register_session() as session:
-        outcomes = events.phase_started(session, phase_snapshot(session, programme, number))
+        outcomes = events.phase_started(session, snap)
     log_sends(outcomes)
     return sum(o.status == "sent" for o in outcomes)
 
 
-@task(name="uitkomst fase melden", task_run_name="uitkomst fase {number} melden")
-def announce_phase_result(programme: str, number: int) -> str:
+@task(name="uitkomst fase melden", task_run_name="uitkomst fase {snap.number} melden")
+def announce_phase_result(snap: PhaseSnapshot) -> str:
     with register_session() as session:
-        event, outcomes = events.phase_result(session, phase_snapshot(session, programme, number))
+        event, outcomes = events.phase_result(session, snap)
     log_sends(outcomes)
     return event

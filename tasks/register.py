@@ -18,11 +18,10 @@ def evaluate_phase(programme: str, number: int) -> PhaseSnapshot:
         return phase_snapshot(session, programme, number)
 
 
-@task(name="besluitpunt beoordelen", task_run_name="{title}")
-def check_point(programme: str, number: int, key: str, title: str) -> PointState:
-    with register_session() as session:
-        state = next(p for p in phase_snapshot(session, programme, number).points if p.key == key)
-    get_run_logger().info("%s (%s): %s - %s", title, key, state.status, state.reason)
+@task(name="besluitpunt beoordelen", task_run_name="{state.title}")
+def check_point(state: PointState) -> PointState:
+    """Say where one decision point stands, from the phase's one evaluation."""
+    get_run_logger().info("%s (%s): %s - %s", state.title, state.key, state.status, state.reason)
     return state
 
 

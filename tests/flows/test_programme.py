@@ -34,13 +34,14 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
     assert state.is_completed(), state.message
     assert "Alle fasen van inkoop-2026 afgerond" in state.message
     table = artifacts("inkoop-2026-besluitpunten")
-    assert table and "go-no-go" in table[0].data and "besloten" in table[0].data
+    assert table and "Besluitvorming door colleges: go/no-go" in table[0].data and "besloten" in table[0].data
+    assert "Mijlpaal" in table[0].data and "go-no-go" not in table[0].data  # titles, not keys
     progress = artifacts("inkoop-2026-voortgang")
     assert progress and float(progress[0].data) == 100.0
     timeline = artifacts("inkoop-2026-tijdlijn")
     assert timeline and "data:image/svg+xml;base64," in timeline[0].data
     register = artifacts("inkoop-2026-besluitenregister")
-    assert register and "| go-no-go | winterswijk | go |" in register[0].data
+    assert register and "| Besluitvorming door colleges: go/no-go | het college van Winterswijk | go |" in register[0].data
     titles = events(flow_env)
     assert sum(t.startswith("[inkoop-2026] Fase") and "gestart" in t for t in titles) == 6
     assert sum("afgerond" in t for t in titles) == 6

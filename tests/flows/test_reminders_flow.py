@@ -26,7 +26,7 @@ def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
     totals = reminder_flow(as_of=dt.date(2024, 11, 6))
     assert totals.get("sent", 0) >= 1
     table = latest("inkoop-2026-herinneringen").data
-    assert "go-no-go" in table and "overdue-1" in table and "verzonden" in table
+    assert "Besluitvorming door colleges: go/no-go" in table and "overdue-1" in table and "verzonden" in table
     titles = [m["title"] for m in flow_env.messages if m["path"] == "/winterswijk"]
     assert titles == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk "
                       "dinsdag 5 november 2024 besloten zijn"]

@@ -50,7 +50,9 @@ def ensure_bodies(session: Session, municipalities: dict[str, str]) -> dict[str,
         if municipality is None:
             municipality = existing[slug] = Municipality(slug=slug, name=name)
             session.add(municipality)
-        municipality.name = name
+        elif municipality.name != name:  # one register, one name: a file cannot rename it for everyone
+            raise InputError(f"gemeente '{slug}' heet in het register '{municipality.name}', in het bestand "
+                             f"'{name}'; gebruik dezelfde naam")
         if slug not in bodies:
             bodies[slug] = GoverningBody(slug=slug, name=f"College van B&W {name}", kind="college", municipality=municipality)
             session.add(bodies[slug])
@@ -174,8 +176,17 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.lots = [lot for lot in programme.lots if lot.key in keep]
 
     points = {dp.key: dp for dp in programme.decision_points}
+    decided = _decided_points(session, programme)
     for position, dp in enumerate(spec.decision_points):
         row = points.get(dp.key) or DecisionPoint(key=dp.key, programme=programme)
+        if row.key in decided:
+            changed = [word for word, old, new in (
+                ("soort", row.kind, dp.kind.value), ("wie besluit", row.decided_by, dp.decided_by.value),
+                ("scope", list(row.scope or []), dp.scope_keys)) if old != new]
+            if changed:
+                raise InputError(
+                    f"{path}: besluitpunt '{dp.key}' heeft {decided[row.key]} vastgelegde besluiten; "
+                    f"{', '.join(changed)} kan dan niet meer veranderen (een nieuw besluitpunt kan wel)")
         if dp.key in replanned:
             if row.planned_date != dp.date:
                 changes.append(f"besluitpunt {dp.key}: herplande datum {row.planned_date} blijft (bestand: {dp.date})")
@@ -200,6 +211,16 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
         changes.append(f"besluitpunt {dp.key} verwijderd")
     session.flush()
     return LoadResult(spec.key, "created" if created else "updated", tuple(changes))
+
+
+def _decided_points(session: Session, programme: Programme) -> dict[str, int]:
+    """Point key -> number of decisions, for the points of `programme` that have any."""
+    if programme.id is None:
+        return {}
+    rows = session.execute(
+        select(DecisionPoint.key, func.count(Decision.id)).join(Decision, Decision.decision_point_id == DecisionPoint.id)
+        .where(DecisionPoint.programme_id == programme.id).group_by(DecisionPoint.key))
+    return dict(rows.tuples().all())
 
 
 def load_builtin_if_empty(session: Session) -> list[LoadResult]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pendulum
 import yaml
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import clock
@@ -31,9 +33,9 @@ class PlanningError(InputError):
 class Gap(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days: int = Field(default=0, ge=0)
-    working_days: int = Field(default=0, ge=0)
-    months: int = Field(default=0, ge=0)
+    days: int = Field(default=0, ge=0, le=1000)
+    working_days: int = Field(default=0, ge=0, le=500)
+    months: int = Field(default=0, ge=0, le=36)
 
     def after(self, day: dt.date) -> dt.date:
         """The earliest date that keeps this gap after `day`."""
@@ -68,6 +70,7 @@ class PeriodRule(BaseModel):
     procedures: tuple[str, ...]
     source: str
     version: str
+    statutory: bool = False  # a minimum set by law: a programme may lengthen it, never shorten it
 
 
 class CheckRule(BaseModel):
@@ -107,8 +110,9 @@ class Meetings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    weekdays: tuple[str, ...] = ("tuesday",)
-    agenda_cutoff_working_days: int = Field(default=10, ge=0)
+    weekdays: tuple[Literal["monday", "tuesday", "wednesday", "thursday", "friday"], ...] = Field(
+        default=("tuesday",), min_length=1, max_length=5)
+    agenda_cutoff_working_days: int = Field(default=10, ge=0, le=60)
 
     def meets_on(self, day: dt.date) -> bool:
         return WEEKDAYS[day.weekday()] in self.weekdays and clock.is_working_day(day)
@@ -274,7 +278,13 @@ class Plan:
                         f"(alleen: {', '.join(rule.procedures)})"
                     )
                 if key in planning.overrides:
-                    rule = rule.model_copy(update={"gap": planning.overrides[key]})
+                    longer = planning.overrides[key]
+                    probe = dt.date(2024, 1, 1)  # any day: compare how far each gap reaches
+                    if rule.statutory and longer.after(probe) < rule.gap.after(probe):
+                        raise PlanningError(
+                            f"overrides.{key}: {longer.describe()} is korter dan de wettelijke termijn "
+                            f"({rule.gap.describe()}, {rule.source}); een programma mag die alleen verlengen")
+                    rule = rule.model_copy(update={"gap": longer})
                 rules.append(rule)
             plan.edges.append(Edge(dep.before, dep.after, tuple(rules)))
         if planning.anchor not in plan.points:

@@ -63,8 +63,8 @@ class PhaseIn(_Strict):
 class Participation(_Strict):
     """Who takes part; by default every municipality of the programme."""
 
-    participants: list[Slug] | None = None
-    not_participating: list[Slug] = []
+    participants: list[Slug] | None = Field(default=None, min_length=1, max_length=50)
+    not_participating: list[Slug] = Field(default=[], max_length=50)
 
 
 class SegmentIn(Participation):
@@ -264,8 +264,9 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
     """What the field types alone cannot see: references, uniqueness, order of dates."""
     problems: list[tuple[str, str]] = []
     known = set(p.municipalities)
-    if BESTUURDERS in known:
-        problems.append(("municipalities", f"'{BESTUURDERS}' is geen gemeente"))
+    for reserved in (BESTUURDERS, "projectteam"):
+        if reserved in known:
+            problems.append(("municipalities", f"'{reserved}' is geen gemeente"))
     if p.penvoerder not in known:
         problems.append(("penvoerder", f"onbekende gemeente '{p.penvoerder}'"))
 
@@ -302,6 +303,7 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
                 problems.append((f"lots[{i}] ({lot.key}).segments[{j}]", f"onbekend segment '{seg}'"))
     phase_numbers = {ph.number for ph in p.phases}
     point_dates = {dp.key: dp.date for dp in p.decision_points}
+    point_phases = {dp.key: dp.phase for dp in p.decision_points}
     for i, dp in enumerate(p.decision_points):
         where = f"decision_points[{i}] ({dp.key})"
         if dp.phase not in phase_numbers:
@@ -323,6 +325,10 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
             elif later <= dp.date:
                 problems.append((f"{where}.reservation_lifted_by",
                                  f"'{dp.reservation_lifted_by}' ({later}) ligt niet na dit besluitpunt ({dp.date})"))
+            elif point_phases[dp.reservation_lifted_by] != dp.phase:
+                problems.append((f"{where}.reservation_lifted_by",
+                                 f"'{dp.reservation_lifted_by}' ligt in een andere fase; een voorbehoud wordt in "
+                                 "dezelfde fase opgeheven"))
     for i, note in enumerate(p.spend_notes):
         if note.segment not in segment_keys:
             problems.append((f"spend_notes[{i}].segment", f"onbekend segment '{note.segment}'"))

@@ -54,11 +54,15 @@ def scope_participants(programme: ProgrammeSnapshot, point: PointRow) -> list[st
 
 
 def scope_lots(programme: ProgrammeSnapshot, point: PointRow) -> list[UnitRow]:
-    """The lots a point concerns: those named, those of the segments named, or all."""
+    """The lots a point concerns wholly: those named, those all of whose segments are named, or all.
+
+    A point on one segment of a lot with several (dyslexia inside youth care) does not stop that lot.
+    """
     if not point.scope:
         return list(programme.lots)
     scope = set(point.scope)
-    return [lot for lot in programme.lots if lot.key in scope or scope & set(lot.segment_keys)]
+    return [lot for lot in programme.lots
+            if lot.key in scope or (lot.segment_keys and set(lot.segment_keys) <= scope)]
 
 
 def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, str]) -> PointSpec:
@@ -196,6 +200,10 @@ def record_decision(
 
     today = clock.today()
     ev = evaluate(session, prog.key, today)
+    begin = min((ph.planned_start for ph in ev.snapshot.phases), default=day)
+    if day < begin:
+        raise InputError(f"{prog.key}: besluitdatum {clock.dutch_date(day)} ligt vóór het begin van het programma "
+                         f"({clock.dutch_date(begin)})")
     points = {p.key: p for p in prog.decision_points}
     own = {f.id for f in ev.facts.get(dp.key, [])}
     for flag, ref in (("--lifts", lifts), ("--supersedes", supersedes)):
@@ -214,6 +222,13 @@ def record_decision(
             raise InputError(f"--lifted-by: '{later.title}' ligt niet na '{dp.title}'")
         if result is not Outcome.APPROVED_WITH_RESERVATION:
             raise InputError("--lifted-by hoort alleen bij een besluit met voorbehoud")
+        if later.phase != dp.phase:
+            raise InputError(f"--lifted-by: '{later.title}' ligt in fase {later.phase}, niet in fase {dp.phase}; "
+                             "een voorbehoud wordt in dezelfde fase opgeheven, anders wacht de fase er altijd op")
+        lifter_spec = next(s for p, s, _ in ev.points if p.key == later.key)
+        if gb.slug not in lifter_spec.required_bodies:
+            raise InputError(f"--lifted-by: {body_names_of(ev, gb.slug)} besluit niet over '{later.title}', "
+                             "dus dat besluitpunt kan dit voorbehoud niet opheffen")
 
     lifted = {f.lifts_id for fs in ev.facts.values() for f in fs if f.lifts_id}
     liftable = {}
@@ -230,10 +245,15 @@ def record_decision(
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
     verdict = ev.verdict(dp.key)
     stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}
-    if spec.lots and not spec.scope_all and set(spec.lots) & stopped:
+    if spec.lots and not spec.scope_all and set(spec.lots) & stopped and supersedes is None:
+        # a correction (--supersedes) stays possible: it may be the very decision that stopped the lots
         if verdict.status is Status.STOPPED:
-            raise InputError(f"{prog.key}: '{dp.title}': {verdict.reason}; hier wordt niets meer besloten")
+            raise InputError(f"{prog.key}: '{dp.title}': {verdict.reason}; hier wordt niets meer besloten "
+                             "(een college corrigeert zijn eigen besluit met --supersedes)")
         spec = spec.restricted_to([lot for lot in spec.lots if lot not in stopped])
+    linked = {f.lifts_id: f.id for fs in ev.facts.values() for f in fs if f.lifts_id}
+    if lifts is not None and lifts in linked:
+        raise InputError(f"{prog.key}: --lifts {lifts}: dat voorbehoud is al opgeheven door besluit #{linked[lifts]}")
     try:
         check_decision(
             spec,
@@ -274,6 +294,12 @@ def record_decision(
     session.add(decision)
     session.flush()
     return Recorded(decision.id, True, prog.key, dp.key, gb.slug, result.value)
+
+
+def body_names_of(ev, slug: str) -> str:
+    from models.rules import describe_bodies
+
+    return describe_bodies([slug], ev.names)
 
 
 def _plans_lift(reserved: Decision, point: DecisionPoint) -> bool:

@@ -44,7 +44,7 @@ def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:
     """The day each decided point was really settled: the last standing decision that completed it."""
     out = {}
     for dp, spec, verdict in ev.points:
-        if verdict.status is not Status.SATISFIED:
+        if verdict.status not in (Status.SATISFIED, Status.RESERVED):  # recorded, with or without reservation
             continue
         standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), ev.as_of))
         days = [standing[b].decided_on for b in spec.required_bodies if b in standing]

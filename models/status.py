@@ -19,6 +19,7 @@ from models.rules import (
     PointVerdict,
     Verdict,
     as_of_facts,
+    current_decisions,
     current_phase,
     describe_bodies,
     exit_gate,
@@ -30,6 +31,7 @@ from models.vocabulary import (
     OUTCOMES_BY_KIND,
     STATUS_LABELS,
     Kind,
+    Outcome,
     Status,
     point_word,
 )
@@ -79,10 +81,30 @@ def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evalua
     return evaluate_snapshot(load_snapshot(session, key), as_of or clock.today(), body_names(session))
 
 
+def planned_lifts(programme: ProgrammeSnapshot, as_of: dt.date) -> set[int]:
+    """Reservations lifted by the same body's approval, on or after them, of the point planned to lift them.
+
+    Judged from what stands on `as_of`: a lift follows its lifting decision (replaced, it lifts no
+    more), and a reservation recorded after the approval that lifts it is lifted all the same.
+    """
+    standing = {k: current_decisions(as_of_facts(fs, as_of)) for k, fs in programme.facts.items()}
+    planned = {dp.key: dp.reservation_lifted_by for dp in programme.points}
+    lifted = set()
+    for key, by_body in standing.items():
+        for body, f in by_body.items():
+            lifter = f.reservation_lifted_by or planned.get(key)
+            if f.outcome is not Outcome.APPROVED_WITH_RESERVATION or not lifter:
+                continue
+            lift = standing.get(lifter, {}).get(body)
+            if lift is not None and lift.outcome in (Outcome.APPROVED, Outcome.GO) and lift.decided_on >= f.decided_on:
+                lifted.add(f.id)
+    return lifted
+
+
 def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[str, str]) -> Evaluation:
     """The rules on one programme's plain facts: no database, so many days or programmes cost little."""
     facts = programme.facts
-    lifted = {f.lifts_id for fs in facts.values() for f in as_of_facts(fs, as_of) if f.lifts_id}
+    lifted = planned_lifts(programme, as_of)
     titles = {dp.key: dp.title for dp in programme.points}
     specs = [(dp, point_spec(programme, dp, names)) for dp in programme.points]
 
@@ -100,7 +122,7 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
         for f in verdicts[spec.key].negative:
             for lot in spec.lots:
                 if f.body in spec.lot_bodies.get(lot, ()) and lot not in stopped:
-                    stopped[lot] = (f"{OUTCOME_LABELS[f.outcome]} van {describe_bodies([f.body], names)} op "
+                    stopped[lot] = (f"{OUTCOME_LABELS[f.outcome]} door {describe_bodies([f.body], names)} op "
                                     f"'{dp.title}' (besluit #{f.id}, {clock.dutch_date(f.decided_on)})")
     if stopped:
         for dp, spec in specs:

@@ -95,3 +95,60 @@ def test_a_bad_file_writes_nothing(session, tmp_path):
         dp = session.scalar(select(DecisionPoint).join(DecisionPoint.programme).where(
             Programme.key == "inkoop-2026", DecisionPoint.key == "go-no-go"))
         assert dp.planned_date == dt.date(2024, 11, 5)
+
+
+def test_a_reload_cannot_change_who_decides_a_point_that_has_decisions(session, tmp_path):
+    path = _copy(tmp_path)
+    with session.begin():
+        load_programme(session, path)
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="oude-ijsselstreek",
+                        outcome="no-go", decided_on="2024-11-05", recorded_by="x")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    date: 2024-11-05\n    decided_by: colleges", "    date: 2024-11-05\n    decided_by: penvoerder"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="'go-no-go' heeft 1 vastgelegde besluiten; wie besluit kan dan niet meer"):
+        with session.begin():
+            load_programme(session, path)
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        go = next(p for p in status_report(session, "inkoop-2026")["decision_points"] if p["key"] == "go-no-go")
+    assert go["status"] == "rejected" and len(go["required_bodies"]) == 8  # nothing changed
+
+
+BAD_LOADS = [
+    ("a lot with no participants", ("participants: [aalten]}", "participants: []}"), "te kort"),
+    ("a municipality called projectteam", ("  winterswijk: Winterswijk\n", "  winterswijk: Winterswijk\n  projectteam: X\n"),
+     "'projectteam' is geen gemeente"),
+    ("a statutory period shortened", ("  anchor: contract-start\n", "  anchor: contract-start\n  overrides: {alcatel-standstill: {days: 5}}\n"),
+     "korter dan de wettelijke termijn"),
+    ("a weekday in Dutch", ("meetings: {weekdays: [tuesday]", "meetings: {weekdays: [dinsdag]"), "ongeldige waarde 'dinsdag'"),
+]
+
+
+@pytest.mark.parametrize("name, change, words", BAD_LOADS, ids=[b[0] for b in BAD_LOADS])
+def test_bad_content_is_refused_with_its_reason(session, tmp_path, name, change, words):
+    path = _copy(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("key: inkoop-2026", "key: kopie", 1)
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(InputError, match=words), session.begin():
+        load_programme(session, path)
+    with session.begin():
+        assert session.scalar(select(Programme).where(Programme.key == "kopie")) is None
+
+
+def test_a_file_cannot_rename_a_municipality_for_every_programme(session, tmp_path):
+    path = _copy(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("key: inkoop-2026", "key: kopie", 1)
+                    .replace("  aalten: Aalten\n", "  aalten: Gemeente Xyz\n"), encoding="utf-8")
+    with pytest.raises(InputError, match="heet in het register 'Aalten'"), session.begin():
+        load_programme(session, path)
+
+
+def test_a_statutory_period_may_be_lengthened(session, tmp_path):
+    path = _copy(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("key: inkoop-2026", "key: kopie", 1).replace(
+        "  anchor: contract-start\n", "  anchor: contract-start\n  overrides: {alcatel-standstill: {days: 25}}\n"),
+        encoding="utf-8")
+    with session.begin():
+        assert load_programme(session, path).action == "created"

@@ -390,3 +390,81 @@ def test_load_strict_refuses_a_broken_file_and_writes_nothing(session, tmp_path)
         load_programme(session, path, strict=True)
     with session.begin():
         assert session.scalar(select(Programme).where(Programme.key == "kopie")) is None
+
+
+# --- found by trying to break it ------------------------------------------------------------------------
+
+def test_a_college_can_correct_the_no_go_that_stopped_its_lot(session, tmp_path):
+    from models.loader import load_programme
+
+    path = tmp_path / "lots.yaml"
+    path.write_text(LOTS_PROGRAMME, encoding="utf-8")
+    with clock.frozen(dt.date(2025, 4, 2)):
+        with session.begin():
+            load_programme(session, path)
+        no_go = decide(session, "wmo-go", "aalten", "no-go", on="2025-03-25", programme="lots")
+        assert point(report(session, dt.date(2025, 4, 2), "lots"), "award-aalten")["status"] == "stopped"
+        decide(session, "wmo-go", "aalten", "go", on="2025-04-01", programme="lots", supersedes=no_go.decision_id)
+        rep = report(session, dt.date(2025, 4, 2), "lots")
+    assert {lot["key"]: lot["state"] for lot in rep["lots"]}["wmo-aalten"] == "loopt"
+    assert point(rep, "award-aalten")["status"] == "open"
+
+
+def test_a_dyslexia_rejection_stops_the_dyslexia_track_only(session):
+    with clock.frozen(dt.date(2020, 12, 1)):
+        decide(session, "replan-2022", "bestuurders", on="2020-09-25", programme="inkoop-2022")
+        for body in COLLEGES:
+            decide(session, "principles", body, on="2020-11-24", programme="inkoop-2022")
+        decide(session, "dyslexia-start", "aalten", "rejected", on="2020-11-24", programme="inkoop-2022")
+        rep = report(session, dt.date(2020, 12, 1), "inkoop-2022")
+    states = {lot["key"]: lot["state"] for lot in rep["lots"]}
+    assert states["dyslexie"] == "gestopt" and states["jeugdhulp"] == "loopt"
+    assert point(rep, "contract-start-dyslexia")["status"] == "stopped"
+
+
+def test_a_decision_dated_before_the_programme_began_is_refused(nov6):
+    with pytest.raises(InputError, match="vóór het begin van het programma"):
+        decide(nov6, "go-no-go", "aalten", "go", on="2014-11-04")
+
+
+def test_lifted_by_must_name_a_point_the_same_college_decides_in_the_same_phase(nov6):
+    kwargs = dict(outcome="approved-with-reservation", reservation="r", on="2024-11-05")
+    with pytest.raises(InputError, match="ligt in fase 3, niet in fase 2"):
+        decide(nov6, "tariffs", "aalten", lifted_by="award", supersedes=None, **kwargs)
+    with pytest.raises(InputError, match="ligt niet na"):
+        decide(nov6, "go-no-go", "aalten", lifted_by="tariffs", **{**kwargs, "outcome": "go", "reservation": None})
+
+
+def test_a_late_reservation_is_lifted_by_the_approval_already_recorded_and_unlifted_when_that_is_replaced(session):
+    with clock.frozen(dt.date(2021, 3, 10)):
+        decide(session, "replan-2022", "bestuurders", on="2020-09-25", programme="inkoop-2022")
+        for body in COLLEGES:
+            decide(session, "principles", body, on="2020-11-24", programme="inkoop-2022")
+        financial = {body: decide(session, "financial", body, on="2021-03-02", programme="inkoop-2022")
+                     for body in COLLEGES}
+        for body in COLLEGES:  # late paperwork: the February reservations, entered after March
+            decide(session, "segments-funding", body, "approved-with-reservation", on="2021-02-02",
+                   programme="inkoop-2022", reservation="financiële doorrekening")
+        assert point(report(session, dt.date(2021, 3, 10), "inkoop-2022"), "segments-funding")["status"] == "satisfied"
+        decide(session, "financial", "aalten", "rejected", on="2021-03-09", programme="inkoop-2022",
+               supersedes=financial["aalten"].decision_id)
+        seg = point(report(session, dt.date(2021, 3, 10), "inkoop-2022"), "segments-funding")
+    assert seg["status"] == "reserved" and "het college van Aalten" in seg["reason"]
+    with clock.frozen(dt.date(2021, 3, 10)), session.begin():
+        findings = check_programme(session, "inkoop-2022")
+    assert not [v for v in findings if v.rule == "recorded-order" and v.points[0] == "segments-funding"]
+
+
+def test_a_reservation_lifted_once_cannot_be_lifted_again(session):
+    with clock.frozen(dt.date(2021, 3, 10)):
+        decide(session, "replan-2022", "bestuurders", on="2020-09-25", programme="inkoop-2022")
+        for body in COLLEGES:
+            decide(session, "principles", body, on="2020-11-24", programme="inkoop-2022")
+        reserved = decide(session, "segments-funding", "aalten", "approved-with-reservation", on="2021-02-02",
+                          programme="inkoop-2022", reservation="financiële doorrekening")
+        lift = decide(session, "financial", "aalten", on="2021-03-02", programme="inkoop-2022")
+        before = count(session)
+        with pytest.raises(InputError, match=f"al opgeheven door besluit #{lift.decision_id}"):
+            decide(session, "segments-funding", "aalten", on="2021-03-09", programme="inkoop-2022",
+                   lifts=reserved.decision_id)
+        assert count(session) == before

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cli.main import EXIT_GATE_SHUT, emit_json
 from models import clock
 from models.db import register_session
+from models.errors import InputError
 from models.entities import Programme
 from models.register import get_programme, record_decision
 from models.status import decision_history, gate_verdict, status_report
@@ -406,7 +407,10 @@ def cmd_timeline(args) -> int:
 
     with register_session() as session:
         svg = programme_svg(session, args.programme)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(svg)
+    try:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(svg)
+    except OSError as exc:
+        raise InputError(f"kan {args.out} niet schrijven: {exc.strerror}") from None
     print(f"Tijdlijn geschreven naar {args.out}")
     return 0

@@ -24,6 +24,17 @@ def _date_arg(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _id_arg(text: str) -> int:
+    """A decision number: a whole number the register can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is geen besluitnummer") from None
+    if not 1 <= value <= 2_147_483_647:
+        raise argparse.ArgumentTypeError(f"{text[:40]} is geen bestaand besluitnummer")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regie", description="Regie: de regie over de inkoopprogramma's van het Sociaal Domein Achterhoek.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -45,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, dest="recorded_by", help="wie het besluit vastlegt")
     p.add_argument("--reference", help="bijv. het besluitnummer van het college")
     p.add_argument("--reservation", help="tekst van het voorbehoud")
-    p.add_argument("--lifts", type=int, help="nummer van het besluit waarvan dit besluit het voorbehoud opheft")
-    p.add_argument("--supersedes", type=int, help="nummer van het besluit dat dit besluit vervangt")
+    p.add_argument("--lifts", type=_id_arg, help="nummer van het besluit waarvan dit besluit het voorbehoud opheft")
+    p.add_argument("--supersedes", type=_id_arg, help="nummer van het besluit dat dit besluit vervangt")
     p.add_argument("--extra-meeting", action="store_true",
                    help="het besluit viel in een extra vergadering (niet op een gewone vergaderdag)")
     p.add_argument("--lifted-by", help="bij akkoord met voorbehoud: het latere besluitpunt dat het voorbehoud opheft")

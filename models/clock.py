@@ -9,9 +9,12 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import re
 from collections.abc import Iterator
 
 import pendulum
+
+from models.errors import InputError
 
 TIMEZONE = "Europe/Amsterdam"
 TZ = pendulum.timezone(TIMEZONE)
@@ -57,20 +60,33 @@ def frozen(moment: dt.date | dt.datetime) -> Iterator[None]:
         _frozen = previous
 
 
-class DateError(ValueError):
+class DateError(InputError):
     """A text that should be a date is not one."""
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # a procurement programme of these municipalities lies within these years
+
+
 def parse_date(text: str | dt.date, *, field: str = "datum") -> dt.date:
-    """Parse YYYY-MM-DD strictly; the message names the field and the text."""
+    """Parse JJJJ-MM-DD strictly, between 1990 and 2100; the message names the field and the text."""
     if isinstance(text, dt.datetime):
         raise DateError(f"{field}: verwacht een datum (JJJJ-MM-DD), niet een tijdstip: {text!r}")
     if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise DateError(f"{field}: '{text}' is geen geldige datum (verwacht JJJJ-MM-DD)") from None
+        day = text
+    else:
+        shown = str(text).strip()
+        if len(shown) > 40 or not _DATE.fullmatch(shown):
+            raise DateError(f"{field}: '{shown[:40]}' is geen geldige datum (verwacht JJJJ-MM-DD)")
+        try:
+            day = dt.date.fromisoformat(shown)
+        except ValueError:
+            raise DateError(f"{field}: '{shown}' is geen geldige datum (verwacht JJJJ-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DateError(f"{field}: {day.isoformat()} ligt buiten {FIRST_YEAR}-{LAST_YEAR}")
+    return day
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def local_date(moment: dt.datetime) -> dt.date:

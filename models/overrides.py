@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import PhaseOverride
 from models.errors import InputError
+from models.inputs import clean_text
 from models.register import get_programme
 from models.rules import DecisionRefused, check_advance
 from models.status import evaluate
@@ -28,13 +29,12 @@ class Advanced:
 
 def advance_phase(session: Session, *, programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced:
     """Move the programme into `to_phase` by hand, or raise InputError naming the mandatory decisions."""
-    if not (reason or "").strip():
-        raise InputError("reden ontbreekt (--reason): een handmatige overgang wordt altijd met reden vastgelegd")
-    if not (recorded_by or "").strip():
-        raise InputError("naam ontbreekt (--by)")
+    reason = clean_text(reason, "reden (--reason)", 2000, required=(
+        "reden ontbreekt (--reason): een handmatige overgang wordt altijd met reden vastgelegd"))
+    recorded_by = clean_text(recorded_by, "naam (--by)", 200, required="naam ontbreekt (--by)")
     prog = get_programme(session, programme)
     fingerprint = hashlib.sha256(
-        json.dumps([prog.key, to_phase, reason.strip(), recorded_by.strip(), clock.today().isoformat()]).encode()
+        json.dumps([prog.key, to_phase, reason, recorded_by, clock.today().isoformat()]).encode()
     ).hexdigest()
     existing = session.scalar(select(PhaseOverride).where(PhaseOverride.fingerprint == fingerprint))
     if existing is not None:
@@ -49,9 +49,9 @@ def advance_phase(session: Session, *, programme: str, to_phase: int, reason: st
     override = PhaseOverride(
         programme_id=prog.id,
         to_phase=to_phase,
-        reason=reason.strip(),
+        reason=reason,
         overridden_points=list(passed_over),
-        recorded_by=recorded_by.strip(),
+        recorded_by=recorded_by,
         recorded_at=clock.utcnow(),
         fingerprint=fingerprint,
     )

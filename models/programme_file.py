@@ -35,13 +35,17 @@ def _strict_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError(f"'{value}' is een tijdstip, verwacht een datum (JJJJ-MM-DD)")
     if isinstance(value, dt.date):
-        return value
+        value = value.isoformat()
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"'{value}' is geen geldige datum (verwacht JJJJ-MM-DD)")
+        else:
+            if 1990 <= day.year <= 2100:
+                return day
+            raise ValueError(f"{day.isoformat()} ligt buiten 1990-2100")
+    raise ValueError(f"'{str(value)[:40]}' is geen geldige datum (verwacht JJJJ-MM-DD)")
 
 
 StrictDate = Annotated[dt.date, BeforeValidator(_strict_date)]
@@ -54,7 +58,7 @@ class _Strict(BaseModel):
 
 class PhaseIn(_Strict):
     number: int = Field(ge=0, le=5)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     start: StrictDate
     end: StrictDate
     note: str | None = None
@@ -69,31 +73,31 @@ class Participation(_Strict):
 
 class SegmentIn(Participation):
     key: Slug
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     domain: Literal["jeugd", "wmo", "wonen", "huishouden"]
     funding: FundingType | None = None
     funding_note: str | None = None
     subsegments: list[str] = []
-    spend_2023_eur: int | None = Field(default=None, ge=0)
-    clients_2023: int | None = Field(default=None, ge=0)
-    spend_2023_by_municipality: dict[Slug, int] = {}
+    spend_2023_eur: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    clients_2023: int | None = Field(default=None, ge=0, le=10_000_000)
+    spend_2023_by_municipality: dict[Slug, Annotated[int, Field(ge=0, le=2_000_000_000)]] = {}
 
 
 class LotIn(Participation):
     key: Slug
-    number: int | None = Field(default=None, ge=1)
-    name: str = Field(min_length=1)
+    number: int | None = Field(default=None, ge=1, le=1000)
+    name: str = Field(min_length=1, max_length=200)
     segments: list[Slug] = []
     funding: FundingType | None = None
     funding_note: str | None = None
-    spend_2023_eur: int | None = Field(default=None, ge=0)
-    clients_2023: int | None = Field(default=None, ge=0)
+    spend_2023_eur: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    clients_2023: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
 class DecisionPointIn(_Strict):
     key: Slug
     kind: Kind
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=300)
     phase: int = Field(ge=0, le=5)
     date: StrictDate
     date_note: str | None = None
@@ -113,22 +117,22 @@ class SpendNote(_Strict):
     """A known difference between the spend per municipality and the stated total, explained."""
 
     segment: Slug
-    note: str = Field(min_length=1)
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class ProgrammeIn(_Strict):
     key: Slug
-    name: str = Field(min_length=1)
-    procedure: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    procedure: str = Field(min_length=1, max_length=200)
     penvoerder: Slug
     source: str | None = None
     notes: list[str] = []
     spend_notes: list[SpendNote] = []
-    municipalities: dict[Slug, str] = Field(min_length=1)
+    municipalities: dict[Slug, Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=50)
     phases: list[PhaseIn] = Field(min_length=6, max_length=6)
-    segments: list[SegmentIn] = []
-    lots: list[LotIn] = []
-    decision_points: list[DecisionPointIn] = Field(min_length=1)
+    segments: list[SegmentIn] = Field(default=[], max_length=200)
+    lots: list[LotIn] = Field(default=[], max_length=500)
+    decision_points: list[DecisionPointIn] = Field(min_length=1, max_length=500)
     reminders: PolicySet = PolicySet()
     planning: PlanningIn | None = None
 

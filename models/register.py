@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import Decision, DecisionPoint, GoverningBody, Programme
 from models.errors import InputError, NotFound
+from models.inputs import clean_text
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
 from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
 from models.vocabulary import DecidedBy, Kind, Outcome, Status
@@ -175,11 +176,14 @@ def record_decision(
     from models.rules import as_of_facts, current_decisions
     from models.status import evaluate
 
-    if not (recorded_by or "").strip():
-        raise InputError("vastgelegd door: naam ontbreekt (--by)")
-    reference = (reference or "").strip() or None
-    reservation = (reservation or "").strip() or None
-    lifted_by = (lifted_by or "").strip() or None
+    recorded_by = clean_text(recorded_by, "vastgelegd door (--by)", 200,
+                             required="vastgelegd door: naam ontbreekt (--by)")
+    reference = clean_text(reference, "kenmerk (--reference)", 200)
+    reservation = clean_text(reservation, "voorbehoud (--reservation)", 2000)
+    lifted_by = clean_text(lifted_by, "--lifted-by", 64)
+    for flag, ref in (("--lifts", lifts), ("--supersedes", supersedes)):
+        if ref is not None and not (isinstance(ref, int) and 1 <= ref <= 2_147_483_647):
+            raise InputError(f"{flag}: '{ref}' is geen bestaand besluitnummer")
     prog = get_programme(session, programme)
     dp = get_point(session, prog, point, lock=True)
     gb = get_body(session, body)
@@ -284,7 +288,7 @@ def record_decision(
         reservation=reservation,
         lifts_id=lifts,
         supersedes_id=supersedes,
-        recorded_by=recorded_by.strip(),
+        recorded_by=recorded_by,
         recorded_at=clock.utcnow(),
         via=via,
         extra_meeting=extra_meeting,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import PlanRevision
 from models.errors import InputError
+from models.inputs import clean_text
 from models.planning import (
     Adjustment,
     Plan,
@@ -79,6 +80,7 @@ class Replan:
 def _cascade(session: Session, key: str, point: str, to: dt.date, mode: str,
              as_of: dt.date | None = None) -> tuple[Plan, tuple[Moved, ...]]:
     today = as_of or clock.today()
+    clock.parse_date(to, field="--to")  # within the years a plan can have
     if to < today:
         raise PlanningError(f"{clock.dutch_date(to)} ligt in het verleden (vandaag is {clock.dutch_date(today)}); "
                             "herplannen kan alleen naar vandaag of later")
@@ -133,10 +135,9 @@ def replan(
     mode: str = "minimal",
 ) -> Replan:
     """Move a date and everything that must move with it; kept as append-only plan revisions."""
-    if not (reason or "").strip():
-        raise InputError("reden ontbreekt (--reason): een herplanning wordt altijd met reden vastgelegd")
-    if not (recorded_by or "").strip():
-        raise InputError("naam ontbreekt (--by)")
+    reason = clean_text(reason, "reden (--reason)", 2000, required=(
+        "reden ontbreekt (--reason): een herplanning wordt altijd met reden vastgelegd"))
+    recorded_by = clean_text(recorded_by, "naam (--by)", 200, required="naam ontbreekt (--by)")
     plan, moved = _cascade(session, programme, point, to, mode)
     phases = _phase_moves(session, programme, plan, point, moved, mode)
     prog = get_programme(session, programme)
@@ -152,7 +153,7 @@ def replan(
             rows[m.point].planned_date = m.new
         session.add(PlanRevision(
             programme_id=prog.id, change=change, point_key=m.point, old_date=m.old, new_date=m.new, cause=point,
-            mode=mode, reason=reason.strip(), recorded_by=recorded_by.strip(), recorded_at=now,
+            mode=mode, reason=reason, recorded_by=recorded_by, recorded_at=now,
         ))
     session.flush()
     dates = {k: p.date for k, p in plan.points.items()} | {m.point: m.new for m in moved}
@@ -170,6 +171,7 @@ def plan_backwards(session: Session, template: str, contract_start: dt.date, as_
     any more: it is marked unreachable with the days short, never given slack.
     """
     today = as_of or clock.today()
+    clock.parse_date(contract_start, field="--contract-start")
     get_programme(session, template)  # a clear error for an unknown programme
     ev = evaluate(session, template, today)
     plan = programme_plan(session, template, ev=ev)

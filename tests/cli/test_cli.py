@@ -255,3 +255,37 @@ def test_load_strict_on_the_shipped_files(regie, tmp_path):
     assert code == 2 and "geen vergaderdag" in err
     code, out, _ = regie("programmes")
     assert "kopie" not in out
+
+
+BAD_INPUTS = [
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05", "--by", "S",
+      "--lifts", "99999999999999999999"], "geen bestaand besluitnummer"),
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05", "--by", "S",
+      "--supersedes", "2147483648"], "geen bestaand besluitnummer"),
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05",
+      "--by", "x" * 201], "te lang"),
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05",
+      "--by", "Secretaris\n#99 go-no-go aalten go"], "regeleinde"),
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "20241105", "--by", "S"],
+     "geen geldige datum"),
+    (["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "0001-01-02", "--by", "S"],
+     "buiten 1990-2100"),
+    (["whatif", "inkoop-2026", "award", "--to", "9999-12-31", "--as-of", "2025-03-01"], "buiten 1990-2100"),
+    (["plan", "--template", "inkoop-2026", "--contract-start", "0001-12-01"], "buiten 1990-2100"),
+    (["timeline", "inkoop-2026", "--out", "/nonexistent/x.svg"], "kan /nonexistent/x.svg niet schrijven"),
+]
+
+
+@pytest.mark.parametrize("argv, words", BAD_INPUTS, ids=[" ".join(a[:2]) + f" {i}" for i, (a, _) in enumerate(BAD_INPUTS)])
+def test_bad_input_is_one_dutch_line_and_writes_nothing(regie, argv, words):
+    code, _, err = regie(*argv)
+    assert code == 2 and words in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    code, out, _ = regie("decisions", "inkoop-2026")
+    assert "Nog geen besluiten" in out
+
+
+def test_an_impossible_clock_is_a_clear_error(regie, monkeypatch):
+    monkeypatch.setenv("REGIE_TODAY", "2024-13-01")
+    code, _, err = regie("status", "inkoop-2026")
+    assert code == 2 and "REGIE_TODAY" in err and "geen geldige datum" in err

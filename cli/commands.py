@@ -121,8 +121,13 @@ def cmd_decide(args) -> int:
                    "resumed_runs": resumed, "notifications": [o.status for o in sends]})
         return 0
     if recorded.created:
-        print(f"Besluit #{recorded.decision_id} vastgelegd: {point_state['body_names'].get(recorded.body, recorded.body)} "
-              f"over '{point_state['title']}': {OUTCOME_LABELS[recorded.outcome]}.")
+        who = point_state["body_names"].get(recorded.body, recorded.body)
+        if point_state["word"] == "Mijlpaal":
+            print(f"Mijlpaal '{point_state['title']}': {OUTCOME_LABELS[recorded.outcome]} door {who} "
+                  f"(#{recorded.decision_id} vastgelegd).")
+        else:
+            print(f"Besluit #{recorded.decision_id} vastgelegd: {who} over '{point_state['title']}': "
+                  f"{OUTCOME_LABELS[recorded.outcome]}.")
     else:
         print(f"Dit besluit stond al in het register als #{recorded.decision_id}; niets nieuws vastgelegd.")
     print(f"{point_state['title']}: {STATUS_LABELS[Status(point_state['status'])]} - {point_state['reason']}")

@@ -337,9 +337,13 @@ class Plan:
             return date
         return min(self.meetings_of(b).meeting_on_or_before(date) for b in point.bodies) if point.bodies else date
 
+    def title(self, key: str) -> str:
+        return self.points[key].title if key in self.points else key
+
     def check(self, dates: Mapping[str, dt.date] | None = None) -> list[Violation]:
         """The planned dates (or `dates`) against the period rules, meetings, working days and the dialogue."""
         dates = dict(dates or {k: p.date for k, p in self.points.items()})
+        t = self.title
         found: list[Violation] = []
         for e in self.edges:
             earlier, later = dates[e.before], dates[e.after]
@@ -347,7 +351,7 @@ class Plan:
             if later < needed:
                 found.append(Violation.of(
                     e.broken_rule(earlier, later), (e.before, e.after), (earlier, later),
-                    f"{e.after} ({clock.dutch_date(later)}) moet ten minste {e.describe()} na {e.before} "
+                    f"{t(e.after)} ({clock.dutch_date(later)}) moet ten minste {e.describe()} na {t(e.before)} "
                     f"({clock.dutch_date(earlier)}) liggen: op zijn vroegst {clock.dutch_date(needed)}",
                 ))
                 continue
@@ -355,8 +359,8 @@ class Plan:
             if effective < needed:
                 found.append(Violation.of(
                     self.book.check("college-meeting"), (e.after,), (later, effective),
-                    f"{e.after}: de laatste vergadering tot {clock.dutch_date(later)} is "
-                    f"{clock.dutch_date(effective)}, te vroeg na {e.before} ({clock.dutch_date(earlier)})",
+                    f"{t(e.after)}: de laatste vergadering tot {clock.dutch_date(later)} is "
+                    f"{clock.dutch_date(effective)}, te vroeg na {t(e.before)} ({clock.dutch_date(earlier)})",
                 ))
         rule = self.book.check("working-day")
         for p in self.points.values():
@@ -365,11 +369,12 @@ class Plan:
             if not p.body_decision and not calendar and not clock.is_working_day(day):
                 why = clock.holiday_name(day) or WEEKDAY_NL[day.weekday()]
                 found.append(Violation.of(rule, (p.key,), (day,),
-                                          f"{p.key} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
+                                          f"{p.title} valt op {clock.dutch_date(day)}, geen werkdag ({why})"))
         return found + self._dialogue(dates, "gepland")
 
     def check_recorded(self, recorded: Mapping[str, dt.date]) -> list[Violation]:
         """The dates in the register against the same rules, and points recorded out of order."""
+        t = self.title
         found: list[Violation] = []
         for e in self.edges:
             later = recorded.get(e.after)
@@ -379,15 +384,15 @@ class Plan:
             if earlier is None:
                 found.append(Violation.of(
                     self.book.check("recorded-order"), (e.before, e.after), (later,),
-                    f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar {e.before}, waar het op wacht, "
+                    f"{t(e.after)} is vastgelegd op {clock.dutch_date(later)}, maar {t(e.before)}, waar het op wacht, "
                     "staat nog niet in het register", "vastgelegd"))
                 continue
             needed = e.gap_after(earlier)
             if later < needed:
                 found.append(Violation.of(
                     e.broken_rule(earlier, later), (e.before, e.after), (earlier, later),
-                    f"{e.after} is vastgelegd op {clock.dutch_date(later)}, maar moet ten minste {e.describe()} na "
-                    f"{e.before} (vastgelegd op {clock.dutch_date(earlier)}) liggen: op zijn vroegst "
+                    f"{t(e.after)} is vastgelegd op {clock.dutch_date(later)}, maar moet ten minste {e.describe()} na "
+                    f"{t(e.before)} (vastgelegd op {clock.dutch_date(earlier)}) liggen: op zijn vroegst "
                     f"{clock.dutch_date(needed)}", "vastgelegd"))
         return found + self._dialogue(recorded, "vastgelegd")
 
@@ -399,7 +404,7 @@ class Plan:
         rule = self.book.check("dialogue-stops")
         return [
             Violation.of(rule, (p.key, "publication"), (dates[p.key], publication),
-                         f"{p.key} ({basis} {clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de "
+                         f"{p.title} ({basis} {clock.dutch_date(dates[p.key])}) betrekt zorgaanbieders na de "
                          f"publicatie ({basis} {clock.dutch_date(publication)})", basis)
             for p in self.points.values()
             if p.providers and not p.via_platform and p.key in dates and dates[p.key] > publication

@@ -207,7 +207,7 @@ def point_status(
 
     if negative:
         parts = [
-            f"{OUTCOME_LABELS[f.outcome]} van {describe_bodies([f.body], names)} "
+            f"{OUTCOME_LABELS[f.outcome]} door {describe_bodies([f.body], names)} "
             f"(besluit #{f.id}, {dutch_date(f.decided_on)})"
             for f in sorted(negative, key=lambda f: f.body)
         ]
@@ -331,7 +331,7 @@ def check_decision(
     who = describe_bodies([body], names)
     if body not in spec.required_bodies:
         raise DecisionRefused(
-            f"{who} hoeft niet te besluiten over '{spec.title}'; "
+            f"{who} {'hoeven' if body == BESTUURDERS else 'hoeft'} niet te besluiten over '{spec.title}'; "
             f"dat {'doet' if len(spec.required_bodies) == 1 else 'doen'} {describe_bodies(spec.required_bodies, names)}"
         )
     allowed = OUTCOMES_BY_KIND[spec.kind]

@@ -125,6 +125,7 @@ def remind(
             "programme": {"key": prog.key, "name": prog.name},
             "point": {"key": dp.key, "title": dp.title, "due": due, "word": point_word(dp.kind)},
             "cutoff": cutoff,
+            "cutoff_passed": cutoff is not None and as_of > cutoff,
             "meeting": meeting,
             "days_left": max(0, clock.working_days_between(as_of, countdown)),
             "days_late": max(0, clock.working_days_between(due, as_of)),

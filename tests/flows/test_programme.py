@@ -122,7 +122,7 @@ def test_a_no_go_stops_the_programme_with_the_reason(flow_env):
     record_all(override={("go-no-go", "aalten"): "no-go"})
     state = programme_flow("inkoop-2026", return_state=True)
     assert state.is_failed() and state.name == "Gestopt"
-    assert "go-no-go" in state.message and "no-go van het college van Aalten" in state.message
+    assert "go-no-go" in state.message and "no-go door het college van Aalten" in state.message
     assert any("Programma gestopt in fase 2" in t for t in events(flow_env))
     with register_session() as session:
         assert status_report(session, "inkoop-2026")["current_phase"] == 2

@@ -135,7 +135,8 @@ def test_reminder_text_names_cut_off_and_meeting():
     message = render("reminder", {
         "programme": {"key": "inkoop-2026", "name": "Inkoop 2026"},
         "point": {"key": "go-no-go", "title": "Go/no-go", "due": dt.date(2024, 11, 5), "word": "Besluit"},
-        "cutoff": dt.date(2024, 10, 22), "meeting": dt.date(2024, 11, 5), "days_left": 0, "days_late": 0,
+        "cutoff": dt.date(2024, 10, 22), "cutoff_passed": False, "meeting": dt.date(2024, 11, 5), "days_left": 0,
+        "days_late": 0,
         "final": False, "decided": [], "missing": ["het college van Aalten"], "slips": [],
         "body": "aalten", "body_name": "het college van Aalten", "reservation": None,
     })

@@ -124,7 +124,7 @@ def test_double_submit_writes_one_row(session):
 def test_supersede_keeps_history_readable(session):
     wrong = decide(session, "go-no-go", "aalten", outcome="no-go", on="2024-11-05")
     with session.begin():
-        assert "no-go van het college van Aalten" in gate_verdict(session, "inkoop-2026", 2, dt.date(2024, 11, 6)).reason
+        assert "no-go door het college van Aalten" in gate_verdict(session, "inkoop-2026", 2, dt.date(2024, 11, 6)).reason
     right = decide(session, "go-no-go", "aalten", outcome="go", on="2024-11-05", supersedes=wrong.decision_id,
                    reference="correctie")
     with session.begin():

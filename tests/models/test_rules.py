@@ -67,7 +67,7 @@ STATUS_TABLE = [
     ([f(1, "aalten", "go"), f(2, "berkelland", "go"), f(3, "doetinchem", "go")], D(2024, 12, 1),
      Status.SATISFIED, (), ["genomen door 3 colleges"]),
     ([f(1, "aalten", "no-go"), f(2, "berkelland", "go")], D(2024, 11, 1), Status.REJECTED, ("doetinchem",),
-     ["no-go van het college van Aalten (besluit #1"]),
+     ["no-go door het college van Aalten (besluit #1"]),
     ([f(1, "aalten", "deferred")], D(2024, 11, 1), Status.DEFERRED, THREE, ["aangehouden door het college van Aalten"]),
     ([f(1, "aalten", "deferred")], D(2024, 11, 6), Status.OVERDUE, THREE, ["te laat", "aangehouden"]),
     # a deferral followed by a go: the go stands

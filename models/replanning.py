@@ -92,27 +92,41 @@ def _cascade(session: Session, key: str, point: str, to: dt.date, mode: str,
 
 def _phase_moves(session: Session, key: str, plan: Plan, point: str, moved: tuple[Moved, ...],
                  mode: str) -> tuple[Moved, ...]:
-    """Phase windows that move with the points: shifted along (shift), or stretched to hold them (minimal)."""
+    """Phase windows that move with their points.
+
+    shift: a phase all of whose points moved shifts along by the same months or days. Then every
+    phase stretches to hold its points, a phase without points (implementation) fills the time
+    between its neighbours, and where two phases would overlap the earlier one ends the day before
+    the later one begins. A phase keeps any point that did not move (the contract start).
+    """
     prog = get_programme(session, key)
     phase_of = {dp.key: dp.phase for dp in prog.decision_points}
     windows = {ph.number: [ph.planned_start, ph.planned_end] for ph in prog.phases}
     old = {n: tuple(w) for n, w in windows.items()}
+    new_date = {dp.key: dp.planned_date for dp in prog.decision_points} | {m.point: m.new for m in moved}
+    moved_keys = {m.point for m in moved}
+    members = {n: [k for k, ph in phase_of.items() if ph == n] for n in windows}
     asked = next((m for m in moved if m.point == point), None)
     if mode == "shift" and asked is not None:
         months, days = shift_between(asked.old, asked.new)
-        first = min(phase_of[m.point] for m in moved)
         for n, w in windows.items():
-            if n >= first:
+            if members[n] and all(k in moved_keys for k in members[n]):
                 w[0], w[1] = shift_date(w[0], months, days), shift_date(w[1], months, days)
-    for m in moved:
-        n = phase_of[m.point]
-        windows[n][0] = min(windows[n][0], m.new)
-        windows[n][1] = max(windows[n][1], m.new)
+    for n, keys in members.items():
+        for k in keys:
+            windows[n][0] = min(windows[n][0], new_date[k])
+            windows[n][1] = max(windows[n][1], new_date[k])
     numbers = sorted(windows)
+    for before, n, after in zip(numbers, numbers[1:], numbers[2:]):
+        if not members[n]:  # a period such as implementation: from the one phase to the next
+            windows[n][0] = windows[before][1] + dt.timedelta(days=1)
+            windows[n][1] = max(windows[n][0], windows[after][0] - dt.timedelta(days=1))
     for prev, nxt in zip(numbers, numbers[1:]):
         if windows[nxt][0] <= windows[prev][1]:
-            windows[nxt][0] = windows[prev][1] + dt.timedelta(days=1)
-            windows[nxt][1] = max(windows[nxt][1], windows[nxt][0])
+            last_point = max((new_date[k] for k in members[prev]), default=windows[prev][0])
+            windows[prev][1] = max(last_point, windows[nxt][0] - dt.timedelta(days=1))
+            if windows[nxt][0] <= windows[prev][1]:
+                windows[nxt][0] = windows[prev][1] + dt.timedelta(days=1)
     out = []
     for n in numbers:
         for i, word in enumerate(("begin", "einde")):

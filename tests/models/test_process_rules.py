@@ -469,3 +469,14 @@ def test_a_reservation_lifted_once_cannot_be_lifted_again(session):
             decide(session, "segments-funding", "aalten", on="2021-03-09", programme="inkoop-2022",
                    lifts=reserved.decision_id)
         assert count(session) == before
+
+
+def test_phase_windows_move_with_their_points_and_keep_the_contract_start_inside_its_phase(session):
+    from models.replanning import what_if
+
+    with clock.frozen(dt.date(2024, 10, 1)), session.begin():
+        result = what_if(session, "inkoop-2026", "publication", dt.date(2024, 11, 6), mode="shift")
+    phases = {m.point: m.new for m in result.phases}
+    assert phases["fase-3-begin"] == dt.date(2024, 11, 6) and phases["fase-3-einde"] == dt.date(2025, 3, 23)
+    assert phases["fase-4-begin"] == dt.date(2025, 3, 24)  # implementation fills the time up to the start
+    assert not [k for k in phases if k.startswith("fase-5")]  # the contract start did not move, nor its phase

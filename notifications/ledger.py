@@ -60,13 +60,13 @@ def notify(
     for recipient in recipients:
         for url in recipient.urls:
             key = f"{programme}|{event}|{scope}|{recipient.name}|{channel_id(url)}"
-            if dry_run and sent is not None:  # the ledger was read once for the whole sweep
-                if key in sent:
-                    channel, when = sent[key]
-                    outcomes.append(Outcome(recipient.name, channel, "skipped",
-                                            f"al verzonden op {dutch_moment(when) if when else 'eerder'}"))
-                else:
-                    outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
+            if sent is not None and key in sent:  # the ledger was read once for the whole sweep
+                channel, when = sent[key]
+                outcomes.append(Outcome(recipient.name, channel, "skipped",
+                                        f"al verzonden op {dutch_moment(when) if when else 'eerder'}"))
+                continue
+            if dry_run and sent is not None:
+                outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
                 continue
             row = session.scalar(select(Notification).where(Notification.ledger_key == key).with_for_update())
             if row is not None and row.status == "sent":

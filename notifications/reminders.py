@@ -188,7 +188,7 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
     with register_session() as session:
         snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send
         names = body_names(session)
-        sent = sent_messages(session, list(snapshots)) if dry_run else None
+        sent = sent_messages(session, list(snapshots))  # what went out before: no query per message for it
     recipients = load_recipients()
     rows: list[ReminderRow] = []
     if dry_run:  # nothing is written: one session for the whole sweep
@@ -203,7 +203,7 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
     for key, snap in snapshots.items():
         session = open_session()
         try:
-            rows += remind(session, key, as_of, recipients=recipients, snapshot=snap, names=names)
+            rows += remind(session, key, as_of, recipients=recipients, snapshot=snap, names=names, sent=sent)
             session.commit()
         finally:
             session.close()

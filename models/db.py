@@ -80,9 +80,13 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, one writer at a time
+        if conn.dialect.name == "postgresql":  # many processes on an empty register: one migrates, the rest wait
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(_alembic_config(conn), "head")
 
+
+MIGRATION_LOCK = 0x5245_4749  # "REGI": the advisory lock every first use takes on PostgreSQL
 
 _engines: dict[str, Engine] = {}
 
@@ -130,6 +134,8 @@ def register_session(url: str | None = None) -> Iterator[Session]:
             if session.scalar(select(Programme.id).limit(1)) is None:  # first use: the built-in programmes
                 from models.loader import load_builtin_if_empty
 
+                if session.get_bind().dialect.name == "postgresql":  # one process loads; the others wait, then see them
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 load_builtin_if_empty(session)
             yield session
     finally:

@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import select
 
-from cli.main import EXIT_GATE_SHUT, emit_json
+from cli.main import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
 from models import clock
 from models.db import register_session
 from models.errors import InputError
@@ -274,8 +274,12 @@ def cmd_remind(args) -> int:
         if r.channel != "-":
             print(f"      via {r.channel} ({r.step})")
     failed = sum(r.status == "failed" for r in rows)
+    broken = [r.programme for r in rows if r.status == "failed" and r.point == "-"]
     if failed:
         print(f"{failed} bericht(en) mislukt; de volgende run probeert ze opnieuw.", file=sys.stderr)
+    if broken:
+        print(f"Niet verwerkt: {', '.join(broken)}; de andere programma's wel.", file=sys.stderr)
+        return EXIT_NOT_ALL
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 
 EXIT_BAD_INPUT = 2
 EXIT_GATE_SHUT = 3
+EXIT_NOT_ALL = 4  # a sweep that could not handle every programme (the others were handled)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 from prefect.artifacts import create_table_artifact
 
 from models import clock
 from models.db import register_session
 from models.entities import Programme
+from notifications.reminders import ReminderRow
 from tasks.reminders import send_reminders
 
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
@@ -24,8 +26,14 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
     with register_session() as session:
         programmes = list(session.scalars(select(Programme.key).order_by(Programme.key)))
     totals: dict[str, int] = {}
+    broken: list[str] = []
     for programme in programmes:
-        rows = send_reminders(programme, day, dry_run)
+        state = send_reminders(programme, day, dry_run, return_state=True)
+        if state.is_failed():  # one broken programme: reported, and the others still get their reminders
+            broken.append(programme)
+            rows = [ReminderRow(programme, "-", "-", "-", "-", "failed", f"niet verwerkt: {state.message}")]
+        else:
+            rows = state.result()
         table = [
             {"Besluitpunt": r.title or r.point, "Stap": r.step, "Ontvanger": r.recipient, "Kanaal": r.channel,
              "Status": STATUS_NL[r.status], "Toelichting": r.reason}
@@ -38,4 +46,7 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
         for row in rows:
             totals[row.status] = totals.get(row.status, 0) + 1
     get_run_logger().info("Herinneringen %s: %s", clock.dutch_date(day), totals or "niets te doen")
+    if broken:
+        get_run_logger().error("Niet verwerkt: %s; de andere programma's wel", ", ".join(broken))
+        return Failed(message=f"Niet verwerkt: {', '.join(broken)}; de andere programma's wel", data=totals)
     return totals

@@ -195,16 +195,28 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         session = open_session()
         try:
             for key, snap in snapshots.items():
-                rows += remind(session, key, as_of, dry_run=True, recipients=recipients, snapshot=snap,
-                               names=names, sent=sent)
+                rows += _isolated(key, lambda: remind(session, key, as_of, dry_run=True, recipients=recipients,
+                                                      snapshot=snap, names=names, sent=sent))
         finally:
             session.close()
         return rows
     for key, snap in snapshots.items():
         session = open_session()
         try:
-            rows += remind(session, key, as_of, recipients=recipients, snapshot=snap, names=names, sent=sent)
+            rows += _isolated(key, lambda: remind(session, key, as_of, recipients=recipients, snapshot=snap,
+                                                  names=names, sent=sent), session)
             session.commit()
         finally:
             session.close()
     return rows
+
+
+def _isolated(programme: str, sweep, session: Session | None = None) -> list[ReminderRow]:
+    """One programme's reminders; if it fails, say so in a row and let the other programmes go on."""
+    try:
+        return sweep()
+    except Exception as exc:  # noqa: BLE001 - one broken programme must not silence the others
+        if session is not None:
+            session.rollback()
+        reason = f"dit programma kon niet worden verwerkt ({type(exc).__name__}: {str(exc)[:200]})"
+        return [ReminderRow(programme, "-", "-", "-", "-", "failed", reason)]

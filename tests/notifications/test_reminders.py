@@ -211,3 +211,31 @@ def test_nothing_goes_out_on_a_holiday_and_the_next_working_day_catches_up(recei
     assert smtp.messages == []
     rows = remind_all(D(2024, 12, 27), programmes=["inkoop-2026"])
     assert {r.status for r in rows if r.channel != "-"} == {"sent"}
+
+
+def test_one_broken_programme_does_not_silence_the_others(receivers, monkeypatch):
+    """A programme whose evaluation fails is reported; the other programmes still get their reminders."""
+    import notifications.reminders as sweep
+
+    smtp, hook = receivers
+    decide("market-consultation-2", ["projectteam"], D(2024, 9, 13))
+    real = sweep.evaluate_snapshot
+
+    def broken(snapshot, *args, **kwargs):
+        if snapshot.key == "inkoop-2022":
+            raise OverflowError("date value out of range")
+        return real(snapshot, *args, **kwargs)
+
+    monkeypatch.setattr(sweep, "evaluate_snapshot", broken)
+    with register_session() as session:
+        from sqlalchemy import update
+
+        from models.entities import Programme
+
+        session.execute(update(Programme).where(Programme.key == "inkoop-2022").values(
+            reminder_policy={"enabled": True}))
+    rows = remind_all(D(2024, 10, 22))
+    failed = [r for r in rows if r.programme == "inkoop-2022"]
+    assert len(failed) == 1 and failed[0].status == "failed" and "OverflowError" in failed[0].reason
+    assert [r for r in rows if r.programme == "inkoop-2026" and r.status == "sent"]
+    assert smtp.messages  # the secretaries of 2026 heard

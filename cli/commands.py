@@ -423,3 +423,19 @@ def cmd_timeline(args) -> int:
         raise InputError(f"kan {args.out} niet schrijven: {exc.strerror}") from None
     print(f"Tijdlijn geschreven naar {args.out}")
     return 0
+
+
+def cmd_verify(args) -> int:
+    from models.chain import verify
+
+    with register_session() as session:
+        reports = verify(session)
+    if args.json:
+        emit_json([{"what": r.what, "rows": r.rows, "broken_at": r.broken_at, "reason": r.reason} for r in reports])
+    else:
+        for r in reports:
+            if r.broken_at is None:
+                print(f"{r.what}: {r.rows} regels, de keten klopt")
+            else:
+                print(f"{r.what}: de keten breekt bij #{r.broken_at}: {r.reason}")
+    return 0 if all(r.broken_at is None for r in reports) else EXIT_GATE_SHUT

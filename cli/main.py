@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("programme")
     p.add_argument("--out", required=True, help="bestand, bijv. tijdlijn.svg")
 
+    p = sub.add_parser("verify", help="controleer de hashketen van het register (besluiten, overgangen, herplanningen)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4200)

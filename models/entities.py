@@ -220,6 +220,8 @@ class Decision(Base):
     reservation_lifted_by: Mapped[str | None] = mapped_column(String(64))
     # Hash of what was decided: the same submission twice is one row.
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    # Tamper evidence: this row's content chained to the row before it (models/chain.py).
+    chain: Mapped[str | None] = mapped_column(String(64))
 
     decision_point: Mapped[DecisionPoint] = relationship()
     body: Mapped[GoverningBody] = relationship()
@@ -239,6 +241,7 @@ class PhaseOverride(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    chain: Mapped[str | None] = mapped_column(String(64))
 
     programme: Mapped[Programme] = relationship()
 
@@ -295,3 +298,4 @@ class PlanRevision(Base):
     reason: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    chain: Mapped[str | None] = mapped_column(String(64))

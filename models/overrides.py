@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import PhaseOverride
 from models.errors import InputError
+from models.chain import seal
 from models.inputs import clean_text
 from models.register import get_programme
 from models.rules import DecisionRefused, check_advance
@@ -52,9 +53,10 @@ def advance_phase(session: Session, *, programme: str, to_phase: int, reason: st
         reason=reason,
         overridden_points=list(passed_over),
         recorded_by=recorded_by,
-        recorded_at=clock.utcnow(),
+        recorded_at=clock.utcnow().replace(microsecond=0),
         fingerprint=fingerprint,
     )
+    seal(session, override)
     session.add(override)
     session.flush()
     return Advanced(override.id, True, prog.key, to_phase, passed_over)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import Decision, DecisionPoint, GoverningBody, Programme
 from models.errors import InputError, NotFound
+from models.chain import seal
 from models.inputs import clean_text
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
 from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
@@ -289,12 +290,13 @@ def record_decision(
         lifts_id=lifts,
         supersedes_id=supersedes,
         recorded_by=recorded_by,
-        recorded_at=clock.utcnow(),
+        recorded_at=clock.utcnow().replace(microsecond=0),
         via=via,
         extra_meeting=extra_meeting,
         reservation_lifted_by=lifted_by,
         fingerprint=fingerprint,
     )
+    seal(session, decision)
     session.add(decision)
     session.flush()
     return Recorded(decision.id, True, prog.key, dp.key, gb.slug, result.value)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import PlanRevision
 from models.errors import InputError
+from models.chain import seal
 from models.inputs import clean_text
 from models.planning import (
     Adjustment,
@@ -158,17 +159,20 @@ def replan(
     change = uuid.uuid4().hex[:12]
     rows = {dp.key: dp for dp in prog.decision_points}
     windows = {ph.number: ph for ph in prog.phases}
-    now = clock.utcnow()
+    now = clock.utcnow().replace(microsecond=0)
     for m in phases:
         _, number, word = m.point.split("-")
         setattr(windows[int(number)], "planned_start" if word == "begin" else "planned_end", m.new)
     for m in moved + phases:
         if m.point in rows:
             rows[m.point].planned_date = m.new
-        session.add(PlanRevision(
+        revision = PlanRevision(
             programme_id=prog.id, change=change, point_key=m.point, old_date=m.old, new_date=m.new, cause=point,
             mode=mode, reason=reason, recorded_by=recorded_by, recorded_at=now,
-        ))
+        )
+        seal(session, revision)
+        session.add(revision)
+        session.flush()  # the next revision chains to this one
     session.flush()
     dates = {k: p.date for k, p in plan.points.items()} | {m.point: m.new for m in moved}
     return Replan(change, moved, tuple(plan.check(dates)), tuple(plan.adjustments), phases)

@@ -111,10 +111,7 @@ def cmd_decide(args) -> int:
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
-    sends = []
-    if recorded.created:  # told only once the decision is committed
-        with register_session() as session:
-            sends = events.decision_recorded(session, recorded.decision_id)
+    sends = events.deliver_owed([args.programme])  # owed since the commit above; a crash leaves it owed
     resumed = resume_waiting(args.programme, args.point)
     if args.json:
         emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state,

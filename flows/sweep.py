@@ -34,6 +34,19 @@ def resume_unblocked_runs() -> list[str]:
     return resumed
 
 
-@flow(name="regie-wachtende-runs-hervatten", description="Hervat wachtende runs waarvan de poort inmiddels open is.")
+@task(name="verschuldigde berichten versturen")
+def deliver_owed_messages() -> int:
+    """Messages the register still owes (a crash after a decision, a relay that was down): send them now."""
+    from notifications.events import deliver_owed
+    from tasks.register import log_sends
+
+    outcomes = deliver_owed()
+    log_sends(outcomes)
+    return sum(o.status == "sent" for o in outcomes)
+
+
+@flow(name="regie-wachtende-runs-hervatten",
+      description="Hervat wachtende runs waarvan de poort inmiddels open is, en verstuurt verschuldigde berichten.")
 def resume_sweep_flow() -> list[str]:
+    deliver_owed_messages()
     return resume_unblocked_runs()

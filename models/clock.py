@@ -35,7 +35,9 @@ def now() -> dt.datetime:
 
 
 def utcnow() -> dt.datetime:
-    return now().astimezone(dt.timezone.utc)
+    """The current moment in UTC, as a plain aware datetime (arithmetic keeps the zone)."""
+    moment = now()
+    return dt.datetime.fromtimestamp(moment.timestamp(), dt.timezone.utc)
 
 
 def today() -> dt.date:

@@ -280,6 +280,9 @@ class Notification(Base):
     error: Mapped[str | None] = mapped_column(Text)
     first_tried_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Who is sending it now ("host:pid") and since when: a claim of a process that died is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class PlanRevision(Base):
@@ -299,3 +302,23 @@ class PlanRevision(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     chain: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A message Regie owes because of something it recorded, written in the same transaction.
+
+    Sent afterwards, outside any register transaction, by the command that recorded it and by every
+    sweep until it is delivered (with growing pauses after failures), so a crash loses nothing.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_key: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(60))
+    ref: Mapped[int] = mapped_column(Integer)  # e.g. the decision's id
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from models import clock
 from models.entities import Decision, DecisionPoint, GoverningBody, Programme
 from models.errors import InputError, NotFound
 from models.chain import seal
+from models.outbox import owe
 from models.inputs import clean_text
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
 from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
@@ -299,6 +300,7 @@ def record_decision(
     seal(session, decision)
     session.add(decision)
     session.flush()
+    owe(session, prog.key, "decision_recorded", decision.id)  # the message, in the same transaction
     return Recorded(decision.id, True, prog.key, dp.key, gb.slug, result.value)
 
 

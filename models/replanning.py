@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.entities import PlanRevision
-from models.errors import InputError
 from models.chain import seal
 from models.inputs import clean_text
 from models.planning import (

@@ -305,6 +305,7 @@ class PointState:
     outcomes: tuple[str, ...]
     reserved_bodies: tuple[str, ...]
     passed_over: bool  # a manual transition moved past it
+    reserved_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -361,6 +362,7 @@ def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | Non
             outcomes=tuple(o.value for o in OUTCOMES_BY_KIND[Kind(dp.kind)]),
             reserved_bodies=tuple(f.body for f in verdict.open_reservations),
             passed_over=dp.key in ev.passed_over,
+            reserved_names=tuple(describe_bodies([f.body], names) for f in verdict.open_reservations),
         )
         for dp, spec, verdict in ev.points
         if dp.phase == number

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from models.entities import Decision
 from models.rules import describe_bodies
 from models.register import body_names
@@ -46,57 +44,82 @@ def _point(p: PointState) -> dict:
             "reason": p.reason}
 
 
-def phase_started(session: Session, snap: PhaseSnapshot) -> list[Outcome]:
+def phase_started(snap: PhaseSnapshot) -> list[Outcome]:
+    """Tell that a phase started, from the phase as judged (plain data: no register transaction is open)."""
     context = {"programme": _programme(snap), "phase": _phase(snap), "points": [_point(p) for p in snap.points]}
-    return notify(session, programme=snap.programme, event="phase_started", scope=f"phase-{snap.number}",
+    return notify(None, programme=snap.programme, event="phase_started", scope=f"phase-{snap.number}",
                   context=context, recipients=route("phase_started", snap.programme, load_recipients()))
 
 
-def phase_result(session: Session, snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
+def phase_result(snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
     """Tell what the exit gate says: opened, still waiting (for whom), or the programme stopped."""
     recipients = load_recipients()
     context = {"programme": _programme(snap), "phase": _phase(snap), "reason": snap.exit_reason}
     if snap.exit_open:
         nxt = snap.next_phase
         context["next_phase"] = {"number": nxt[0], "name": nxt[1], "planned_start": nxt[2]} if nxt else None
-        return "gate_opened", notify(session, programme=snap.programme, event="gate_opened",
+        return "gate_opened", notify(None, programme=snap.programme, event="gate_opened",
                                      scope=f"phase-{snap.number}", context=context,
                                      recipients=route("gate_opened", snap.programme, recipients))
     point = snap.blocking
     context["point"] = _point(point)
     if snap.stopped:
         context["reason"] = point.reason
-        return "programme_stopped", notify(session, programme=snap.programme, event="programme_stopped",
+        return "programme_stopped", notify(None, programme=snap.programme, event="programme_stopped",
                                            scope=f"{point.key}|{point.reason}", context=context,
                                            recipients=route("programme_stopped", snap.programme, recipients))
     waiting_for = point.missing or point.reserved_bodies
-    names = body_names(session)
-    context["missing"] = [describe_bodies([b], names) for b in waiting_for]
+    context["missing"] = list(point.missing_names) if point.missing else list(point.reserved_names)
     context["reason"] = point.reason
     return "gate_waiting", notify(
-        session, programme=snap.programme, event="gate_waiting",
+        None, programme=snap.programme, event="gate_waiting",
         scope=f"{point.key}|{point.status}|{','.join(waiting_for)}", context=context,
         recipients=route("gate_waiting", snap.programme, recipients, secretaries_of=tuple(waiting_for)),
     )
 
 
-def decision_recorded(session: Session, decision_id: int) -> list[Outcome]:
-    decision = session.get(Decision, decision_id)
-    point = decision.decision_point
-    snap = phase_snapshot(session, point.programme.key, point.phase)
-    state = next(p for p in snap.points if p.key == point.key)
-    context = {
-        "programme": _programme(snap),
-        "point": _point(state),
-        "decision": {
-            "id": decision.id,
-            "body_name": describe_bodies([decision.body.slug], body_names(session)),
-            "outcome_label": OUTCOME_LABELS[decision.outcome],
-            "decided_on": decision.decided_on,
-            "reference": decision.reference,
-            "reservation": decision.reservation,
-            "recorded_by": decision.recorded_by,
-        },
-    }
-    return notify(session, programme=snap.programme, event="decision_recorded", scope=f"decision-{decision.id}",
+def decision_recorded(decision_id: int) -> list[Outcome]:
+    """Tell the programme office about a recorded decision: read in a short transaction, sent after it."""
+    from models.db import register_session
+
+    with register_session() as session:
+        decision = session.get(Decision, decision_id)
+        point = decision.decision_point
+        snap = phase_snapshot(session, point.programme.key, point.phase)
+        state = next(p for p in snap.points if p.key == point.key)
+        context = {
+            "programme": _programme(snap),
+            "point": _point(state),
+            "decision": {
+                "id": decision.id,
+                "body_name": describe_bodies([decision.body.slug], body_names(session)),
+                "outcome_label": OUTCOME_LABELS[decision.outcome],
+                "decided_on": decision.decided_on,
+                "reference": decision.reference,
+                "reservation": decision.reservation,
+                "recorded_by": decision.recorded_by,
+            },
+        }
+    return notify(None, programme=snap.programme, event="decision_recorded", scope=f"decision-{decision_id}",
                   context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))
+
+
+def deliver_owed(programmes: list[str] | None = None) -> list[Outcome]:
+    """Send every message the register owes whose turn it is (the outbox), outside any transaction."""
+    from models.db import register_session
+    from models.outbox import due, settle
+
+    with register_session() as session:
+        owed = due(session, programmes)
+    outcomes: list[Outcome] = []
+    for message_id, _programme_key, event, ref in owed:
+        try:
+            sends = decision_recorded(ref) if event == "decision_recorded" else []
+            failed = [o.error or "mislukt" for o in sends if o.status == "failed"]
+            error = "; ".join(failed) or None
+        except Exception as exc:  # noqa: BLE001 - kept in the outbox and tried again later
+            sends, error = [], f"{type(exc).__name__}: {exc}"
+        with register_session() as session:
+            settle(session, message_id, error)
+        outcomes += sends
+    return outcomes

@@ -62,6 +62,8 @@ def remind(
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (afgerond)")
     names = names if names is not None else body_names(session)
+    if not dry_run and session.in_transaction():
+        session.rollback()  # only reads so far: end them, so no lock is held while messages go out
     ev = evaluate_snapshot(prog, as_of, names)
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
@@ -151,7 +153,7 @@ def remind(
                 subject = render_subject(event, body_context)
             outcomes = notify(
                 session, programme=programme, event=event, scope=f"{dp.key}|{step.key}|{body}",
-                context=body_context, recipients=people, dry_run=dry_run, commit_each=not dry_run, sent=sent,
+                context=body_context, recipients=people, dry_run=dry_run, sent=sent,
                 subject=subject,
             )
             record(dp.key, step.key, outcomes, missing_text)
@@ -159,8 +161,7 @@ def remind(
             leads = [r for r in recipients if r.role in (Role.PROCUREMENT_LEAD, Role.PROGRAMME_OFFICE)
                      and r.serves(programme)]
             outcomes = notify(session, programme=programme, event="escalation", scope=f"{dp.key}|{step.key}",
-                              context=context, recipients=leads, dry_run=dry_run,
-                              commit_each=not dry_run, sent=sent)
+                              context=context, recipients=leads, dry_run=dry_run, sent=sent)
             record(dp.key, step.key, outcomes, "geen projectleider of programmabureau ingesteld voor escalatie")
         elif dp.providers:
             providers = [r for r in recipients if r.role is Role.PROVIDER and r.serves(programme)]
@@ -170,7 +171,7 @@ def remind(
             else:
                 outcomes = notify(session, programme=programme, event="provider_reminder",
                                   scope=f"{dp.key}|{step.key}", context=context, recipients=providers,
-                                  dry_run=dry_run, commit_each=not dry_run, sent=sent)
+                                  dry_run=dry_run, sent=sent)
                 record(dp.key, step.key, outcomes)
     if not rows:
         return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
@@ -191,6 +192,11 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         sent = sent_messages(session, list(snapshots))  # what went out before: no query per message for it
     recipients = load_recipients()
     rows: list[ReminderRow] = []
+    if not dry_run:  # first what the register still owes (decisions announced after a crash or a failed send)
+        from notifications.events import deliver_owed
+
+        rows += [ReminderRow("-", "-", "verschuldigd", o.recipient, o.channel, o.status, o.error or "",
+                             "besluit gemeld") for o in deliver_owed(list(snapshots))]
     if dry_run:  # nothing is written: one session for the whole sweep
         session = open_session()
         try:

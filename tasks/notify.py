@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from prefect import task
 
-from models.db import register_session
 from models.status import PhaseSnapshot
 from notifications import events
 from tasks.register import log_sends
@@ -13,15 +12,13 @@ from tasks.register import log_sends
 @task(name="fase aankondigen", task_run_name="fase {snap.number} aankondigen")
 def announce_phase_started(snap: PhaseSnapshot) -> int:
     """Tell that a phase started, from the phase as the run just judged it (no second evaluation)."""
-    with register_session() as session:
-        outcomes = events.phase_started(session, snap)
+    outcomes = events.phase_started(snap)
     log_sends(outcomes)
     return sum(o.status == "sent" for o in outcomes)
 
 
 @task(name="uitkomst fase melden", task_run_name="uitkomst fase {snap.number} melden")
 def announce_phase_result(snap: PhaseSnapshot) -> str:
-    with register_session() as session:
-        event, outcomes = events.phase_result(session, snap)
+    event, outcomes = events.phase_result(snap)
     log_sends(outcomes)
     return event

@@ -58,8 +58,7 @@ def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -
 
 def announce_decision(decision_id: int) -> None:
     """Tell the programme office, after the decision is committed (never about one that was not)."""
-    with register_session() as session:
-        log_sends(events.decision_recorded(session, decision_id))
+    log_sends(events.deliver_owed())  # the outbox: this decision's message, and any still owed
 
 
 def log_sends(outcomes) -> None:

@@ -25,11 +25,17 @@ class HttpReceiver:
     def __init__(self):
         self.messages: list[dict] = []
         self.down = False
+        self.hold = threading.Event()  # cleared: the receiver answers only when released (a slow relay)
+        self.hold.set()
+        self.waiting = threading.Event()  # set while a request is held
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if not receiver.hold.is_set():
+                    receiver.waiting.set()
+                    receiver.hold.wait(60)
                 if receiver.down:
                     self.send_response(503)
                     self.end_headers()

@@ -43,7 +43,7 @@ def upgrade() -> None:
         _backfill(table)
         append_only(table)
         if sqlite:  # INSERT OR REPLACE deletes the row it replaces without firing the DELETE trigger
-            clash = " OR ".join([f"id = NEW.id"] + [f"(NEW.{c} IS NOT NULL AND {c} = NEW.{c})" for c in unique])
+            clash = " OR ".join(["id = NEW.id"] + [f"(NEW.{c} IS NOT NULL AND {c} = NEW.{c})" for c in unique])
             op.execute(f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
                        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash}) "
                        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")

@@ -1,0 +1,51 @@
+"""Messages the register owes: written with their cause, in the same transaction; delivered after it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.entities import OutboxMessage
+
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # after the 1st, 2nd, ... failure; then every 4 hours
+
+
+def owe(session: Session, programme: str, event: str, ref: int) -> None:
+    """Record that a message is owed (call inside the transaction that records its cause)."""
+    now = clock.utcnow()
+    session.add(OutboxMessage(programme_key=programme, event=event, ref=ref, created_at=now, attempts=0,
+                              next_try_at=now))
+
+
+def due(session: Session, programmes: list[str] | None = None) -> list[tuple[int, str, str, int]]:
+    """(id, programme, event, ref) of the owed messages whose turn it is."""
+    query = select(OutboxMessage.id, OutboxMessage.programme_key, OutboxMessage.event, OutboxMessage.ref).where(
+        OutboxMessage.done_at.is_(None), OutboxMessage.next_try_at <= clock.utcnow())
+    if programmes is not None:
+        query = query.where(OutboxMessage.programme_key.in_(programmes))
+    return [tuple(row) for row in session.execute(query.order_by(OutboxMessage.id))]
+
+
+def settle(session: Session, message_id: int, error: str | None) -> None:
+    """Delivered (error None), or failed: try again after a growing pause."""
+    row = session.get(OutboxMessage, message_id)
+    now = clock.utcnow()
+    if error is None:
+        row.done_at = now
+        row.last_error = None
+        return
+    row.attempts += 1
+    row.last_error = error[:2000]
+    pause = BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1]
+    row.next_try_at = now + dt.timedelta(minutes=pause)
+
+
+def pending(session: Session, programme: str) -> list[dict]:
+    """Owed messages of a programme not delivered yet, for status."""
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.programme_key == programme,
+                                                       OutboxMessage.done_at.is_(None)).order_by(OutboxMessage.id))
+    return [{"event": r.event, "ref": r.ref, "attempts": r.attempts, "next_try_at": r.next_try_at.isoformat(),
+             "last_error": r.last_error} for r in rows]

@@ -55,7 +55,10 @@ def cmd_status(args) -> int:
     as_of = clock.parse_date(report["as_of"])
     print(f"{report['name']} ({report['programme']}), stand op {clock.dutch_date(as_of)}")
     current = report["current_phase"]
-    print(f"Huidige fase: {current} - {report['phases'][current]['name']}\n")
+    print(f"Huidige fase: {current} - {report['phases'][current]['name']}")
+    if report["stopped"]:
+        print(f"Programma gestopt: {report['stopped']}")
+    print()
     print("Fasen")
     for ph in report["phases"]:
         start, end = clock.parse_date(ph["planned_start"]), clock.parse_date(ph["planned_end"])
@@ -71,7 +74,7 @@ def cmd_status(args) -> int:
             print(f"      {dp['reason']}")
     if report["lots"]:
         changed = [lot for lot in report["lots"] if lot["state"] != "loopt"]
-        print(f"\nPercelen: {len(report['lots'])}, waarvan {len(changed)} gestopt of gegund")
+        print(f"\nPercelen: {len(report['lots'])}, waarvan {len(changed)} gestopt, gegund of onderhands")
         for lot in changed:
             print(f"  {lot['name']}: {lot['state']}" + (f" - {lot['reason']}" if lot["reason"] else ""))
     if report["overrides"]:

@@ -72,7 +72,8 @@ def before_steps(due: dt.date, policy: ReminderPolicy) -> tuple[Step, ...]:
     steps = []
     for days in policy.before:
         nominal = clock.add_working_days(due, -days) if policy.working_days else due - dt.timedelta(days=days)
-        steps.append(Step(f"before-{days}", False, clock.next_working_day(nominal), nominal))
+        # a countdown step on a weekend or holiday goes out the working day before: early, never late
+        steps.append(Step(f"before-{days}", False, clock.previous_working_day(nominal), nominal))
     return tuple(steps)
 
 

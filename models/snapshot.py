@@ -62,6 +62,7 @@ class UnitRow:
     name: str
     municipalities: tuple[str, ...]
     segment_keys: tuple[str, ...] = ()
+    private: bool = False  # awarded privately, outside the tender (onderhands)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
         .where(Segment.programme_id.in_(ids)).order_by(Segment.position))
     lot_members = member_lists(lot_municipalities, lot_municipalities.c.lot_id, Lot, Lot.programme_id)
     lots = grouped(
-        select(Lot.programme_id, Lot.id, Lot.key, Lot.name, cast(Lot.segment_keys, Text))
+        select(Lot.programme_id, Lot.id, Lot.key, Lot.name, cast(Lot.segment_keys, Text), Lot.funding_type)
         .where(Lot.programme_id.in_(ids)).order_by(Lot.position))
     dp = DecisionPoint
     points = grouped(
@@ -180,8 +181,8 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
             planning=parsed(head[4]), reminder_policy=parsed(head[5]),
             phases=tuple(PhaseRow(*row) for row in phases.get(pid, [])),
             segments=tuple(UnitRow(k, n, seg_members.get(sid, ())) for sid, k, n in segments.get(pid, [])),
-            lots=tuple(UnitRow(k, n, lot_members.get(lid, ()), tuple(parsed(sk) or ()))
-                       for lid, k, n, sk in lots.get(pid, [])),
+            lots=tuple(UnitRow(k, n, lot_members.get(lid, ()), tuple(parsed(sk) or ()), funding == "private-award")
+                       for lid, k, n, sk, funding in lots.get(pid, [])),
             points=tuple(PointRow(*row[:9], tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12])
                          for row in points.get(pid, [])),
             facts=dict(facts),

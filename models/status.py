@@ -172,7 +172,8 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
                for lot in spec.lots}
     lots = tuple(
-        LotState(lot.key, lot.name, "gestopt", stopped[lot.key]) if lot.key in stopped
+        LotState(lot.key, lot.name, "onderhands", "onderhands gegund, buiten de aanbesteding") if lot.private
+        else LotState(lot.key, lot.name, "gestopt", stopped[lot.key]) if lot.key in stopped
         else LotState(lot.key, lot.name, "gegund", "gunningsbesluit genomen") if lot.key in awarded
         else LotState(lot.key, lot.name, "loopt", "")
         for lot in programme.lots
@@ -226,7 +227,8 @@ def status_document(ev: Evaluation) -> dict:
                 "due": dp.planned_date.isoformat(),
                 "due_nl": clock.dutch_date(dp.planned_date),
                 "status": verdict.status.value,
-                "status_nl": STATUS_LABELS[verdict.status],
+                "status_nl": ("bevestigd" if dp.kind == Kind.MILESTONE.value and verdict.status is Status.SATISFIED
+                              else STATUS_LABELS[verdict.status]),
                 "who": describe_bodies(spec.required_bodies, names),
                 "required_bodies": list(spec.required_bodies),
                 "missing_bodies": list(verdict.missing),
@@ -238,6 +240,8 @@ def status_document(ev: Evaluation) -> dict:
             for dp, spec, verdict in ev.points
         ],
         "lots": [{"key": lot.key, "name": lot.name, "state": lot.state, "reason": lot.reason} for lot in ev.lots],
+        "stopped": next((f"'{dp.title}': {v.reason}" for dp, spec, v in ev.points
+                         if v.status is Status.REJECTED and spec.scope_all), None),
     }
 
 

@@ -11,7 +11,7 @@ from models import clock
 from models.planning import PlanningError
 from models.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
 from models.reminders import policy_set, step_on
-from models.replanning import programme_plan
+from models.replanning import programme_plan, recorded_dates
 from models.rules import as_of_facts, current_decisions, describe_bodies
 from models.status import evaluate_snapshot
 from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
@@ -60,7 +60,7 @@ def remind(
         return _nothing(programme, f"geen werkdag ({why}); de volgende werkdag haalt in")
     policies = policy_set(prog.reminder_policy)
     if not policies.enabled:
-        return _nothing(programme, "herinneringen staan uit voor dit programma (afgerond)")
+        return _nothing(programme, "herinneringen staan uit voor dit programma (reminders.enabled: false)")
     names = names if names is not None else body_names(session)
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
@@ -82,9 +82,23 @@ def remind(
     )
     rows: list[ReminderRow] = []
 
+    fixed = set(plan.planning.calendar_dates) | {plan.planning.anchor} if plan else set()
+
     def slips(point) -> list[dict]:
+        """The later dates that hang on this point, in date order; not the contract start (fixed by law and
+        policy: it moves only when it is itself re-planned)."""
         keys = plan.descendants(point.key) if plan else [k for k, (_, d) in titles.items() if d > point.planned_date]
-        return [{"title": titles[k][0], "due": titles[k][1]} for k in keys]
+        return sorted(({"title": titles[k][0], "due": titles[k][1]} for k in keys if k not in fixed),
+                      key=lambda s: s["due"])
+
+    recorded = recorded_dates(ev) if plan else {}
+    # what each open point lifts: a college's approval of `financial` also lifts its February reservation
+    lifted_here: dict[tuple[str, str], list[str]] = {}
+    for dp, _, verdict in ev.points:
+        for f in verdict.open_reservations:
+            lifter = f.reservation_lifted_by or dp.reservation_lifted_by
+            if lifter:
+                lifted_here.setdefault((lifter, f.body), []).append(f"'{f.reservation}' ({dp.title})")
 
     def record(point: str, step: str, outcomes, fallback: str | None = None) -> None:
         for o in outcomes:
@@ -99,11 +113,15 @@ def remind(
         kind = Kind(dp.kind)
         policy = policies.for_kind(kind)
         due = dp.planned_date
-        if verdict.status is Status.RESERVED:  # expected until the point planned to lift it
+        if verdict.status is Status.RESERVED:
             lifters = {f.reservation_lifted_by or dp.reservation_lifted_by for f in verdict.open_reservations}
-            lift_dates = [titles[k][1] for k in lifters if k in titles]
-            if lift_dates:
-                due = max([due, *lift_dates])
+            if lifters and None not in lifters and all(not verdicts[k].ok for k in lifters if k in verdicts):
+                continue  # the point that lifts it is still open: its reminder says it lifts this one too
+        late_by = None
+        if plan is not None:  # a predecessor settled late moves the earliest possible date along
+            for e in plan.edges:
+                if e.after == dp.key and e.before in recorded and e.gap_after(recorded[e.before]) > due:
+                    due, late_by = e.gap_after(recorded[e.before]), e.before
         cutoff = meeting = None
         if plan is not None and kind is not Kind.MILESTONE and spec.required_bodies:
             info = plan.points[dp.key]
@@ -123,6 +141,8 @@ def remind(
             if b in standing and b not in verdict.missing
         ]
         countdown = cutoff or due
+        deferred = {f.body: f for f in as_of_facts(ev.facts.get(dp.key, []), as_of)
+                    if f.body in verdict.deferred and standing.get(f.body) == f}
         context = {
             "programme": {"key": prog.key, "name": prog.name},
             "point": {"key": dp.key, "title": dp.title, "due": due, "word": point_word(dp.kind)},
@@ -130,15 +150,19 @@ def remind(
             "cutoff_passed": cutoff is not None and as_of > cutoff,
             "meeting": meeting,
             "days_left": max(0, clock.working_days_between(as_of, countdown)),
+            "when": _when(as_of, countdown),
             "days_late": max(0, clock.working_days_between(due, as_of)),
+            "moved_by": titles[late_by][0] if late_by else None,
             "final": step.key == "overdue-final",
             "decided": decided,
-            "missing": [describe_bodies([b], names) for b in targets],
+            "missing": [describe_bodies([b], names) + (" (aangehouden)" if b in deferred else "") for b in targets],
             "slips": slips(dp),
         }
         event = "overdue" if step.overdue else "reminder"
         subject = None  # the same for every body of this point and step (templates name no body in it)
         for body in targets:
+            if body == PROJECT_TEAM and step.overdue:
+                continue  # a late milestone: the escalation to the procurement lead says it once
             if body == PROJECT_TEAM:  # a milestone: the project team's work, not a college's
                 people = [r for r in recipients if r.role is Role.PROCUREMENT_LEAD and r.serves(programme)]
                 missing_text = "geen projectleider inkoop ingesteld"
@@ -148,7 +172,14 @@ def remind(
                 missing_text = f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
             reservation = standing[body].reservation if body in standing else None
             body_context = {**context, "body": body, "body_name": describe_bodies([body], names),
-                            "reservation": reservation}
+                            "reservation": reservation, "lifts": lifted_here.get((dp.key, body), []),
+                            "deferred_on": deferred[body].decided_on if body in deferred else None,
+                            "next_meeting": None, "next_cutoff": None}
+            if body in deferred and plan is not None:  # the next meeting, and when its agenda closes
+                meetings = plan.meetings_of(body)
+                nxt = meetings.meeting_on_or_after(as_of + dt.timedelta(days=1))
+                body_context["next_meeting"] = nxt
+                body_context["next_cutoff"] = meetings.agenda_cutoff(nxt)
             if dry_run and people and subject is None:
                 subject = render_subject(event, body_context)
             outcomes = notify(
@@ -176,6 +207,16 @@ def remind(
     if not rows:
         return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
     return rows
+
+
+def _when(today: dt.date, day: dt.date) -> str:
+    """'vandaag', 'morgen', or 'nog 3 werkdagen' to `day`."""
+    if day == today:
+        return "vandaag"
+    if day == today + dt.timedelta(days=1):
+        return "morgen"
+    left = max(0, clock.working_days_between(today, day))
+    return f"nog {left} {'werkdag' if left == 1 else 'werkdagen'}"
 
 
 def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] | None = None) -> list[ReminderRow]:

@@ -136,7 +136,8 @@ def test_reminder_text_names_cut_off_and_meeting():
         "programme": {"key": "inkoop-2026", "name": "Inkoop 2026"},
         "point": {"key": "go-no-go", "title": "Go/no-go", "due": dt.date(2024, 11, 5), "word": "Besluit"},
         "cutoff": dt.date(2024, 10, 22), "cutoff_passed": False, "meeting": dt.date(2024, 11, 5), "days_left": 0,
-        "days_late": 0,
+        "days_late": 0, "when": "vandaag", "moved_by": None, "lifts": [], "deferred_on": None,
+        "next_meeting": None, "next_cutoff": None,
         "final": False, "decided": [], "missing": ["het college van Aalten"], "slips": [],
         "body": "aalten", "body_name": "het college van Aalten", "reservation": None,
     })
@@ -233,7 +234,9 @@ def test_a_local_lot_needs_its_own_municipality_only(session):
         assert scope_participants(prog, replace(point, scope=("jeugd-1",))) == ["aalten"]
         assert scope_participants(prog, replace(point, scope=("wmo-begeleiding",))) == [
             c for c in COLLEGES if c != "oude-ijsselstreek"]
-        assert {lot.state for lot in evaluate(session, "inkoop-2026").lots} == {"loopt"}
+        states = {lot.key: lot.state for lot in evaluate(session, "inkoop-2026").lots}
+        assert states["jeugd-persoonlijke-verzorging"] == "onderhands" and states["wmo-logeren"] == "onderhands"
+        assert {state for key, state in states.items() if "onderhands" != state} == {"loopt"}
 
 
 def test_a_no_go_on_one_lot_stops_that_lot_only(session, tmp_path):

@@ -22,7 +22,7 @@ GO_NO_GO = D(2024, 11, 5)  # a Tuesday
         (D(2024, 10, 8), "before-28"),
         (D(2024, 10, 21), "before-28"),  # nothing new: the ledger skips what was sent
         (D(2024, 10, 22), "before-14"),
-        (D(2024, 11, 3), "before-7"),  # Sunday: the 2-day step moves to Monday
+        (D(2024, 11, 1), "before-2"),  # the 2-day step falls on Sunday 3 November: it goes out the Friday before
         (D(2024, 11, 4), "before-2"),
         (D(2024, 11, 5), "before-0"),
         (D(2024, 11, 6), "overdue-1"),
@@ -36,10 +36,10 @@ def test_step_on(as_of, step):
     assert (found.key if found else None) == step
 
 
-def test_holidays_move_reminders_to_the_next_working_day():
+def test_a_countdown_step_on_a_holiday_goes_out_the_working_day_before():
     due = D(2024, 12, 27)  # Friday after Christmas
     days = {s.key: s.send_on for s in schedule(due, ReminderPolicy(before=(2, 0)), D(2025, 1, 10))}
-    assert days["before-2"] == D(2024, 12, 27)  # 25 December (Christmas) -> 26 (holiday) -> 27
+    assert days["before-2"] == D(2024, 12, 24)  # 25 December (Christmas) -> the 24th: early, never late
     assert days["before-0"] == D(2024, 12, 27)
     assert days["overdue-1"] == D(2024, 12, 30)
     assert days["overdue-2"] == D(2025, 1, 7)  # 1 January is a holiday

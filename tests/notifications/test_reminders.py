@@ -82,8 +82,8 @@ def test_replay_2026_from_1_october_to_10_november(receivers):
 
     go = "go/no-go"
     # the countdown runs to the agenda cut-off (di 22 okt) of the meeting of di 5 nov: 28 days before it
-    # (24 Sep) is caught up on 1 Oct, then 14, 7, 2 (a Sunday: the Monday) and 0 days before
-    countdown = [D(2024, 10, 1), D(2024, 10, 8), D(2024, 10, 15), D(2024, 10, 21), D(2024, 10, 22)]
+    # (24 Sep) is caught up on 1 Oct, then 14, 7, 2 (a Sunday: the Friday before) and 0 days before
+    countdown = [D(2024, 10, 1), D(2024, 10, 8), D(2024, 10, 15), D(2024, 10, 18), D(2024, 10, 22)]
     assert days(go, "berkelland") == countdown
     assert days(go, "aalten") == countdown  # decided on 22 October, after the sweep: no more reminders
     assert days(go, "winterswijk") == countdown + [D(2024, 11, 6)]

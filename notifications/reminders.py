@@ -100,9 +100,12 @@ def remind(
             if lifter:
                 lifted_here.setdefault((lifter, f.body), []).append(f"'{f.reservation}' ({dp.title})")
 
-    def record(point: str, step: str, outcomes, fallback: str | None = None) -> None:
+    def record(point: str, step: str, outcomes, fallback: str | None = None, catch_up: dt.date | None = None) -> None:
         for o in outcomes:
-            rows.append(ReminderRow(programme, point, step, o.recipient, o.channel, o.status, o.error or "",
+            reason = o.error or ""
+            if o.status == "would-send" and catch_up is not None:
+                reason += f" (inhaalmoment van {clock.dutch_date(catch_up)})"
+            rows.append(ReminderRow(programme, point, step, o.recipient, o.channel, o.status, reason,
                                     titles[point][0]))
         if not outcomes and fallback:
             rows.append(ReminderRow(programme, point, step, "-", "-", "skipped", fallback, titles[point][0]))
@@ -187,7 +190,7 @@ def remind(
                 context=body_context, recipients=people, dry_run=dry_run, sent=sent,
                 subject=subject,
             )
-            record(dp.key, step.key, outcomes, missing_text)
+            record(dp.key, step.key, outcomes, missing_text, step.send_on if step.send_on < as_of else None)
         if step.overdue:
             leads = [r for r in recipients if r.role in (Role.PROCUREMENT_LEAD, Role.PROGRAMME_OFFICE)
                      and r.serves(programme)]

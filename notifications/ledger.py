@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ def notify(
     dry_run: bool = False,
     sent: dict[str, tuple[str, dt.datetime | None]] | None = None,
     subject: str | None = None,
+    batch: list[Planned] | None = None,
+    tag: tuple = (),
 ) -> list[Outcome]:
     """Send `event` to every URL of every recipient that has not had it yet (dry run: only say so).
 
@@ -53,6 +55,7 @@ def notify(
     before the completion leaves the claim of a dead process, which the next run takes over and
     sends again (at-least-once). A claim of a live process is left alone (it is being sent now).
     `session` (outside any transaction) says which register; None is the configured one.
+    With `batch`, real messages are only planned (appended) and `deliver` claims them in bulk later.
     """
     message = None
     outcomes = []
@@ -80,6 +83,10 @@ def notify(
                 else:
                     outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
                 continue
+            if batch is not None:
+                batch.append(Planned(key, programme, event, context, recipient.name, url, mask(url), tag))
+                continue
+
             def rendered() -> Message:  # only for a message that will really go out
                 nonlocal message
                 message = message or render(event, context)
@@ -93,6 +100,86 @@ def notify(
             delivery = send(idempotent_url(url, key), message)  # outside any transaction
             outcomes.append(_complete(engine, claim, recipient.name, delivery))
     return outcomes
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message a sweep will send: claimed with all the others of its batch in one transaction."""
+
+    key: str
+    programme: str
+    event: str
+    context: dict = field(compare=False, hash=False)
+    recipient: str = ""
+    url: str = field(default="", repr=False)
+    channel: str = ""
+    tag: tuple = ()  # the caller's own label (a sweep: point and step)
+
+
+def deliver(session: Session | None, batch: list[Planned]) -> list[tuple[Planned, Outcome]]:
+    """Send a batch: its ledger rows claimed in one transaction, then each message sent and completed
+    on its own (so a crash repeats at most the one message in flight)."""
+    engine = session.get_bind() if session is not None else None
+    if not batch:
+        return []
+    rendered: dict[tuple[str, int], Message] = {}
+
+    def message_of(p: Planned) -> Message:
+        ident = (p.event, id(p.context))
+        if ident not in rendered:
+            rendered[ident] = render(p.event, p.context)
+        return rendered[ident]
+
+    claims = _claim_many(engine, batch, message_of)
+    out = []
+    for planned in batch:
+        claim = claims[planned.key]
+        if isinstance(claim, Outcome):
+            out.append((planned, claim))
+            continue
+        delivery = send(idempotent_url(planned.url, planned.key), message_of(planned))  # outside any transaction
+        out.append((planned, _complete(engine, claim, planned.recipient, delivery)))
+    return out
+
+
+def _claim_many(engine, batch: list[Planned], message_of) -> dict[str, int | Outcome]:
+    """One transaction: read the batch's ledger rows in one query, claim what is ours to send."""
+    from sqlalchemy.exc import IntegrityError
+
+    session = _short_session(engine)
+    result: dict[str, int | Outcome] = {}
+    try:
+        with session.begin():
+            keys = [p.key for p in batch]
+            rows = {r.ledger_key: r for r in session.scalars(
+                select(Notification).where(Notification.ledger_key.in_(keys)).with_for_update())}
+            now, me = clock.utcnow(), _claimant()
+            for p in batch:
+                row = rows.get(p.key)
+                if row is not None and row.status == "sent":
+                    when = dutch_moment(row.sent_at) if row.sent_at else "eerder"
+                    result[p.key] = Outcome(p.recipient, row.channel, "skipped", f"al verzonden op {when}")
+                elif row is not None and row.status == "sending" and not _dead(row.claimed_by, row.claimed_at):
+                    result[p.key] = Outcome(p.recipient, row.channel, "skipped",
+                                            "wordt op dit moment door een andere run verzonden")
+                else:
+                    if row is None:
+                        row = rows[p.key] = Notification(
+                            ledger_key=p.key, programme_key=p.programme, event=p.event,
+                            subject=message_of(p).subject[:400], recipient=p.recipient, channel=p.channel,
+                            status="sending", attempts=0, first_tried_at=now)
+                        session.add(row)
+                    row.status, row.claimed_by, row.claimed_at = "sending", me, now
+            session.flush()  # the new claims go in as one multi-row insert
+            for p in batch:
+                result.setdefault(p.key, rows[p.key].id)
+    except IntegrityError:  # another run claimed some of these a moment earlier: claim one by one
+        session.close()
+        return {p.key: _claim(engine, p.key, p.programme, p.event, lambda p=p: message_of(p).subject, p.recipient,
+                              p.channel) for p in batch}
+    finally:
+        session.close()
+    return result
 
 
 STALE_CLAIM = dt.timedelta(minutes=15)  # a claim from another machine this old is taken to be dead

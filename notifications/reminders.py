@@ -15,7 +15,7 @@ from models.replanning import programme_plan, recorded_dates
 from models.rules import as_of_facts, current_decisions, describe_bodies
 from models.status import evaluate_snapshot
 from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
-from notifications.ledger import notify, sent_messages
+from notifications.ledger import deliver, notify, sent_messages
 from notifications.rendering import render_subject
 from notifications.recipients import Recipient, Role, load_recipients
 
@@ -110,6 +110,7 @@ def remind(
         if not outcomes and fallback:
             rows.append(ReminderRow(programme, point, step, "-", "-", "skipped", fallback, titles[point][0]))
 
+    batch: list | None = None if dry_run else []  # real messages: claimed in bulk, then sent one by one
     for dp, spec, verdict in ev.points:
         if verdict.ok or verdict.status is Status.REJECTED or dp.key in ev.passed_over:
             continue
@@ -188,15 +189,18 @@ def remind(
             outcomes = notify(
                 session, programme=programme, event=event, scope=f"{dp.key}|{step.key}|{body}",
                 context=body_context, recipients=people, dry_run=dry_run, sent=sent,
-                subject=subject,
+                subject=subject, batch=batch, tag=(dp.key, step.key),
             )
-            record(dp.key, step.key, outcomes, missing_text, step.send_on if step.send_on < as_of else None)
+            record(dp.key, step.key, outcomes, None if people else missing_text,
+                   step.send_on if step.send_on < as_of else None)
         if step.overdue:
             leads = [r for r in recipients if r.role in (Role.PROCUREMENT_LEAD, Role.PROGRAMME_OFFICE)
                      and r.serves(programme)]
             outcomes = notify(session, programme=programme, event="escalation", scope=f"{dp.key}|{step.key}",
-                              context=context, recipients=leads, dry_run=dry_run, sent=sent)
-            record(dp.key, step.key, outcomes, "geen projectleider of programmabureau ingesteld voor escalatie")
+                              context=context, recipients=leads, dry_run=dry_run, sent=sent, batch=batch,
+                              tag=(dp.key, step.key))
+            record(dp.key, step.key, outcomes,
+                   None if leads else "geen projectleider of programmabureau ingesteld voor escalatie")
         elif dp.providers:
             providers = [r for r in recipients if r.role is Role.PROVIDER and r.serves(programme)]
             if published:
@@ -205,8 +209,12 @@ def remind(
             else:
                 outcomes = notify(session, programme=programme, event="provider_reminder",
                                   scope=f"{dp.key}|{step.key}", context=context, recipients=providers,
-                                  dry_run=dry_run, sent=sent)
+                                  dry_run=dry_run, sent=sent, batch=batch, tag=(dp.key, step.key))
                 record(dp.key, step.key, outcomes)
+    for planned, outcome in deliver(session, batch or []):
+        point_key, step_key = planned.tag
+        rows.append(ReminderRow(programme, point_key, step_key, outcome.recipient, outcome.channel, outcome.status,
+                                outcome.error or "", titles[point_key][0]))
     if not rows:
         return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
     return rows

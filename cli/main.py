@@ -141,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    os.umask(0o077)  # everything Regie writes (register, logs, Prefect's database) is its owner's alone
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)

@@ -19,14 +19,27 @@ def data_dir() -> Path:
     return Path(base) / "regie"
 
 
+def private_data_dir() -> Path:
+    """The data folder, created (and kept) readable by its owner only: the register, logs and the
+    Prefect database hold who decided what, and on one machine the operating-system user is the
+    identity that guards them."""
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+    return folder
+
+
 def database_url() -> str:
     """REGIE_DATABASE_URL, else a SQLite file in the per-user data folder."""
     url = os.environ.get("REGIE_DATABASE_URL")
     if url:
         return url
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'regie.db'}"
+    folder = private_data_dir()
+    database = folder / "regie.db"
+    if not database.exists():
+        database.touch(mode=0o600)
+    return f"sqlite:///{database}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

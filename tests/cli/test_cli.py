@@ -289,3 +289,25 @@ def test_an_impossible_clock_is_a_clear_error(regie, monkeypatch):
     monkeypatch.setenv("REGIE_TODAY", "2024-13-01")
     code, _, err = regie("status", "inkoop-2026")
     assert code == 2 and "REGIE_TODAY" in err and "geen geldige datum" in err
+
+
+def test_the_data_folder_and_its_files_are_the_owners_alone(monkeypatch, tmp_path, capsys):
+    """On one machine the operating-system user is the identity: nobody else reads the register."""
+    import stat
+
+    monkeypatch.delenv("REGIE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("REGIE_TODAY", "2024-11-06")
+    old = os.umask(0o022)
+    try:
+        assert main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on",
+                     "2024-11-05", "--by", "Secretaris Aalten"]) == 0
+    finally:
+        os.umask(old)
+        from models.db import dispose_engines
+
+        dispose_engines()
+    folder = tmp_path / "xdg" / "regie"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = list(folder.iterdir())
+    assert files and all(stat.S_IMODE(f.stat().st_mode) & 0o077 == 0 for f in files), files

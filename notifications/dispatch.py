@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 from functools import lru_cache
 
 import apprise
@@ -20,12 +23,27 @@ def mask(url: str) -> str:
     if not plugin:
         scheme = url.split("://", 1)[0] if "://" in url else "?"
         return f"{scheme}://(ongeldige URL)"
-    return plugin.url(privacy=True)
+    return _hide_tokens(plugin.url(privacy=True))
+
+
+_TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-.~%]{12,}$")
+
+
+def _hide_tokens(url: str) -> str:
+    """What Apprise's privacy form leaves: header values (+Name=...) and tokens in the path."""
+    parts = urlsplit(url)
+    path = "/".join("****" if _TOKEN.match(segment) else segment for segment in parts.path.split("/"))
+    query = "&".join(
+        f"{name}=****" if unquote(name).startswith("+") else f"{name}={value}" if sep else name
+        for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
 def channel_id(url: str) -> str:
-    """A stable, secret-free name for a channel in ledger keys."""
-    return hashlib.sha256(url.encode()).hexdigest()[:16]
+    """A stable name for a channel in ledger keys, made from the masked URL: the ledger holds no hash
+    of a secret that someone could test guesses against."""
+    return hashlib.sha256(mask(url).encode()).hexdigest()[:16]
 
 
 def idempotent_url(url: str, ledger_key: str) -> str:
@@ -39,6 +57,43 @@ def idempotent_url(url: str, ledger_key: str) -> str:
         return url
     token = hashlib.sha256(ledger_key.encode()).hexdigest()[:32]
     return f"{url}{'&' if '?' in url else '?'}+Idempotency-Key={token}"
+
+
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>()]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Every URL in a text with its secrets hidden (passwords, tokens in the path, header values)."""
+    def hide(match: re.Match) -> str:
+        url = match.group(0)
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            credentials, _, host = netloc.rpartition("@")
+            user = credentials.split(":", 1)[0]
+            netloc = f"{user}:****@{host}" if ":" in credentials else f"****@{host}"
+        return _hide_tokens(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+
+    text = _URL_IN_TEXT.sub(hide, text)
+    return _REQUEST_LINE.sub(lambda m: m.group(1) + _hide_tokens(m.group(2)) + m.group(3), text)
+
+
+_REQUEST_LINE = re.compile(r'("(?:GET|POST|PUT|PATCH|DELETE) )(/[^\s"]*)( HTTP/)')
+
+
+class _RedactSecrets(logging.Filter):
+    """Apprise logs the URLs it loads and posts to (at debug level): never with their secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+for _name in ("apprise", "urllib3.connectionpool"):  # apprise's URLs, and the request lines under it
+    logging.getLogger(_name).addFilter(_RedactSecrets())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pendulum
 
 from models.errors import InputError
+from models.inputs import printable
 
 TIMEZONE = "Europe/Amsterdam"
 TZ = pendulum.timezone(TIMEZONE)
@@ -78,7 +79,7 @@ def parse_date(text: str | dt.date, *, field: str = "datum") -> dt.date:
     else:
         shown = str(text).strip()
         if len(shown) > 40 or not _DATE.fullmatch(shown):
-            raise DateError(f"{field}: '{shown[:40]}' is geen geldige datum (verwacht JJJJ-MM-DD)")
+            raise DateError(f"{field}: '{printable(shown, 40)}' is geen geldige datum (verwacht JJJJ-MM-DD)")
         try:
             day = dt.date.fromisoformat(shown)
         except ValueError:

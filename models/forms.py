@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.entities import FormInput
 from models.errors import InputError
+from models.inputs import printable
 from models.register import decisions_of, fact, get_point, get_programme, record_decision
 from models.rules import current_decisions
 from models.vocabulary import Outcome
@@ -63,9 +64,9 @@ def handle_form_input(
             flow_run_id=flow_run_id,
             pause_key=pause_key,
             programme_key=programme,
-            payload={k: str(v) for k, v in payload.items()},
+            payload={printable(k, 40): printable(v, 500) for k, v in payload.items()},  # kept as evidence, safe
             result=result,
-            message=message,
+            message=printable(message, 2000),
             decision_id=decision_id,
             handled_at=clock.utcnow(),
         )

@@ -22,3 +22,9 @@ def clean_text(value: str | None, field: str, max_length: int, *, required: str 
     if len(text) > max_length:
         raise InputError(f"{field}: te lang ({len(text)} tekens, ten hoogste {max_length})")
     return text
+
+
+def printable(value, limit: int = 60) -> str:
+    """Any value as it may be shown or stored beside a refusal: control characters as '?', not endless."""
+    text = _CONTROL.sub("?", str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,17 +16,29 @@ from models.entities import Decision, DecisionPoint, GoverningBody, Programme
 from models.errors import InputError, NotFound
 from models.chain import seal
 from models.outbox import owe
-from models.inputs import clean_text
+from models.inputs import clean_text, printable
 from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
 from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
 from models.vocabulary import DecidedBy, Kind, Outcome, Status
 
 
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def shown(text) -> str:
+    """A text as it may be printed in a message: no control characters, not endless."""
+    return printable(text, 60)
+
+
+def is_slug(text) -> bool:
+    return isinstance(text, str) and len(text) <= 64 and _SLUG.fullmatch(text) is not None
+
+
 def get_programme(session: Session, key: str) -> Programme:
-    programme = session.scalar(select(Programme).where(Programme.key == key))
+    programme = session.scalar(select(Programme).where(Programme.key == key)) if is_slug(key) else None
     if programme is None:
         known = ", ".join(session.scalars(select(Programme.key).order_by(Programme.key))) or "geen"
-        raise NotFound(f"onbekend programma '{key}' (bekend: {known})")
+        raise NotFound(f"onbekend programma '{shown(key)}' (bekend: {known})")
     return programme
 
 
@@ -33,18 +46,18 @@ def get_point(session: Session, programme: Programme, key: str, *, lock: bool = 
     query = select(DecisionPoint).where(DecisionPoint.programme_id == programme.id, DecisionPoint.key == key)
     if lock:
         query = query.with_for_update()
-    point = session.scalar(query)
+    point = session.scalar(query) if is_slug(key) else None
     if point is None:
         known = ", ".join(dp.key for dp in programme.decision_points)
-        raise NotFound(f"onbekend besluitpunt '{key}' in {programme.key} (bekend: {known})")
+        raise NotFound(f"onbekend besluitpunt '{shown(key)}' in {programme.key} (bekend: {known})")
     return point
 
 
 def get_body(session: Session, slug: str) -> GoverningBody:
-    body = session.scalar(select(GoverningBody).where(GoverningBody.slug == slug))
+    body = session.scalar(select(GoverningBody).where(GoverningBody.slug == slug)) if is_slug(slug) else None
     if body is None:
         known = ", ".join(session.scalars(select(GoverningBody.slug).order_by(GoverningBody.slug)))
-        raise NotFound(f"onbekend bestuursorgaan '{slug}' (bekend: {known})")
+        raise NotFound(f"onbekend bestuursorgaan '{shown(slug)}' (bekend: {known})")
     return body
 
 
@@ -117,7 +130,7 @@ def _parse_outcome(value: str | Outcome) -> Outcome:
         return Outcome(value)
     except ValueError:
         raise InputError(
-            f"onbekende uitkomst '{value}' (kies uit: {', '.join(o.value for o in Outcome)})"
+            f"onbekende uitkomst '{shown(value)}' (kies uit: {', '.join(o.value for o in Outcome)})"
         ) from None
 
 

@@ -115,6 +115,12 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
                    cast(Programme.reminder_policy, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
+        from models.register import is_slug, shown
+
+        odd = [k for k in wanted if not is_slug(k)]
+        if odd:
+            known = ", ".join(session.scalars(select(Programme.key).order_by(Programme.key))) or "geen"
+            raise NotFound(f"onbekend programma '{shown(odd[0])}' (bekend: {known})")
         query = query.where(Programme.key.in_(wanted))
     heads = {row.id: row for row in session.execute(query.order_by(Programme.key))}
     if wanted is not None:

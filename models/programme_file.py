@@ -145,6 +145,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"een sleutel moet een woord zijn, geen lijst of mapping (regel {key_node.start_mark.line + 1})",
+                key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -191,8 +195,10 @@ def _where(exc: yaml.YAMLError) -> str:
 def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.constructor.ConstructorError as exc:  # our own Dutch message (a key twice)
-        raise ProgrammeFileError(path, [("", f"geen geldige YAML: {exc.problem}{_where(exc)}")]) from None
+    except yaml.constructor.ConstructorError as exc:  # ours are Dutch (a key twice, a list as a key)
+        problem = exc.problem if exc.problem and exc.problem[:1].islower() and " " in exc.problem and \
+            any(w in exc.problem for w in ("sleutel", "lijst")) else "onbekende constructie"
+        raise ProgrammeFileError(path, [("", f"geen geldige YAML: {problem}{_where(exc)}")]) from None
     except yaml.YAMLError as exc:
         raise ProgrammeFileError(path, [("", f"geen geldige YAML{_where(exc)}")]) from None
     except RecursionError:

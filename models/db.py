@@ -96,7 +96,10 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, one writer at a time
         if conn.dialect.name == "postgresql":  # many processes on an empty register: one migrates, the rest wait
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        new = not inspect(conn).has_table("alembic_version")
         command.upgrade(_alembic_config(conn), "head")
+        if new and os.environ.get("REGIE_SANDBOX") == "1":  # made as a sandbox: demo, replay, tests
+            conn.execute(text("INSERT INTO register_settings (key, value) VALUES ('sandbox', 'ja')"))
 
 
 MIGRATION_LOCK = 0x5245_4749  # "REGI": the advisory lock every first use takes on PostgreSQL
@@ -112,8 +115,23 @@ def get_engine(url: str | None = None) -> Engine:
         engine = make_engine(url)
         if current_revision(engine) != LATEST_REVISION:
             migrate(engine)
+        check_clock(engine)
         _engines[url] = engine
     return engine
+
+
+def check_clock(engine: Engine) -> None:
+    """REGIE_TODAY moves 'today' and the moment a decision is recorded: only a sandbox may do that."""
+    if not os.environ.get("REGIE_TODAY"):
+        return
+    from models.errors import InputError
+
+    with engine.connect() as conn:
+        marked = conn.execute(text("SELECT value FROM register_settings WHERE key = 'sandbox'")).scalar()
+    if marked is None:
+        engine.dispose()
+        raise InputError("REGIE_TODAY werkt alleen op een oefenregister (sandbox), niet op dit register; "
+                         "maak er een met REGIE_SANDBOX=1 bij het eerste gebruik van een nieuwe datamap")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -121,7 +139,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 # Kept in step with migrations/versions; a test checks that it names the real head.
-LATEST_REVISION = "0008"
+LATEST_REVISION = "0009"
 
 
 def open_session(url: str | None = None) -> Session:

@@ -322,3 +322,12 @@ class OutboxMessage(Base):
     next_try_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class RegisterSetting(Base):
+    """Facts about the register itself, such as whether it is a sandbox (demo, replay, tests)."""
+
+    __tablename__ = "register_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

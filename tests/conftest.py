@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from models.db import dispose_engines, make_engine, migrate, session_factory
 from models.loader import load_builtin_if_empty
 
+os.environ["REGIE_SANDBOX"] = "1"  # every register the tests make is a sandbox: their clocks may be set
+
 POSTGRES_URL = os.environ.get("REGIE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATA = Path(__file__).parent / "data"
 

@@ -311,3 +311,28 @@ def test_the_data_folder_and_its_files_are_the_owners_alone(monkeypatch, tmp_pat
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = list(folder.iterdir())
     assert files and all(stat.S_IMODE(f.stat().st_mode) & 0o077 == 0 for f in files), files
+
+
+def test_the_clock_can_be_set_on_a_sandbox_only(monkeypatch, tmp_path, capsys):
+    """REGIE_TODAY moves 'today' and when a decision is recorded: a real register refuses it."""
+    from models.db import dispose_engines
+
+    monkeypatch.delenv("REGIE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("REGIE_TODAY", raising=False)
+    monkeypatch.delenv("REGIE_SANDBOX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "echt"))
+    try:
+        assert main(["status", "inkoop-2026"]) == 0  # a real register, made without REGIE_SANDBOX
+        dispose_engines()
+        monkeypatch.setenv("REGIE_TODAY", "2019-01-01")
+        monkeypatch.setenv("REGIE_SANDBOX", "1")  # too late: a register is a sandbox from its making on
+        code = main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on",
+                     "2024-11-05", "--by", "x"])
+        assert code == 2 and "oefenregister" in capsys.readouterr().err
+        dispose_engines()
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "oefen"))  # a new data folder, made as a sandbox
+        monkeypatch.setenv("REGIE_TODAY", "2024-11-06")
+        assert main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on",
+                     "2024-11-05", "--by", "x"]) == 0
+    finally:
+        dispose_engines()

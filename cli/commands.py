@@ -151,12 +151,10 @@ def _print_resumed(resumed: list[str] | None) -> None:
 
 def resume_waiting(programme: str, point: str | None) -> list[str] | None:
     """Resume the runs waiting on this point, if a Prefect server is known; None when there is none."""
-    from cli.stack import known_api_url
+    from cli.stack import use_known_api
 
-    api = known_api_url()
-    if api is None:
+    if use_known_api() is None:
         return None
-    os.environ["PREFECT_API_URL"] = api
     try:
         from tasks.runs import resume, waiting_runs
 

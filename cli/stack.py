@@ -18,11 +18,39 @@ from pathlib import Path
 from models.db import data_dir
 
 STACK_FILE = "stack.json"
+AUTH_FILE = "api-auth"  # user:password for the Prefect API and UI of `regie up`, readable by its owner only
 DEPLOYMENTS = ("advance-phase", "programme", "record-decision", "reminders", "resume-sweep")
 
 
 def stack_file() -> Path:
     return data_dir() / STACK_FILE
+
+
+def api_auth() -> str:
+    """The API's user:password, made once and kept in a 0600 file in the (0700) data folder."""
+    path = data_dir() / AUTH_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    auth = f"regie:{secrets.token_urlsafe(24)}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(auth + "\n")
+    return auth
+
+
+def use_known_api() -> str | None:
+    """Point this process's Prefect client at the known API, with its credentials; None when there is none."""
+    from_env = bool(os.environ.get("PREFECT_API_URL"))  # a server of its own (workers): its own credentials
+    api = known_api_url()
+    if api is None:
+        return None
+    os.environ["PREFECT_API_URL"] = api
+    if not from_env and "PREFECT_API_AUTH_STRING" not in os.environ and (data_dir() / AUTH_FILE).exists():
+        os.environ["PREFECT_API_AUTH_STRING"] = api_auth()  # the running `regie up` of this user
+    return api
 
 
 def known_api_url() -> str | None:
@@ -37,9 +65,13 @@ def known_api_url() -> str | None:
 
 
 def _get_json(url: str, payload: dict | None = None, timeout: float = 2):
+    import base64
+
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"},
-                                     method="POST" if data is not None else "GET")
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("PREFECT_API_AUTH_STRING"):
+        headers["Authorization"] = "Basic " + base64.b64encode(os.environ["PREFECT_API_AUTH_STRING"].encode()).decode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data is not None else "GET")
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"null")
 
@@ -86,6 +118,9 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
     env = os.environ.copy()
     env.setdefault("PREFECT_HOME", str(data_dir() / "prefect"))
     env["PREFECT_API_URL"] = api
+    auth = api_auth()  # the API and UI ask for it: nobody records a decision through them anonymously
+    env["PREFECT_SERVER_API_AUTH_STRING"] = env["PREFECT_API_AUTH_STRING"] = auth
+    os.environ["PREFECT_API_AUTH_STRING"] = auth  # for this process's own calls (_get_json)
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "5")
     bin_dir = Path(sys.executable).parent
@@ -123,9 +158,10 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
 
         _wait("deployments", deployments_listed, 180, serving)
         stack_file().parent.mkdir(parents=True, exist_ok=True)
-        stack_file().write_text(json.dumps({"api_url": api, "ui_url": base, "pids": [p.pid for p in procs]}),
-                                encoding="utf-8")
+        stack_file().write_text(json.dumps({"api_url": api, "ui_url": base, "pids": [p.pid for p in procs],
+                                            "auth_file": str(data_dir() / AUTH_FILE)}), encoding="utf-8")
         print(f"\nRegie draait. Prefect UI: {base}", flush=True)
+        print(f"Inloggen (UI en API): de inhoud van {data_dir() / AUTH_FILE} (alleen voor u leesbaar)", flush=True)
         print(f"Deployments: {', '.join(names)}", flush=True)
         print("Stoppen: Ctrl-C (stopt de server en alle deployments).", flush=True)
         while not stopping["now"]:

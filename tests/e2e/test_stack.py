@@ -73,17 +73,25 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
         assert "advance-phase, programme, record-decision, reminders, resume-sweep" in stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         api = info["api_url"]
+        import stat
+        import urllib.error
         import urllib.request
 
         page = urllib.request.urlopen(info["ui_url"], timeout=10).read().decode()
         assert "<html" in page.lower() and "prefect" in page.lower()
+        auth_file = Path(info["auth_file"])
+        assert stat.S_IMODE(auth_file.stat().st_mode) == 0o600
+        auth = auth_file.read_text().strip()
+        with pytest.raises(urllib.error.HTTPError, match="401"):  # without the password the API says no
+            urllib.request.urlopen(urllib.request.Request(f"{api}/deployments/filter", data=b"{}",
+                                                          headers={"Content-Type": "application/json"}), timeout=10)
 
         from prefect.deployments import run_deployment
         from prefect.flow_runs import resume_flow_run
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
         from prefect import get_client
 
-        with temporary_settings({PREFECT_API_URL: api}):
+        with temporary_settings({PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: auth}):
             run = run_deployment("regie-programma/programme", parameters={"programme": "inkoop-2026"}, timeout=0)
 
             def state():

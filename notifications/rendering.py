@@ -29,6 +29,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the code: no file check per message
     )
     env.filters["datum"] = dutch_date
     return env

@@ -80,7 +80,8 @@ def cmd_status(args) -> int:
     if report["overrides"]:
         print("\nHandmatige overgangen")
         for o in report["overrides"]:
-            passed = ", ".join(o["passed_over"]) or "geen"
+            titles = {dp["key"]: dp["title"] for dp in report["decision_points"]}
+            passed = ", ".join(titles.get(k, k) for k in o["passed_over"]) or "geen"
             print(f"  naar fase {o['to_phase']} door {o['recorded_by']}: {o['reason']} (niet afgewacht: {passed})")
     if report["plan_revisions"]:
         print("\nHerplanningen")
@@ -179,7 +180,9 @@ def cmd_advance(args) -> int:
         emit_json({"override_id": advanced.override_id, "created": advanced.created, "to_phase": advanced.to_phase,
                    "passed_over": list(advanced.passed_over), "resumed_runs": resumed})
         return 0
-    passed = ", ".join(advanced.passed_over) or "geen"
+    with register_session() as session:  # titles, not keys, for the person who reads it
+        titles = {dp.key: dp.title for dp in get_programme(session, args.programme).decision_points}
+    passed = ", ".join(titles.get(k, k) for k in advanced.passed_over) or "geen"
     word = "vastgelegd" if advanced.created else "stond al in het register"
     print(f"Overgang #{advanced.override_id} naar fase {advanced.to_phase} {word}; niet afgewacht: {passed}.")
     _print_resumed(resumed)

@@ -154,7 +154,7 @@ def test_advance_refuses_to_skip_a_mandatory_decision_and_keeps_the_reason(regie
     assert code == 0 and "handmatig vrijgegeven" in json.loads(out)["reason"]
     code, out, _ = regie("status", "inkoop-2026")
     assert ("naar fase 2 door Projectleider: consultatie gehouden op 12 september "
-            "(niet afgewacht: market-consultation-2)") in out
+            "(niet afgewacht: Tweede marktconsultatie gehouden)") in out
 
 
 def test_decide_tells_the_programme_office(regie, tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def _short(day) -> str:
 
 
 def cmd_programmes(args) -> int:
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         rows = [
             {
                 "key": p.key,
@@ -47,7 +47,7 @@ def cmd_programmes(args) -> int:
 
 
 def cmd_status(args) -> int:
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         report = status_report(session, args.programme, args.as_of)
     if args.json:
         emit_json(report)
@@ -196,7 +196,7 @@ def cmd_up(args) -> int:
 
 
 def cmd_decisions(args) -> int:
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         rows = decision_history(session, args.programme, args.point)
     if args.json:
         emit_json(rows)
@@ -224,7 +224,7 @@ def cmd_decisions(args) -> int:
 
 
 def cmd_gate(args) -> int:
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         verdict = gate_verdict(session, args.programme, args.phase, args.as_of)
     if args.json:
         emit_json({"programme": args.programme, "phase": args.phase, "open": verdict.ok, "reason": verdict.reason})
@@ -288,7 +288,7 @@ def cmd_recipients(args) -> int:
     from notifications.dispatch import mask
     from notifications.recipients import load_recipients
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         programme = get_programme(session, args.programme).key
     rows = [
         {"name": r.name, "role": r.role.value, "body": r.body, "channels": [mask(u) for u in r.urls]}
@@ -319,7 +319,7 @@ def _violations_text(violations) -> None:
 def cmd_check(args) -> int:
     from models.replanning import check_programme
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         violations = check_programme(session, args.programme, args.as_of)
     if args.json:
         emit_json({"programme": args.programme, "violations": [v.as_dict() for v in violations]})
@@ -331,7 +331,7 @@ def cmd_check(args) -> int:
 def cmd_plan(args) -> int:
     from models.replanning import plan_backwards
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         result = plan_backwards(session, args.template, args.contract_start, args.as_of)
     if args.json:
         emit_json(result)
@@ -405,7 +405,7 @@ def cmd_whatif(args) -> int:
 def cmd_calendar(args) -> int:
     from notifications.calendar_export import programme_ics
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         data = programme_ics(session, args.programme)
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
@@ -415,7 +415,7 @@ def cmd_calendar(args) -> int:
 def cmd_timeline(args) -> int:
     from notifications.timeline import programme_svg
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         svg = programme_svg(session, args.programme)
     try:
         with open(args.out, "w", encoding="utf-8") as handle:
@@ -429,7 +429,7 @@ def cmd_timeline(args) -> int:
 def cmd_verify(args) -> int:
     from models.chain import verify
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         reports = verify(session)
     if args.json:
         emit_json([{"what": r.what, "rows": r.rows, "broken_at": r.broken_at, "reason": r.reason} for r in reports])

@@ -9,6 +9,7 @@ import sys
 EXIT_BAD_INPUT = 2
 EXIT_GATE_SHUT = 3
 EXIT_NOT_ALL = 4  # a sweep that could not handle every programme (the others were handled)
+EXIT_BUSY = 5  # the register stayed locked by another writer, or its database did not answer: try again
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
         return int(exc.code or 0)
+    from sqlalchemy.exc import OperationalError
+
     from cli import commands
     from models.errors import InputError
 
@@ -163,6 +166,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"regie: fout: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OperationalError as exc:  # a register held by another writer too long, or a database that is down
+        cause = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        if "locked" in cause:
+            from models.db import busy_timeout
+
+            print(f"regie: fout: het register is bezet door een ander proces (langer dan {busy_timeout():g} seconden); "
+                  "probeer het opnieuw: een besluit dat al vastlag wordt herkend, niet dubbel vastgelegd",
+                  file=sys.stderr)
+        else:
+            print(f"regie: fout: de database van het register is niet bereikbaar ({cause[:200]}); "
+                  "probeer het opnieuw als hij weer antwoordt", file=sys.stderr)
+        return EXIT_BUSY
 
 
 def emit_json(data) -> None:

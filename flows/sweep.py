@@ -15,7 +15,7 @@ def resume_unblocked_runs() -> list[str]:
     logger = get_run_logger()
     resumed = []
     for run in waiting_runs():
-        with register_session() as session:
+        with register_session(read_only=True) as session:
             ev = evaluate(session, run.programme)
             verdict = next((v for dp, _, v in ev.points if dp.key == run.point), None)
             # a rejection resumes too: the run then stops with the reason instead of waiting for ever

@@ -42,21 +42,37 @@ def database_url() -> str:
     return f"sqlite:///{database}"
 
 
+def busy_timeout() -> float:
+    """Seconds a SQLite writer waits for another writer before it gives up (REGIE_BUSY_TIMEOUT, default 30)."""
+    raw = os.environ.get("REGIE_BUSY_TIMEOUT", "30")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1
+    if not 0 < seconds <= 3600:
+        from models.errors import InputError
+
+        raise InputError(f"REGIE_BUSY_TIMEOUT moet een aantal seconden zijn tussen 0 en 3600, niet {raw[:40]!r}")
+    return seconds
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout()})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, open transactions, so BEGIN really begins (for locking).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Let SQLAlchemy, not pysqlite, open transactions, so BEGIN really begins (for locking). A writer
+        # takes the write lock at once (BEGIN IMMEDIATE); a reader takes a snapshot and waits for nobody.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"))
 
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection, _record):
@@ -84,6 +100,7 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
         if not inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -127,6 +144,7 @@ def check_clock(engine: Engine) -> None:
     from models.errors import InputError
 
     with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
         marked = conn.execute(text("SELECT value FROM register_settings WHERE key = 'sandbox'")).scalar()
     if marked is None:
         engine.dispose()
@@ -154,20 +172,51 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+READ_ONLY = "regie_read_only"
+
+
+def _begin_read(session: Session) -> None:
+    """Make the session's transaction a reader's: no write lock on SQLite, READ ONLY on PostgreSQL."""
+    connection = session.connection(execution_options={READ_ONLY: True})
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+def _load_first_use(session: Session) -> None:
+    from models.loader import load_builtin_if_empty
+
+    if session.get_bind().dialect.name == "postgresql":  # one process loads; the others wait, then see them
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    load_builtin_if_empty(session)
+
+
 @contextlib.contextmanager
-def register_session(url: str | None = None) -> Iterator[Session]:
-    """One transaction on the register, with the built-in programmes loaded on first use."""
+def register_session(url: str | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction on the register, with the built-in programmes loaded on first use.
+
+    A read-only session (status, plan, calendar, a dry run) takes no write lock, so twenty readers
+    and a writer at once do not queue behind each other on SQLite; on PostgreSQL the transaction is
+    READ ONLY, so a read path that tried to write would fail loudly.
+    """
     from models.entities import Programme
 
     session = open_session(url)
     try:
+        if read_only:
+            with session.begin():
+                _begin_read(session)
+                if session.scalar(select(Programme.id).limit(1)) is not None:
+                    yield session
+                    return
+            with session.begin():  # first use: the built-in programmes, in a short write transaction
+                _load_first_use(session)
+            with session.begin():
+                _begin_read(session)
+                yield session
+            return
         with session.begin():
             if session.scalar(select(Programme.id).limit(1)) is None:  # first use: the built-in programmes
-                from models.loader import load_builtin_if_empty
-
-                if session.get_bind().dialect.name == "postgresql":  # one process loads; the others wait, then see them
-                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-                load_builtin_if_empty(session)
+                _load_first_use(session)
             yield session
     finally:
         session.close()

@@ -238,7 +238,7 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
     """
     from models.db import open_session, register_session
 
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send
         names = body_names(session)
         sent = sent_messages(session, list(snapshots))  # what went out before: no query per message for it
@@ -249,14 +249,11 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
 
         rows += [ReminderRow("-", "-", "verschuldigd", o.recipient, o.channel, o.status, o.error or "",
                              "besluit gemeld") for o in deliver_owed(list(snapshots))]
-    if dry_run:  # nothing is written: one session for the whole sweep
-        session = open_session()
-        try:
+    if dry_run:  # nothing is written: one reader's session for the whole sweep
+        with register_session(read_only=True) as session:
             for key, snap in snapshots.items():
                 rows += _isolated(key, lambda: remind(session, key, as_of, dry_run=True, recipients=recipients,
                                                       snapshot=snap, names=names, sent=sent))
-        finally:
-            session.close()
         return rows
     for key, snap in snapshots.items():
         session = open_session()

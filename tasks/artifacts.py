@@ -60,7 +60,7 @@ def register_markdown(report: dict, history: list[dict]) -> str:
 
 @task(name="overzicht bijwerken", task_run_name="overzicht {programme} bijwerken")
 def publish_artifacts(programme: str) -> int:
-    with register_session() as session:  # one evaluation for every artifact
+    with register_session(read_only=True) as session:  # one evaluation for every artifact
         ev = evaluate(session, programme)
         report = status_report(session, programme, ev=ev)
         history = decision_history(session, programme)

@@ -14,7 +14,7 @@ from notifications import events
 
 @task(name="fase beoordelen", task_run_name="fase {number} beoordelen")
 def evaluate_phase(programme: str, number: int) -> PhaseSnapshot:
-    with register_session() as session:
+    with register_session(read_only=True) as session:
         return phase_snapshot(session, programme, number)
 
 

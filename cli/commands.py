@@ -218,7 +218,9 @@ def cmd_decisions(args) -> int:
         details = [f"ref. {row['reference']}" if row["reference"] else "",
                    f"voorbehoud: {row['reservation']}" if row["reservation"] else "",
                    "in een extra vergadering" if row["extra_meeting"] else "",
-                   f"vastgelegd door {row['recorded_by']} via {row['via']}"]
+                   f"vastgelegd door {row['recorded_by']}"
+                   + (f" (aangemeld als {row['recorded_as']})" if row["recorded_as"] else "")
+                   + f" via {row['via']}"]
         print(f"      {'; '.join(d for d in details if d)}")
     return 0
 
@@ -423,6 +425,66 @@ def cmd_timeline(args) -> int:
     except OSError as exc:
         raise InputError(f"kan {args.out} niet schrijven: {exc.strerror}") from None
     print(f"Tijdlijn geschreven naar {args.out}")
+    return 0
+
+
+def cmd_people(args) -> int:
+    from models.entities import Person
+    from models.identity import ROLE_LABELS, add_person, current_actor, deactivate_person
+
+    if args.action in ("list", "whoami"):
+        with register_session(read_only=True) as session:
+            if args.action == "whoami":
+                actor = current_actor(session)
+                row = {"login": actor.login, "name": actor.name, "role": actor.role, "body": actor.body,
+                       "open_register": actor.open}
+                if args.json:
+                    emit_json(row)
+                elif actor.open:
+                    print(f"U bent aangemeld als {actor.login}. Dit register kent nog geen personen: iedereen die "
+                          "het kan openen mag alles, en de naam bij --by wordt naast uw gebruikersnaam bewaard.")
+                else:
+                    body = f" voor {actor.body}" if actor.body else ""
+                    print(f"U bent {actor.name} ({actor.login}), {actor.role}{body}.")
+                return 0
+            rows = [{"login": p.login, "name": p.name, "role": p.role, "body": p.body_slug, "active": p.active,
+                     "added_by": p.added_by, "added_at": p.added_at.isoformat()}
+                    for p in session.scalars(select(Person).order_by(Person.role, Person.login))]
+        if args.json:
+            emit_json(rows)
+        elif not rows:
+            print("Dit register kent nog geen personen (een open register: één machine, één gebruiker).")
+        for row in rows:
+            body = f" voor {row['body']}" if row["body"] else ""
+            state = "" if row["active"] else " [uitgeschakeld]"
+            print(f"{row['login']:<20} {row['name']}: {ROLE_LABELS[row['role']].split(' (')[0]}{body}{state}")
+        return 0
+    if not args.login:
+        raise InputError(f"regie people {args.action}: geef --login")
+    with register_session() as session:
+        if args.action == "remove":
+            deactivate_person(session, args.login)
+            added = None
+        else:
+            if not args.role:
+                raise InputError("regie people add: geef --role (secretaris, projectteam, programmabureau, beheerder)")
+            added = add_person(session, login=args.login, name=args.name, role=args.role, body=args.body,
+                               totp=args.totp, db_role=args.db_role)
+    if added is None:
+        print(f"{args.login} is uitgeschakeld: kan niets meer vastleggen (eerdere besluiten blijven staan).")
+        return 0
+    if args.json:
+        emit_json({"login": added.login, "name": added.name, "role": added.role, "body": added.body,
+                   "totp_uri": added.totp_uri, "db_password": added.db_password})
+        return 0
+    body = f" voor {added.body}" if added.body else ""
+    print(f"{added.name} ({added.login}) is {added.role}{body}.")
+    if added.totp_uri:
+        print("Eenmalige codes voor formulieren: scan deze regel als QR-code in een authenticator-app, of voer hem in "
+              "(hij wordt maar één keer getoond):")
+        print(f"  {added.totp_uri}")
+    if added.db_password:
+        print(f"Databaserol {added.login} aangemaakt; wachtwoord (wordt maar één keer getoond): {added.db_password}")
     return 0
 
 

@@ -37,6 +37,10 @@ def _id_arg(text: str) -> int:
     return value
 
 
+BY_HELP = ("alleen op een register zonder personen: uw naam; anders neemt het register de naam van wie is "
+           "aangemeld (en weigert een andere)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regie", description="Regie: de regie over de inkoopprogramma's van het Sociaal Domein Achterhoek.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", required=True, help="bijv. aalten, doetinchem, bestuurders")
     p.add_argument("--outcome", required=True, help="go, no-go, approved, rejected, deferred, approved-with-reservation")
     p.add_argument("--on", required=True, dest="decided_on", help="besluitdatum JJJJ-MM-DD")
-    p.add_argument("--by", required=True, dest="recorded_by", help="wie het besluit vastlegt")
+    p.add_argument("--by", dest="recorded_by", help=BY_HELP)
     p.add_argument("--reference", help="bijv. het besluitnummer van het college")
     p.add_argument("--reservation", help="tekst van het voorbehoud")
     p.add_argument("--lifts", type=_id_arg, help="nummer van het besluit waarvan dit besluit het voorbehoud opheft")
@@ -80,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("programme")
     p.add_argument("--to", required=True, type=int, choices=range(6), metavar="PHASE", dest="to_phase")
     p.add_argument("--reason", required=True)
-    p.add_argument("--by", required=True, dest="recorded_by")
+    p.add_argument("--by", dest="recorded_by", help=BY_HELP)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("remind", help="herinneringen en escalaties van vandaag (of --as-of) versturen")
@@ -116,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--as-of", type=_date_arg, help="vandaag voor deze vraag (JJJJ-MM-DD)")
         if name == "replan":
             p.add_argument("--reason", required=True)
-            p.add_argument("--by", required=True, dest="recorded_by")
+            p.add_argument("--by", dest="recorded_by", help=BY_HELP)
         p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("calendar", help="iCalendar-bestand van het programma (naar stdout)")
@@ -127,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="bestand, bijv. tijdlijn.svg")
 
     p = sub.add_parser("verify", help="controleer de hashketen van het register (besluiten, overgangen, herplanningen)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("people", help="personen en hun rol: wie mag wat vastleggen (zie README, Identiteit)")
+    p.add_argument("action", choices=("list", "whoami", "add", "remove"))
+    p.add_argument("--login", help="de gebruikersnaam: van het besturingssysteem (SQLite) of de databaserol")
+    p.add_argument("--name", help="de naam zoals die in het register komt")
+    p.add_argument("--role", choices=("secretaris", "projectteam", "programmabureau", "beheerder"))
+    p.add_argument("--body", help="bij een secretaris: het college, bijv. aalten")
+    p.add_argument("--totp", action="store_true", help="een eenmalige-codegeheim voor formulieren in de Prefect-UI")
+    p.add_argument("--db-role", action="store_true",
+                   help="PostgreSQL: maak ook de databaserol (met wachtwoord) en geef haar de rechten van de rol")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
         return int(exc.code or 0)
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     from cli import commands
     from models.errors import InputError
@@ -166,18 +181,30 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"regie: fout: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except OperationalError as exc:  # a register held by another writer too long, or a database that is down
-        cause = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-        if "locked" in cause:
-            from models.db import busy_timeout
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # not a refusal of the database's own rights
+            if isinstance(exc, OperationalError):
+                return _unreachable(exc)
+            raise
+        cause = str(exc.orig).splitlines()[0]
+        print(f"regie: fout: geweigerd door de database (uw rol mag dit niet): {cause[:300]}; er is niets vastgelegd",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
 
-            print(f"regie: fout: het register is bezet door een ander proces (langer dan {busy_timeout():g} seconden); "
-                  "probeer het opnieuw: een besluit dat al vastlag wordt herkend, niet dubbel vastgelegd",
-                  file=sys.stderr)
-        else:
-            print(f"regie: fout: de database van het register is niet bereikbaar ({cause[:200]}); "
-                  "probeer het opnieuw als hij weer antwoordt", file=sys.stderr)
-        return EXIT_BUSY
+
+def _unreachable(exc) -> int:
+    """A register held by another writer too long, or a database that does not answer."""
+    cause = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+    if "locked" in cause:
+        from models.db import busy_timeout
+
+        print(f"regie: fout: het register is bezet door een ander proces (langer dan {busy_timeout():g} seconden); "
+              "probeer het opnieuw: een besluit dat al vastlag wordt herkend, niet dubbel vastgelegd",
+              file=sys.stderr)
+    else:
+        print(f"regie: fout: de database van het register is niet bereikbaar ({cause[:200]}); "
+              "probeer het opnieuw als hij weer antwoordt", file=sys.stderr)
+    return EXIT_BUSY
 
 
 def emit_json(data) -> None:

@@ -18,7 +18,7 @@ def waiting_for(point: PointState) -> tuple[str, ...]:
     return point.missing or point.reserved_bodies
 
 
-def decision_form(point: PointState) -> type[RunInput]:
+def decision_form(point: PointState, attributed: bool = False) -> type[RunInput]:
     """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
 
     No field is required by the schema: `regie decide` and the sweep resume a run with `{}`,
@@ -27,6 +27,14 @@ def decision_form(point: PointState) -> type[RunInput]:
     """
     bodies = waiting_for(point)
     outcomes = ("approved",) if not point.missing else point.outcomes
+    if attributed:  # a register with people: who submits proves it with a one-time code (TOTP)
+        who = dict(
+            login=(str, Field("", title="Gebruikersnaam", description="uw gebruikersnaam in Regie")),
+            code=(str, Field("", title="Eenmalige code", pattern=r"^(\d{6})?$",
+                             description="de 6 cijfers uit uw authenticator-app; elke code werkt één keer")),
+        )
+    else:
+        who = dict(recorded_by=(str, Field("", title="Vastgelegd door", min_length=1, description="uw naam")))
     return create_model(
         "Besluit",
         __base__=RunInput,
@@ -42,7 +50,7 @@ def decision_form(point: PointState) -> type[RunInput]:
         ),
         reference=(str, Field("", title="Kenmerk", description="bijv. het besluitnummer van het college")),
         reservation=(str, Field("", title="Voorbehoud", description="alleen bij akkoord met voorbehoud")),
-        recorded_by=(str, Field("", title="Vastgelegd door", min_length=1, description="uw naam")),
+        **who,
     )
 
 

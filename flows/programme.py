@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from flows.forms import decision_form, form_description, waiting_for
 from flows.phases import PHASE_FLOWS
 from models.status import PhaseSnapshot
+from models.db import register_session
+from models.identity import has_people
 from tasks.artifacts import publish_artifacts
 from tasks.register import apply_form
 from tasks.runs import PROGRAMME_FLOW_NAME, fired_pause_keys, form_answer, pause_key, point_of
@@ -35,7 +37,9 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None) -> None:
     point = snap.blocking
     bodies = waiting_for(point)
     names = point.missing_names if point.missing else bodies
-    form = decision_form(point).with_initial_data(description=form_description(snap, point, names, refusal))
+    with register_session(read_only=True) as session:
+        attributed = has_people(session)
+    form = decision_form(point, attributed).with_initial_data(description=form_description(snap, point, names, refusal))
     key = pause_key(point.key, len(fired_pause_keys(str(runtime.flow_run.id))))
     get_run_logger().info("Wacht op %s: %s", point.key, point.reason)
     if runtime.deployment.id:

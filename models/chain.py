@@ -42,7 +42,11 @@ def _plain(value):
 def link(previous: str, row, model=None) -> str:
     """The hash of a row's content together with the link before it."""
     _, columns = CHAINED[model or type(row)]
-    content = json.dumps({c: _plain(getattr(row, c)) for c in columns}, sort_keys=True, ensure_ascii=False)
+    fields = {c: _plain(getattr(row, c)) for c in columns}
+    recorded_as = getattr(row, "recorded_as", None)
+    if recorded_as is not None:  # the verified login, on every row written since identities are kept
+        fields["recorded_as"] = recorded_as
+    content = json.dumps(fields, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(f"{previous}|{content}".encode()).hexdigest()
 
 

@@ -41,6 +41,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.fromtimestamp(moment.timestamp(), dt.timezone.utc)
 
 
+def utcnow_real() -> dt.datetime:
+    """The machine's own clock, never a set one: for one-time codes and the moment a person is added."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def today() -> dt.date:
     moment = now()
     return dt.date(moment.year, moment.month, moment.day)

@@ -67,6 +67,7 @@ class Programme(Base):
     reminder_policy: Mapped[dict | None] = mapped_column(JSON)
     planning: Mapped[dict | None] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    loaded_as: Mapped[str | None] = mapped_column(String(63))  # the verified login that loaded it
 
     penvoerder: Mapped[Municipality] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(
@@ -212,6 +213,9 @@ class Decision(Base):
     lifts_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    # The verified login that wrote the row: the operating-system user (SQLite) or the database role
+    # (PostgreSQL, checked by the server itself). Empty on rows from before identities were kept.
+    recorded_as: Mapped[str | None] = mapped_column(String(63))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     via: Mapped[str] = mapped_column(String(40), default="cli")
     # Taken outside the body's regular meetings (an extra meeting), recorded as such.
@@ -239,6 +243,7 @@ class PhaseOverride(Base):
     # The decision points this override passed over (not mandatory, not yet satisfied).
     overridden_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_as: Mapped[str | None] = mapped_column(String(63))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     chain: Mapped[str | None] = mapped_column(String(64))
@@ -300,6 +305,7 @@ class PlanRevision(Base):
     mode: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_as: Mapped[str | None] = mapped_column(String(63))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     chain: Mapped[str | None] = mapped_column(String(64))
 
@@ -331,3 +337,37 @@ class RegisterSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+ROLES = ("secretaris", "projectteam", "programmabureau", "beheerder")
+
+
+class Person(Base):
+    """Someone who may write to the register, with one role; a secretary serves one governing body.
+
+    The login is verified, not typed: the operating-system user (SQLite) or the database role
+    (PostgreSQL). A register without people is an open one: one machine, one user.
+    """
+
+    __tablename__ = "people"
+    __table_args__ = (CheckConstraint("role IN ('secretaris', 'projectteam', 'programmabureau', 'beheerder')",
+                                      name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    body_slug: Mapped[str | None] = mapped_column(String(64))  # the body a secretary records for
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_by: Mapped[str] = mapped_column(String(63))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PersonSecret(Base):
+    """A person's one-time-code secret (TOTP) for forms in the Prefect UI; readable by the service only."""
+
+    __tablename__ = "person_secrets"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    last_step: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once: later steps only

@@ -11,7 +11,8 @@ from models import clock
 from models.entities import FormInput
 from models.errors import InputError
 from models.inputs import printable
-from models.register import decisions_of, fact, get_point, get_programme, record_decision
+from models.identity import authorize_form, has_people
+from models.register import decisions_of, fact, get_body, get_point, get_programme, record_decision
 from models.rules import current_decisions
 from models.vocabulary import Outcome
 
@@ -41,6 +42,10 @@ def handle_form_input(
     else:
         try:
             with session.begin_nested():
+                verified = None
+                if has_people(session):  # the person proves who they are with a one-time code, used once
+                    verified = authorize_form(session, login=str(payload.get("login", "")),
+                                              code=str(payload.get("code", "")), body=get_body(session, str(payload["body"])))
                 lifts = _reservation_to_lift(session, programme, point, payload)
                 recorded = record_decision(
                     session,
@@ -54,6 +59,7 @@ def handle_form_input(
                     reservation=payload.get("reservation"),
                     lifts=lifts,
                     via="formulier",
+                    verified=verified,
                 )
             decision_id = recorded.decision_id
             result, message = "recorded", f"besluit #{recorded.decision_id} vastgelegd"
@@ -64,7 +70,8 @@ def handle_form_input(
             flow_run_id=flow_run_id,
             pause_key=pause_key,
             programme_key=programme,
-            payload={printable(k, 40): printable(v, 500) for k, v in payload.items()},  # kept as evidence, safe
+            # kept as evidence, safe to print; the one-time code is not kept (it proves nothing later anyway)
+            payload={printable(k, 40): ("******" if k == "code" else printable(v, 500)) for k, v in payload.items()},
             result=result,
             message=printable(message, 2000),
             decision_id=decision_id,

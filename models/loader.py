@@ -79,12 +79,18 @@ def load_programme(session: Session, path: Path | str, *, strict: bool = False) 
     return load_programmes(session, [path], strict=strict)[0]
 
 
-def load_programmes(session: Session, paths: list[Path | str], *, strict: bool = False) -> list[LoadResult]:
+def load_programmes(session: Session, paths: list[Path | str], *, strict: bool = False,
+                    first_use: bool = False) -> list[LoadResult]:
     """Load many files; an unchanged file (same bytes as loaded before) is not even parsed.
 
     The files' hashes are compared with the register in one query, so reloading a thousand
-    unchanged files costs a thousand file reads and one query.
+    unchanged files costs a thousand file reads and one query. Only a beheerder or the programme
+    office may load (anyone on an open register); the first use of an empty register loads the
+    built-in programmes for whoever opens it.
     """
+    from models.identity import login_of, may
+
+    loaded_as = login_of(session) if first_use else may(session, "load")
     raws = [read_file_bytes(path) for path in paths]
     shas = [file_sha256(raw) for raw in raws]
     known = dict(session.execute(select(Programme.source_sha256, Programme.key).where(
@@ -105,12 +111,13 @@ def load_programmes(session: Session, paths: list[Path | str], *, strict: bool =
         if programme is not None and programme.source_sha256 == sha:
             results.append(LoadResult(spec.key, "unchanged", notes))
             continue
-        result = _apply(session, spec, sha, Path(path), programme)
+        result = _apply(session, spec, sha, Path(path), programme, loaded_as)
         results.append(LoadResult(result.programme, result.action, result.changes + notes))
     return results
 
 
-def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme: Programme | None) -> LoadResult:
+def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme: Programme | None,
+           loaded_as: str) -> LoadResult:
     municipalities = ensure_bodies(session, spec.municipalities)
     changes: list[str] = []
     created = programme is None
@@ -124,6 +131,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.source_file = str(path)
     programme.source_sha256 = sha
     programme.loaded_at = clock.utcnow()
+    programme.loaded_as = loaded_as
     programme.reminder_policy = spec.reminders.model_dump(mode="json")
     programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
 
@@ -227,4 +235,4 @@ def load_builtin_if_empty(session: Session) -> list[LoadResult]:
     """On first use of an empty register, load the programmes that ship with Regie."""
     if session.scalar(select(func.count()).select_from(Programme)):
         return []
-    return load_programmes(session, builtin_files())
+    return load_programmes(session, builtin_files(), first_use=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
+from models.identity import authorize, stamp
 from models.entities import PhaseOverride
 from models.errors import InputError
 from models.chain import seal
@@ -32,8 +33,10 @@ def advance_phase(session: Session, *, programme: str, to_phase: int, reason: st
     """Move the programme into `to_phase` by hand, or raise InputError naming the mandatory decisions."""
     reason = clean_text(reason, "reden (--reason)", 2000, required=(
         "reden ontbreekt (--reason): een handmatige overgang wordt altijd met reden vastgelegd"))
-    recorded_by = clean_text(recorded_by, "naam (--by)", 200, required="naam ontbreekt (--by)")
+    clean_text(recorded_by, "naam (--by)", 200)
     prog = get_programme(session, programme)
+    _, recorded_by = authorize(session, "advance", typed_name=recorded_by)
+    recorded_as, recorded_at = stamp(session)
     fingerprint = hashlib.sha256(
         json.dumps([prog.key, to_phase, reason, recorded_by, clock.today().isoformat()]).encode()
     ).hexdigest()
@@ -53,7 +56,8 @@ def advance_phase(session: Session, *, programme: str, to_phase: int, reason: st
         reason=reason,
         overridden_points=list(passed_over),
         recorded_by=recorded_by,
-        recorded_at=clock.utcnow().replace(microsecond=0),
+        recorded_as=recorded_as,
+        recorded_at=recorded_at,
         fingerprint=fingerprint,
     )
     seal(session, override)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from models import clock
+from models.identity import authorize, stamp
 from models.entities import PlanRevision
 from models.chain import seal
 from models.inputs import clean_text
@@ -151,14 +152,16 @@ def replan(
     """Move a date and everything that must move with it; kept as append-only plan revisions."""
     reason = clean_text(reason, "reden (--reason)", 2000, required=(
         "reden ontbreekt (--reason): een herplanning wordt altijd met reden vastgelegd"))
-    recorded_by = clean_text(recorded_by, "naam (--by)", 200, required="naam ontbreekt (--by)")
+    clean_text(recorded_by, "naam (--by)", 200)
+    get_programme(session, programme)  # an unknown programme is named before anything else
+    _, recorded_by = authorize(session, "replan", typed_name=recorded_by)
+    recorded_as, now = stamp(session)
     plan, moved = _cascade(session, programme, point, to, mode)
     phases = _phase_moves(session, programme, plan, point, moved, mode)
     prog = get_programme(session, programme)
     change = uuid.uuid4().hex[:12]
     rows = {dp.key: dp for dp in prog.decision_points}
     windows = {ph.number: ph for ph in prog.phases}
-    now = clock.utcnow().replace(microsecond=0)
     for m in phases:
         _, number, word = m.point.split("-")
         setattr(windows[int(number)], "planned_start" if word == "begin" else "planned_end", m.new)
@@ -167,7 +170,7 @@ def replan(
             rows[m.point].planned_date = m.new
         revision = PlanRevision(
             programme_id=prog.id, change=change, point_key=m.point, old_date=m.old, new_date=m.new, cause=point,
-            mode=mode, reason=reason, recorded_by=recorded_by, recorded_at=now,
+            mode=mode, reason=reason, recorded_by=recorded_by, recorded_as=recorded_as, recorded_at=now,
         )
         seal(session, revision)
         session.add(revision)

@@ -284,6 +284,7 @@ def decision_history(session: Session, key: str, point: str | None = None) -> li
                 "lifts": d.lifts_id,
                 "supersedes": d.supersedes_id,
                 "recorded_by": d.recorded_by,
+                "recorded_as": d.recorded_as,
                 "recorded_at": d.recorded_at.isoformat(),
                 "via": d.via,
                 "state": state,

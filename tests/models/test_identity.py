@@ -1,0 +1,266 @@
+"""Who may write: a verified login, people with roles, one-time codes on forms, and on PostgreSQL the
+database's own security (real login roles, row level security, the server's clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from models import clock
+from models.chain import verify
+from models.db import make_engine, migrate, session_factory
+from models.entities import Decision, FormInput, PersonSecret, PhaseOverride
+from models.errors import InputError
+from models.forms import handle_form_input
+from models.identity import add_person, deactivate_person, login_of
+from models.loader import load_builtin_if_empty
+from models.overrides import advance_phase
+from models.register import record_decision
+from tests.conftest import POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _decide(session, body="aalten", by=None, **extra):
+    args = dict(programme="inkoop-2026", point="go-no-go", body=body, outcome="go", decided_on="2024-11-05",
+                recorded_by=by, **extra)
+    return record_decision(session, **args)
+
+
+def _me(session) -> str:
+    with session.begin():
+        return login_of(session)
+
+
+@pytest.fixture
+def as_login(monkeypatch):
+    """On SQLite the login is the operating-system user: play another one."""
+    def switch(login: str) -> None:
+        monkeypatch.setattr("models.identity.os_login", lambda: login)
+    return switch
+
+
+def test_an_open_register_keeps_the_typed_name_next_to_the_verified_login(session):
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        recorded = _decide(session, by="Secretaris Aalten")
+    row = session.get(Decision, recorded.decision_id)
+    assert (row.recorded_by, row.recorded_as) == ("Secretaris Aalten", login_of(session))
+    assert all(r.broken_at is None for r in verify(session))
+
+
+def test_the_first_person_is_the_beheerder_who_runs_it(session):
+    me = _me(session)
+    with pytest.raises(InputError, match=f"voeg eerst uzelf toe als beheerder \\(--login {me} --role beheerder\\)"):
+        with session.begin():
+            add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten")
+    with session.begin():
+        add_person(session, login=me, name="Beheerder", role="beheerder")
+    with pytest.raises(InputError, match="Beheerder \\(.*\\) is beheerder en mag geen besluiten vastleggen"):
+        with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+            _decide(session)
+    assert session.scalar(select(Decision.id)) is None
+
+
+def test_a_secretary_records_for_their_own_college_only_and_never_under_another_name(db_url, as_login):
+    if db_url.startswith("postgresql"):
+        pytest.skip("on PostgreSQL the login is the database role: see the real-roles test below")
+    engine = make_engine(db_url)
+    session = session_factory(engine)()
+    as_login("beheerder")
+    with session.begin():
+        load_builtin_if_empty(session)
+        add_person(session, login="beheerder", name="Beheerder", role="beheerder")
+        add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten")
+        add_person(session, login="lead", name="Inkoopleider", role="projectteam")
+    as_login("sec_aalten")
+    with clock.frozen(dt.date(2024, 11, 6)):
+        with pytest.raises(InputError, match="secretaris voor 'aalten' en mag geen besluit van .*Berkelland"):
+            with session.begin():
+                _decide(session, body="berkelland")
+        with pytest.raises(InputError, match="--by 'De Burgemeester' is niet wie u bent"):
+            with session.begin():
+                _decide(session, by="De Burgemeester")
+        with pytest.raises(InputError, match="secretaris en mag geen handmatige overgangen vastleggen"):
+            with session.begin():
+                advance_phase(session, programme="inkoop-2026", to_phase=1, reason="r", recorded_by=None)
+        with session.begin():
+            recorded = _decide(session)
+        as_login("iemand")
+        with pytest.raises(InputError, match="aangemeld als 'iemand' en staat niet in de personen"):
+            with session.begin():
+                _decide(session, body="berkelland")
+        as_login("beheerder")
+        with session.begin():
+            deactivate_person(session, "sec_aalten")
+        as_login("sec_aalten")
+        with pytest.raises(InputError, match="staat niet meer \\(uitgeschakeld\\)"):
+            with session.begin():
+                _decide(session, reference="2024/2")
+    row = session.get(Decision, recorded.decision_id)
+    assert (row.recorded_by, row.recorded_as, row.via) == ("Secretaris Aalten", "sec_aalten", "cli")
+    assert session.scalar(select(Decision.id).where(Decision.id != recorded.decision_id)) is None
+    session.close()
+    engine.dispose()
+
+
+def test_a_form_is_attributed_by_a_one_time_code_that_works_once(session):
+    me = _me(session)
+    with session.begin():
+        add_person(session, login=me, name="Beheerder", role="beheerder")
+        added = add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten",
+                           totp=True)
+    secret = pyotp.parse_uri(added.totp_uri).secret
+    with session.begin():
+        assert session.get(PersonSecret, "sec_aalten").totp_secret == secret
+    code = pyotp.TOTP(secret).now()
+    form = dict(body="aalten", outcome="go", decided_on="2024-11-05", login="sec_aalten", code=code)
+
+    def submit(run, **changes):
+        with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+            return handle_form_input(session, flow_run_id=run, pause_key="k", programme="inkoop-2026",
+                                     point="go-no-go", payload=form | changes)
+
+    wrong = submit("r1", code="000000" if code != "000000" else "111111")
+    assert (wrong.result, wrong.message) == ("refused", "de eenmalige code klopt niet (of is verlopen); er is niets vastgelegd")
+    other = submit("r2", body="berkelland")
+    assert other.result == "refused" and "secretaris voor 'aalten' en mag geen besluit" in other.message
+    unknown = submit("r3", login="De Burgemeester")
+    assert unknown.result == "refused" and "onbekend" in unknown.message
+    done = submit("r4")
+    assert done.result == "recorded", done.message
+    with session.begin():
+        row = session.get(Decision, done.decision_id)
+    assert (row.recorded_by, row.recorded_as, row.via) == ("Secretaris Aalten", "sec_aalten", "formulier")
+    again = submit("r5", reference="een tweede besluit met dezelfde code")
+    assert (again.result, again.message) == ("refused", "deze eenmalige code is al gebruikt; wacht op de volgende code")
+    stored = session.scalar(select(FormInput).where(FormInput.flow_run_id == "r4"))
+    assert stored.payload["code"] == "******" and code not in json.dumps(stored.payload)
+    assert session.scalar(select(Decision.id).where(Decision.id != done.decision_id)) is None
+
+
+def test_an_open_register_form_still_asks_a_name(session):
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        result = handle_form_input(session, flow_run_id="r", pause_key="k", programme="inkoop-2026", point="go-no-go",
+                                   payload=dict(body="aalten", outcome="go", decided_on="2024-11-05"))
+    assert (result.result, result.message) == ("refused", "vastgelegd door: naam ontbreekt (--by)")
+
+
+# ---- PostgreSQL: real login roles --------------------------------------------------------------
+
+def _role_url(login: str, password: str, schema: str) -> str:
+    base = POSTGRES_URL.split("://", 1)[1].split("@", 1)[1]  # host:port/db?...
+    sep = "&" if "?" in base else "?"
+    return f"postgresql+psycopg://{login}:{password}@{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def _regie(url: str, *argv: str, today: str | None = None):
+    env = {k: v for k, v in os.environ.items() if k not in ("REGIE_TODAY", "REGIE_SANDBOX")}
+    env.update(REGIE_DATABASE_URL=url)
+    if today:
+        env["REGIE_TODAY"] = today
+    return subprocess.run([sys.executable, "-m", "cli.main", *argv], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes_nothing(postgres_state, monkeypatch):
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    tag = uuid.uuid4().hex[:8]
+    schema, login = f"regie_roles_{tag}", f"sec_aalten_{tag}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    owner_url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    monkeypatch.delenv("REGIE_SANDBOX")  # a real register: the server's clock counts, REGIE_TODAY is refused
+    owner = make_engine(owner_url)
+    try:
+        migrate(owner)
+        s = session_factory(owner)()
+        with s.begin():
+            load_builtin_if_empty(s)
+            me = login_of(s)
+            add_person(s, login=me, name="Beheerder", role="beheerder")
+            added = add_person(s, login=login, name="Secretaris Aalten", role="secretaris", body="aalten",
+                               db_role=True)
+        url = _role_url(login, added.db_password, schema)
+
+        ok = _regie(url, "decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go",
+                    "--on", "2024-11-05", "--json")
+        assert ok.returncode == 0, ok.stderr
+        decision_id = json.loads(ok.stdout)["decision_id"]
+        row = s.get(Decision, decision_id)
+        assert (row.recorded_by, row.recorded_as) == ("Secretaris Aalten", login)
+        server_now = s.scalar(text("SELECT now()"))
+        assert abs((server_now - row.recorded_at).total_seconds()) < 120  # the server's clock, not the client's
+        s.rollback()
+
+        other = _regie(url, "decide", "inkoop-2026", "go-no-go", "--body", "berkelland", "--outcome", "no-go",
+                       "--on", "2024-11-05")
+        assert other.returncode == 2 and "mag geen besluit van" in other.stderr and "Traceback" not in other.stderr
+        clock_set = _regie(url, "status", "inkoop-2026", today="2019-01-01")
+        assert clock_set.returncode == 2 and "REGIE_TODAY werkt alleen op een oefenregister" in clock_set.stderr
+
+        # Around the application, straight at the database with the secretary's own role:
+        role = create_engine(url)
+        body = lambda slug: s.scalar(text("SELECT id FROM governing_bodies WHERE slug = :s"), {"s": slug})  # noqa: E731
+        point = s.scalar(text("SELECT id FROM decision_points WHERE key = 'go-no-go' AND programme_id = "
+                              "(SELECT id FROM programmes WHERE key = 'inkoop-2026')"))
+        s.rollback()
+        insert = ("INSERT INTO decisions (decision_point_id, body_id, outcome, decided_on, recorded_by, recorded_as, "
+                  "recorded_at, via, extra_meeting, fingerprint) VALUES (:p, :b, 'no-go', '2024-11-05', 'x', :who, "
+                  ":at, 'cli', false, :f)")
+        attempts = {
+            "another college": (insert, dict(p=point, b=body("berkelland"), who=login, at=None, f="f1")),
+            "another name": (insert, dict(p=point, b=body("aalten"), who=me, at=None, f="f2")),
+            "another time": (insert, dict(p=point, b=body("aalten"), who=login, at=dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc), f="f3")),
+            "update": ("UPDATE decisions SET outcome = 'no-go'", {}),
+            "delete": ("DELETE FROM decisions", {}),
+            "truncate": ("TRUNCATE decisions", {}),
+            "disable a trigger": ("ALTER TABLE decisions DISABLE TRIGGER decisions_append_only", {}),
+            "a manual transition": ("INSERT INTO phase_overrides (programme_id, to_phase, reason, overridden_points, "
+                                    "recorded_by, recorded_as, recorded_at, fingerprint) VALUES (1, 3, 'r', '[]', 'x', "
+                                    ":who, now(), 'f4')", dict(who=login)),
+            "a person": ("INSERT INTO people (login, name, role, active, added_by, added_at) VALUES "
+                         "('x', 'x', 'beheerder', true, 'x', now())", {}),
+            "the one-time-code secrets": ("SELECT * FROM person_secrets", {}),
+        }
+        for what, (sql, params) in attempts.items():
+            with pytest.raises(DBAPIError) as refused:
+                with role.begin() as conn:
+                    if "at" in params and params["at"] is None:
+                        params["at"] = conn.execute(text("SELECT date_trunc('second', now())")).scalar()
+                    conn.execute(text(sql), params)
+            assert refused.value.orig.sqlstate in ("42501", "42000"), (what, refused.value.orig)
+        role.dispose()
+        assert s.scalar(select(Decision.id).where(Decision.id != decision_id)) is None
+        assert s.scalar(select(PhaseOverride.id)) is None
+        s.rollback()
+
+        # The owner role can still change a row behind the triggers' back: `regie verify` sees it.
+        with owner.begin() as conn:
+            conn.execute(text("ALTER TABLE decisions DISABLE TRIGGER decisions_append_only"))
+            conn.execute(text("UPDATE decisions SET outcome = 'no-go' WHERE id = :id"), {"id": decision_id})
+            conn.execute(text("ALTER TABLE decisions ENABLE TRIGGER decisions_append_only"))
+        checked = _regie(url, "verify")
+        assert checked.returncode == 3
+        assert f"besluit: de keten breekt bij #{decision_id}" in checked.stdout
+        s.close()
+    finally:
+        owner.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        admin.dispose()

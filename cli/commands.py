@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 
@@ -11,6 +12,7 @@ from cli.main import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
 from models import clock
 from models.db import register_session
 from models.errors import InputError
+from models.inputs import printable
 from models.entities import Programme
 from models.register import get_programme, record_decision
 from models.status import decision_history, gate_verdict, status_report
@@ -83,6 +85,13 @@ def cmd_status(args) -> int:
             titles = {dp["key"]: dp["title"] for dp in report["decision_points"]}
             passed = ", ".join(titles.get(k, k) for k in o["passed_over"]) or "geen"
             print(f"  naar fase {o['to_phase']} door {o['recorded_by']}: {o['reason']} (niet afgewacht: {passed})")
+    if report["owed_messages"]:
+        print("\nBerichten nog niet verzonden (worden opnieuw geprobeerd)")
+        for m in report["owed_messages"]:
+            tried = f"{m['attempts']} keer mislukt, volgende poging {clock.dutch_moment(dt.datetime.fromisoformat(m['next_try_at']))}" \
+                if m["attempts"] else "nog niet geprobeerd"
+            error = f": {printable(m['last_error'], 200)}" if m["last_error"] else ""
+            print(f"  {EVENT_WORDS.get(m['event'], m['event'])} #{m['ref']}: {tried}{error}")
     if report["plan_revisions"]:
         print("\nHerplanningen")
         for r in report["plan_revisions"]:
@@ -254,6 +263,7 @@ def cmd_load(args) -> int:
     return 0
 
 
+EVENT_WORDS = {"decision_recorded": "melding van besluit"}
 STATUS_WORDS = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision, Programme
+from models.outbox import pending
 from models.errors import InputError
 from models.register import get_point, get_programme, point_spec
 from models.snapshot import PointRow, ProgrammeSnapshot, body_names, load_snapshot
@@ -197,6 +198,7 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: 
         "name": ev.name,
         "plan_revisions": revision_history(session, key),
         "overrides": override_history(session, key, ev.as_of),
+        "owed_messages": pending(session, key),  # announcements not delivered yet (retried with growing pauses)
     } | status_document(ev)
 
 

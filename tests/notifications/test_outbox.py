@@ -17,6 +17,8 @@ from models.db import register_session
 from models.entities import Decision, OutboxMessage
 from models.register import record_decision
 from notifications.events import deliver_owed
+from cli.main import main
+from models.status import status_report
 from tests.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +37,7 @@ def _decide(body="aalten") -> int:
                                decided_on="2024-11-05", recorded_by="Secretaris").decision_id
 
 
-def test_a_decision_owes_its_message_until_it_is_delivered(env_db, tmp_path, monkeypatch):
+def test_a_decision_owes_its_message_until_it_is_delivered(env_db, tmp_path, monkeypatch, capsys):
     with HttpReceiver() as hook:
         _office(tmp_path, monkeypatch, hook)
         decision = _decide()
@@ -48,12 +50,23 @@ def test_a_decision_owes_its_message_until_it_is_delivered(env_db, tmp_path, mon
             row = session.scalars(select(OutboxMessage)).one()
             assert row.done_at is None and row.attempts == 1 and row.next_try_at > clock.utcnow()
         assert deliver_owed() == []  # its next try lies ahead (backoff)
+        with register_session() as session:  # and status says so
+            owed = status_report(session, "inkoop-2026", dt.date(2024, 11, 6))["owed_messages"]
+        assert [(m["event"], m["ref"], m["attempts"]) for m in owed] == [("decision_recorded", decision, 1)]
+        assert owed[0]["last_error"]
+        code = main(["status", "inkoop-2026", "--as-of", "2024-11-06"])
+        out = capsys.readouterr().out
+        assert code == 0
+        assert "Berichten nog niet verzonden (worden opnieuw geprobeerd)" in out
+        assert f"melding van besluit #{decision}: 1 keer mislukt, volgende poging " in out
         hook.down = False
         with register_session() as session:
             session.scalars(select(OutboxMessage)).one().next_try_at = clock.utcnow()
         assert [o.status for o in deliver_owed()] == ["sent"]
         assert deliver_owed() == []
         assert len(hook.messages) == 1 and "go/no-go" in hook.messages[0]["title"]
+        with register_session() as session:
+            assert status_report(session, "inkoop-2026", dt.date(2024, 11, 6))["owed_messages"] == []
 
 
 def test_regie_decide_killed_after_its_commit_loses_no_message(env_db, tmp_path, monkeypatch):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed, State
 from pydantic import Field
 from typing import Annotated
 
-from tasks.register import advance_task
+from tasks.register import Refused, advance_task
 from tasks.runs import resume_waiting_runs
 
 
@@ -17,9 +18,11 @@ def advance_phase_flow(
     to_phase: Annotated[int, Field(ge=0, le=5, title="Naar fase")],
     reason: Annotated[str, Field(min_length=1, title="Reden")],
     recorded_by: Annotated[str, Field(min_length=1, title="Door")],
-) -> int:
-    advanced = advance_task(programme, to_phase, reason, recorded_by)
+) -> int | State:
     logger = get_run_logger()
+    advanced = advance_task(programme, to_phase, reason, recorded_by)
+    if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
+        return Completed(name="Geweigerd", message=advanced.message[:500])
     passed = ", ".join(advanced.passed_over) or "geen"
     logger.info("%s handmatig naar fase %s (overgeslagen mijlpalen: %s)", programme, to_phase, passed)
     for name in resume_waiting_runs(programme):

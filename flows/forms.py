@@ -9,8 +9,8 @@ from prefect.input import RunInput
 
 from models import clock
 from models.status import PhaseSnapshot, PointState
+from models.vocabulary import OUTCOME_LABELS, Outcome
 
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def waiting_for(point: PointState) -> tuple[str, ...]:
@@ -18,40 +18,81 @@ def waiting_for(point: PointState) -> tuple[str, ...]:
     return point.missing or point.reserved_bodies
 
 
-def decision_form(point: PointState, attributed: bool = False) -> type[RunInput]:
+def body_choices(point: PointState) -> tuple[str, ...]:
+    """The bodies as a person reads them ('het college van Aalten'), in the order of waiting_for."""
+    names = point.missing_names if point.missing else point.reserved_names
+    return tuple(names) if len(names) == len(waiting_for(point)) else waiting_for(point)
+
+
+def outcome_choices(point: PointState) -> tuple[str, ...]:
+    outcomes = ("approved",) if not point.missing else point.outcomes
+    return tuple(FORM_LABELS[Outcome(o)] for o in outcomes)
+
+
+FORM_LABELS = {o: label[:1].upper() + label[1:] for o, label in OUTCOME_LABELS.items()}  # 'Akkoord met voorbehoud'
+
+
+def decision_form(point: PointState, attributed: bool = False, initial: dict | None = None) -> type[RunInput]:
     """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
 
-    No field is required by the schema: `regie decide` and the sweep resume a run with `{}`,
-    which only makes it read the register again. A person submitting the form sends every field;
-    a missing date or name is refused by the server before anything happens.
+    Choices are names and Dutch outcomes ('het college van Aalten', 'Akkoord'); the register maps
+    them back. No field is required by the schema: `regie decide` and the sweep resume a run with
+    `{}`, which only makes it read the register again (Prefect checks a resume's input against the
+    schema, and a required field would refuse that). A person submitting the form sends every
+    field; the server refuses an empty date or name at once, and the register refuses the rest
+    with a message on the next form, which keeps what was typed.
     """
-    bodies = waiting_for(point)
-    outcomes = ("approved",) if not point.missing else point.outcomes
+    bodies = body_choices(point)
+    outcomes = outcome_choices(point)
+    start = initial or {}  # as fields' own defaults: Prefect's with_initial_data would drop titles and patterns
+
+    def first(name: str, default: str) -> str:
+        return start.get(name, default)
+
     if attributed:  # a register with people: who submits proves it with a one-time code (TOTP)
         who = dict(
-            login=(str, Field("", title="Gebruikersnaam", description="uw gebruikersnaam in Regie")),
+            login=(str, Field(first("login", ""), title="Gebruikersnaam", description="uw gebruikersnaam in Regie")),
             code=(str, Field("", title="Eenmalige code", pattern=r"^(\d{6})?$",
                              description="de 6 cijfers uit uw authenticator-app; elke code werkt één keer")),
         )
     else:
-        who = dict(recorded_by=(str, Field("", title="Vastgelegd door", min_length=1, description="uw naam")))
+        who = dict(recorded_by=(str, Field(first("recorded_by", ""), title="Vastgelegd door", min_length=1,
+                                           description="uw naam (verplicht)")))
+    reservation = {}
+    if "Akkoord met voorbehoud" in outcomes:  # only where an outcome with a reservation fits
+        reservation = dict(reservation=(str, Field(first("reservation", ""), title="Voorbehoud",
+                                                   description="alleen bij 'Akkoord met voorbehoud': de tekst")))
     return create_model(
         "Besluit",
         __base__=RunInput,
         body=(
             Literal[bodies],  # type: ignore[valid-type]
-            Field(bodies[0], title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
+            Field(first("body", bodies[0]), title="Orgaan",
+                  description="Het college (of de bestuurders) dat besloten heeft"),
         ),
-        outcome=(Literal[outcomes], Field(outcomes[0], title="Uitkomst")),  # type: ignore[valid-type]
+        outcome=(Literal[outcomes], Field(first("outcome", outcomes[0]), title="Uitkomst")),  # type: ignore[valid-type]
         decided_on=(
             str,
-            Field("", title="Besluitdatum", pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
-                  description="De datum van het besluit; niet in de toekomst"),
+            Field(first("decided_on", ""), title="Besluitdatum", pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
+                  description="De datum van het besluit (verplicht); niet in de toekomst"),
         ),
-        reference=(str, Field("", title="Kenmerk", description="bijv. het besluitnummer van het college")),
-        reservation=(str, Field("", title="Voorbehoud", description="alleen bij akkoord met voorbehoud")),
+        reference=(str, Field(first("reference", ""), title="Kenmerk",
+                              description="bijv. het besluitnummer van het college")),
+        **reservation,
         **who,
     )
+
+
+def initial_values(point: PointState, refused: dict | None, proposed_date: str) -> dict:
+    """What the next form shows: after a refusal what was typed (the code excepted), else a proposed date."""
+    values = {"decided_on": proposed_date}
+    if refused:
+        values |= {k: v for k, v in refused.items() if k != "code" and isinstance(v, str)}
+        if values.get("body") not in body_choices(point):
+            values.pop("body", None)
+        if values.get("outcome") not in outcome_choices(point):
+            values.pop("outcome", None)
+    return values
 
 
 def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, ...], refusal: str | None) -> str:

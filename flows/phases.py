@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from prefect import Flow, flow
+from prefect.states import Completed, State
 
+from models import clock
 from models.status import PhaseSnapshot
 from tasks.notify import announce_phase_result, announce_phase_started
 from tasks.register import check_point, evaluate_phase
@@ -19,15 +21,16 @@ PHASE_NAMES = {
 
 
 def _phase_flow(number: int) -> Flow:
-    def run_phase(programme: str) -> PhaseSnapshot:
+    def run_phase(programme: str) -> State:
+        """Judge the phase once; end in a state whose name says where it stands (the snapshot is its result)."""
         snap = evaluate_phase(programme, number)  # one evaluation of the register for this step
         if not snap.entry_open:
-            return snap
+            return Completed(data=snap, name="Nog niet begonnen", message=snap.entry_reason)
         announce_phase_started(snap)
         for point in snap.points:  # the phase's work: its decision points, in plan order
             check_point(point)
         announce_phase_result(snap)
-        return snap
+        return phase_state(snap)
 
     return flow(
         run_phase,
@@ -36,6 +39,20 @@ def _phase_flow(number: int) -> Flow:
         description=f"Fase {number} ({PHASE_NAMES[number]}) van een inkoopprogramma.",
         validate_parameters=True,
     )
+
+
+def phase_state(snap: PhaseSnapshot) -> State:
+    """Not 'Completed' while the gate is shut: 'Wacht op besluit' or 'Gestopt' (Prefect shows the name)."""
+    if snap.exit_open:
+        return Completed(data=snap, name="Afgerond", message=f"Fase {snap.number}: uitgang open")
+    if not snap.points:
+        return Completed(data=snap, name="Loopt", message=f"Fase {snap.number} loopt tot "
+                         f"{clock.dutch_date(snap.planned_end)}")
+    blocking = snap.blocking
+    if snap.stopped:
+        return Completed(data=snap, name="Gestopt", message=f"{blocking.title}: {blocking.reason}")
+    text = f"{blocking.title}: {blocking.reason}" if blocking else snap.exit_reason
+    return Completed(data=snap, name="Wacht op besluit", message=text[:500])
 
 
 PHASE_FLOWS: dict[int, Flow] = {number: _phase_flow(number) for number in PHASE_NAMES}

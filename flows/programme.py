@@ -9,11 +9,25 @@ from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.states import Completed, Failed
 from pydantic import ValidationError
 
-from flows.forms import decision_form, form_description, waiting_for
-from flows.phases import PHASE_FLOWS
-from models.status import PhaseSnapshot
+from prefect import get_client
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+
+from flows.forms import decision_form, form_description, initial_values
+from flows.phases import PHASE_FLOWS, PHASE_NAMES
+from models import clock
 from models.db import register_session
+from models.errors import InputError
+from models.forms import handled_forms, refused_input
 from models.identity import has_people
+from models.register import get_programme
+from models.status import PhaseSnapshot, phase_snapshot, proposed_date
 from tasks.artifacts import publish_artifacts
 from tasks.register import apply_form
 from tasks.runs import PROGRAMME_FLOW_NAME, fired_pause_keys, form_answer, pause_key, point_of
@@ -21,27 +35,64 @@ from tasks.runs import PROGRAMME_FLOW_NAME, fired_pause_keys, form_answer, pause
 DEFAULT_PAUSE_SECONDS = 24 * 3600
 
 
-def apply_answered_forms(programme: str) -> str | None:
-    """Handle every form answered on this run that was not handled yet; return the last refusal."""
+def apply_answered_forms(programme: str) -> tuple[str | None, dict | None]:
+    """Handle the forms answered on this run that the register has not handled yet.
+
+    Returns the refusal of the latest form (if it was refused) and what was typed in it, so the
+    next form says what was wrong and keeps the values. A form handled before is not handled (or
+    logged) again: a resumed run replays nothing.
+    """
     run_id = str(runtime.flow_run.id)
-    refusal = None
-    for key in fired_pause_keys(run_id):
-        answer = form_answer(run_id, key)
-        result = apply_form(run_id, key, programme, point_of(key), answer or {})
-        refusal = result.message if result.result == "refused" else None
-    return refusal
+    keys = fired_pause_keys(run_id)
+    if not keys:
+        return None, None
+    with register_session(read_only=True) as session:
+        handled = handled_forms(session, run_id)
+    latest = None
+    for key in keys:
+        latest = handled.get(key)
+        if latest is None:
+            latest = apply_form(run_id, key, programme, point_of(key), form_answer(run_id, key) or {})
+    if latest is None or latest.result != "refused":
+        return None, None
+    with register_session(read_only=True) as session:
+        return latest.message, refused_input(session, run_id, keys[-1])
 
 
-def wait_for_decision(snap: PhaseSnapshot, refusal: str | None) -> None:
+def waiting_line(snap: PhaseSnapshot) -> str:
+    """'wacht op Besluitvorming door colleges: go/no-go: Montferland, Winterswijk (uiterlijk di 5-11-2024)'."""
+    point = snap.blocking
+    names = point.missing_names if point.missing else point.reserved_names
+    who = ", ".join(n.removeprefix("het college van ") for n in names) or point.who
+    return f"wacht op {point.title}: {who} (uiterlijk {clock.short_dutch_date(point.due)})"
+
+
+def rename_run(name: str) -> None:
+    """The run's name in the runs list says where the programme stands (Prefect has no other field for it)."""
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(runtime.flow_run.id, name=name[:200])
+
+
+def unchanged(programme: str, snap: PhaseSnapshot) -> bool:
+    """Read the register once more right before waiting: a decision that landed meanwhile is seen."""
+    with register_session(read_only=True) as session:
+        fresh = phase_snapshot(session, programme, snap.number)
+    return fresh == snap
+
+
+def wait_for_decision(snap: PhaseSnapshot, refusal: str | None, typed: dict | None) -> None:
     """Suspend (deployed runs: no process is kept) or pause (a local run) until someone resumes."""
     point = snap.blocking
-    bodies = waiting_for(point)
-    names = point.missing_names if point.missing else bodies
+    names = point.missing_names if point.missing else point.reserved_names
     with register_session(read_only=True) as session:
         attributed = has_people(session)
-    form = decision_form(point, attributed).with_initial_data(description=form_description(snap, point, names, refusal))
+        proposed = proposed_date(session, snap.programme, point)
+    form = decision_form(point, attributed, initial_values(point, typed, proposed)).with_initial_data(
+        description=form_description(snap, point, names, refusal))
     key = pause_key(point.key, len(fired_pause_keys(str(runtime.flow_run.id))))
-    get_run_logger().info("Wacht op %s: %s", point.key, point.reason)
+    line = waiting_line(snap)
+    get_run_logger().info("%s: %s", line[:1].upper() + line[1:], point.reason)
+    rename_run(f"{snap.programme} · {line}")
     if runtime.deployment.id:
         suspend_flow_run(wait_for_input=form, key=key, timeout=None)
         return
@@ -56,6 +107,29 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None) -> None:
         pass  # the answer is read and checked from the API by apply_answered_forms, with a clear message
 
 
+def programme_refusal(programme: str) -> str | None:
+    """An unknown programme, or one that already has an active run: said in one line, nothing done."""
+    with register_session(read_only=True) as session:
+        try:
+            get_programme(session, programme)
+        except InputError as exc:
+            return str(exc)
+    me = runtime.flow_run.id
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[PROGRAMME_FLOW_NAME])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+                any_=[StateType.RUNNING, StateType.PAUSED]))),
+        )
+        mine = next((r for r in runs if str(r.id) == str(me)), None)
+    others = [r for r in runs if str(r.id) != str(me) and r.parameters.get("programme") == programme]
+    created = mine.created if mine is not None else None
+    first = sorted(others, key=lambda r: r.created)
+    if first and (created is None or first[0].created <= created):
+        return f"{programme} loopt al in run '{first[0].name}'; deze tweede start doet niets"
+    return None
+
+
 @flow(
     name=PROGRAMME_FLOW_NAME,
     flow_run_name="{programme}",
@@ -63,21 +137,57 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None) -> None:
     "met poorten die pas opengaan op vastgelegde besluiten.",
 )
 def programme_flow(programme: str):
-    """Run the phases in order; wait where a gate is shut; stop on a no-go or a rejection."""
+    """Run the phases in order; wait where a gate is shut; stop on a no-go or a rejection.
+
+    A resumed run does not run the phases it finished before again: it logs one line for each.
+    """
     logger = get_run_logger()
-    refusal = apply_answered_forms(programme)
+    refused = programme_refusal(programme)
+    if refused is not None:
+        logger.warning("Niet gestart: %s", refused)
+        return Completed(name="Geweigerd", message=refused)
+    refusal, typed = apply_answered_forms(programme)
+    resumed_in = resumed_phase(programme)
     for number, phase_flow in PHASE_FLOWS.items():
+        snap = None
         while True:
-            snap = phase_flow(programme)
+            if resumed_in is not None and number < resumed_in and exit_still_open(programme, number):
+                logger.info("Fase %s - %s: afgerond (uitgang open)", number, PHASE_NAMES[number])
+                break
+            if snap is None or not unchanged(programme, snap):  # the phase's work runs once per change
+                snap = phase_flow(programme)
             if snap.exit_open or not snap.points:
                 break  # a phase without decision points (implementation) is a period: the run does not wait on the clock
             publish_artifacts(programme)  # the overview as the run leaves it: before it waits or stops
             if snap.stopped:
-                message = f"Programma gestopt in fase {number} bij {snap.blocking.key}: {snap.blocking.reason}"
+                message = f"Programma gestopt in fase {number} bij {snap.blocking.title}: {snap.blocking.reason}"
                 logger.error(message)
+                rename_run(f"{programme} · gestopt in fase {number}")
                 return Failed(name="Gestopt", message=message)
-            wait_for_decision(snap, refusal)
-            refusal = apply_answered_forms(programme)
+            if not unchanged(programme, snap):
+                logger.info("Het register veranderde terwijl de fase werd beoordeeld: opnieuw beoordelen")
+                resumed_in, snap = None, None
+                continue
+            wait_for_decision(snap, refusal, typed)
+            refusal, typed = apply_answered_forms(programme)
+            resumed_in = None  # a local pause goes on here: the phases before were done in this process
     publish_artifacts(programme)
     logger.info("Alle fasen van %s afgerond", programme)
+    rename_run(f"{programme} · alle fasen afgerond")
     return Completed(message=f"Alle fasen van {programme} afgerond")
+
+
+def resumed_phase(programme: str) -> int | None:
+    """The phase this run waited in before (a resumed, suspended run starts again at the top)."""
+    keys = fired_pause_keys(str(runtime.flow_run.id))
+    if not keys:
+        return None
+    with register_session(read_only=True) as session:
+        prog = get_programme(session, programme)
+        point = next((dp for dp in prog.decision_points if dp.key == point_of(keys[-1])), None)
+        return point.phase if point is not None else None
+
+
+def exit_still_open(programme: str, number: int) -> bool:
+    with register_session(read_only=True) as session:
+        return phase_snapshot(session, programme, number).exit_open

@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Literal
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed, State
 from pydantic import BaseModel, Field
 
-from tasks.register import record_decision_task
+from tasks.register import Refused, record_decision_task
 from tasks.runs import resume_waiting_runs
 
 
@@ -31,9 +32,11 @@ class DecisionParameters(BaseModel):
 
 @flow(name="regie-besluit-vastleggen", flow_run_name="{decision.programme} {decision.point} {decision.body}",
       description="Leg een besluit vast in het register en zet de run voort die erop wacht.")
-def record_decision_flow(decision: DecisionParameters) -> int:
-    recorded = record_decision_task(decision.model_dump(), via="deployment")
+def record_decision_flow(decision: DecisionParameters) -> int | State:
     logger = get_run_logger()
+    recorded = record_decision_task(decision.model_dump(), via="deployment")
+    if isinstance(recorded, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
+        return Completed(name="Geweigerd", message=recorded.message[:500])
     if recorded.created:
         logger.info("Besluit #%s vastgelegd: %s over %s: %s", recorded.decision_id, recorded.body, recorded.point,
                     recorded.outcome)

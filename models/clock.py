@@ -111,6 +111,11 @@ def dutch_date(day: dt.date) -> str:
     return pendulum.date(day.year, day.month, day.day).format("dddd D MMMM YYYY", locale="nl")
 
 
+def short_dutch_date(day: dt.date) -> str:
+    """'di 5 nov 2024'."""
+    return pendulum.date(day.year, day.month, day.day).format("dd D MMM YYYY", locale="nl").replace(".", "")
+
+
 def dutch_moment(moment: dt.datetime) -> str:
     """'dinsdag 5 november 2024 14:03' in Amsterdam time."""
     local = pendulum.instance(moment).in_tz(TZ)

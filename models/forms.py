@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import FormInput
+from models.entities import FormInput, GoverningBody
 from models.errors import InputError
 from models.inputs import printable
 from models.identity import authorize_form, has_people
 from models.register import decisions_of, fact, get_body, get_point, get_programme, record_decision
 from models.rules import current_decisions
-from models.vocabulary import Outcome
+from models.vocabulary import OUTCOME_LABELS, Outcome
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ def handle_form_input(
         return FormResult(seen.result, seen.message or "", seen.decision_id, False)
 
     payload = {k: v for k, v in (payload or {}).items() if v not in (None, "")}
+    typed = dict(payload)  # kept as evidence as it was typed
+    payload = _as_register_values(session, payload)
     decision_id = None
     if not payload.get("body"):
         result, message = "empty", "geen besluit ingevuld: het register is opnieuw gecontroleerd"
@@ -71,7 +73,7 @@ def handle_form_input(
             pause_key=pause_key,
             programme_key=programme,
             # kept as evidence, safe to print; the one-time code is not kept (it proves nothing later anyway)
-            payload={printable(k, 40): ("******" if k == "code" else printable(v, 500)) for k, v in payload.items()},
+            payload={printable(k, 40): ("******" if k == "code" else printable(v, 500)) for k, v in typed.items()},
             result=result,
             message=printable(message, 2000),
             decision_id=decision_id,
@@ -80,6 +82,37 @@ def handle_form_input(
     )
     session.flush()
     return FormResult(result, message, decision_id, True)
+
+
+def _as_register_values(session: Session, payload: dict) -> dict:
+    """The form shows names and Dutch outcomes; the register speaks in keys. Keys are accepted too."""
+    out = dict(payload)
+    body = out.get("body")
+    if isinstance(body, str):
+        from models.rules import describe_bodies
+        from models.snapshot import body_names
+
+        names = body_names(session)
+        by_phrase = {describe_bodies([slug], names): slug for slug in session.scalars(select(GoverningBody.slug))}
+        out["body"] = by_phrase.get(body, body)
+    outcome = out.get("outcome")
+    if isinstance(outcome, str):
+        by_label = {label.lower(): o.value for o, label in OUTCOME_LABELS.items()}
+        out["outcome"] = by_label.get(outcome.strip().lower(), outcome)
+    return out
+
+
+def handled_forms(session: Session, flow_run_id: str) -> dict[str, FormResult]:
+    """The forms of a run the register has handled already, by pause key (one query)."""
+    rows = session.scalars(select(FormInput).where(FormInput.flow_run_id == flow_run_id))
+    return {r.pause_key: FormResult(r.result, r.message or "", r.decision_id, False) for r in rows}
+
+
+def refused_input(session: Session, flow_run_id: str, pause_key: str) -> dict | None:
+    """What a person typed in a form the register refused (the one-time code masked), to fill the next one."""
+    row = session.scalar(select(FormInput).where(FormInput.flow_run_id == flow_run_id, FormInput.pause_key == pause_key,
+                                                 FormInput.result == "refused"))
+    return dict(row.payload) if row is not None else None
 
 
 def _reservation_to_lift(session: Session, programme: str, point: str, payload: dict) -> int | None:

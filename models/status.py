@@ -419,3 +419,20 @@ def override_history(session: Session, programme: str, as_of: dt.date | None = N
         }
         for o in rows
     ]
+
+
+def proposed_date(session: Session, programme: str, point: PointState) -> str:
+    """The date a form proposes: the last meeting, on or before today and the due date, of the first body waited for."""
+    from models.planning import PlanningError, planning_model
+
+    prog = get_programme(session, programme)
+    day = min(clock.today(), point.due) if point.kind != "milestone" else clock.today()
+    bodies = point.missing or point.reserved_bodies
+    if not prog.planning or not bodies or point.kind == "milestone":
+        return day.isoformat()
+    try:
+        planning = planning_model(prog.planning)
+        meetings = planning.body_meetings.get(bodies[0], planning.meetings)
+        return meetings.meeting_on_or_before(day).isoformat()
+    except PlanningError:
+        return day.isoformat()

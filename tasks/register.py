@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from prefect import get_run_logger, task
 
 from models.db import register_session
 from models.forms import FormResult, handle_form_input
 from models.overrides import Advanced, advance_phase
+from models.errors import InputError
 from models.register import Recorded, record_decision
 from models.status import PhaseSnapshot, PointState, phase_snapshot
 from notifications import events
@@ -25,10 +28,21 @@ def check_point(state: PointState) -> PointState:
     return state
 
 
+@dataclass(frozen=True)
+class Refused:
+    """The register said no: the reason, in Dutch; nothing was written."""
+
+    message: str
+
+
 @task(name="besluit vastleggen")
-def record_decision_task(decision: dict, via: str) -> Recorded:
-    with register_session() as session:
-        recorded = record_decision(session, **decision, via=via)
+def record_decision_task(decision: dict, via: str) -> Recorded | Refused:
+    try:
+        with register_session() as session:
+            recorded = record_decision(session, **decision, via=via)
+    except InputError as exc:
+        get_run_logger().warning("Geweigerd, niets vastgelegd: %s", exc)
+        return Refused(str(exc))
     if recorded.created:
         announce_decision(recorded.decision_id)
     return recorded
@@ -51,9 +65,14 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
 
 
 @task(name="fase handmatig vrijgeven")
-def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced:
-    with register_session() as session:
-        return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason, recorded_by=recorded_by)
+def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced | Refused:
+    try:
+        with register_session() as session:
+            return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason,
+                                 recorded_by=recorded_by)
+    except InputError as exc:
+        get_run_logger().warning("Geweigerd, niets vastgelegd: %s", exc)
+        return Refused(str(exc))
 
 
 def announce_decision(decision_id: int) -> None:

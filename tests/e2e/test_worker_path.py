@@ -86,7 +86,7 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
                     return client.read_flow_run(run.id).state
 
             wait_until(lambda: state().name == "Suspended", 240, "the run to suspend")
-            resume_flow_run(UUID(str(run.id)), run_input={"body": "aalten", "outcome": "go",
+            resume_flow_run(UUID(str(run.id)), run_input={"body": "het college van Aalten", "outcome": "Go",
                                                           "decided_on": "2024-11-05", "recorded_by": "Secretaris"})
             final = wait_until(lambda: state() if state().is_final() else None, 300, "the run to finish")
             assert final.is_completed(), (final, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])

@@ -53,6 +53,9 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
     assert not events(flow_env, "provider")
 
 
+W = "het college van Winterswijk"
+
+
 def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(flow_env):
     record_all(skip={("go-no-go", "winterswijk")})
     thread, box = in_thread(programme_flow, "inkoop-2026")
@@ -65,8 +68,11 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
         schema = json.loads(client.read_flow_run_input(UUID(run.id), f"paused-{key}-schema"))
     assert "Winterswijk" in description and "Aalten" not in description
     body = schema["properties"]["body"]
-    assert body.get("enum", [body.get("const")]) == ["winterswijk"] and "aalten" not in json.dumps(schema)
-    assert schema["properties"]["outcome"]["enum"] == ["go", "no-go", "deferred"]
+    assert body.get("enum", [body.get("const")]) == ["het college van Winterswijk"]  # names, not keys
+    assert "Aalten" not in json.dumps(schema)
+    assert schema["properties"]["outcome"]["enum"] == ["Go", "No-go", "Aangehouden"]  # Dutch, mapped back
+    assert "reservation" not in schema["properties"]  # no outcome with a reservation fits a go/no-go
+    assert schema["properties"]["decided_on"]["default"] == "2024-11-05"  # Winterswijk's last meeting by the due date
     assert schema["properties"]["decided_on"]["format"] == "date"
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env))
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
@@ -89,13 +95,14 @@ def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
     from prefect.flow_runs import resume_flow_run
 
     # What the form's schema forbids, the server refuses, and the run stays where it is.
-    for wrong, field in (({"body": "aalten", "outcome": "go"}, "body"),
-                         ({"body": "winterswijk", "outcome": "misschien"}, "outcome"),
-                         ({"body": "winterswijk", "outcome": "go", "decided_on": "5 november"}, "decided_on")):
+    for wrong, field in (({"body": "het college van Aalten", "outcome": "Go"}, "body"),
+                         ({"body": W, "outcome": "misschien"}, "outcome"),
+                         ({"body": W, "outcome": "Go", "decided_on": "5 november"}, "decided_on")):
         with pytest.raises(RuntimeError, match=f"Validation failed for field '{field}'"):
             resume_flow_run(UUID(run.id), run_input=wrong)
     assert [w.id for w in waiting_runs("inkoop-2026")] == [run.id]
-    future = {"body": "winterswijk", "outcome": "go", "decided_on": "2099-01-01", "recorded_by": "Secretaris"}
+    future = {"body": W, "outcome": "Go", "decided_on": "2099-01-01", "recorded_by": "Secretaris",
+              "reference": "2099/1"}
     resume_flow_run(UUID(run.id), run_input=future)
     again = wait_until(lambda: [w for w in waiting_runs("inkoop-2026") if w.id == run.id], what="the second wait")
     with get_client(sync_client=True) as client:
@@ -103,10 +110,14 @@ def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
         description = client.read_flow_run_input(UUID(run.id), f"paused-{key}-description")
     assert key.endswith("-1")
     assert "Vorige invoer geweigerd" in description and "in de toekomst" in description
+    with get_client(sync_client=True) as client:
+        kept = json.loads(client.read_flow_run_input(UUID(run.id), f"paused-{key}-schema"))["properties"]
+    assert (kept["decided_on"]["default"], kept["reference"]["default"], kept["recorded_by"]["default"]) == (
+        "2099-01-01", "2099/1", "Secretaris")  # what was typed is kept, to be corrected
     with register_session() as session:
         assert session.scalar(select(Decision).where(Decision.decision_point.has(key="go-no-go"),
                                                      Decision.body.has(slug="winterswijk"))) is None
-    good = {"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-05", "recorded_by": "Secretaris W",
+    good = {"body": W, "outcome": "Go", "decided_on": "2024-11-05", "recorded_by": "Secretaris W",
             "reference": "2024/88"}
     resume_flow_run(UUID(again[0].id), run_input=good)
     thread.join(120)
@@ -122,7 +133,7 @@ def test_a_no_go_stops_the_programme_with_the_reason(flow_env):
     record_all(override={("go-no-go", "aalten"): "no-go"})
     state = programme_flow("inkoop-2026", return_state=True)
     assert state.is_failed() and state.name == "Gestopt"
-    assert "go-no-go" in state.message and "no-go door het college van Aalten" in state.message
+    assert "bij Besluitvorming door colleges: go/no-go: no-go door het college van Aalten" in state.message
     assert any("Programma gestopt in fase 2" in t for t in events(flow_env))
     with register_session() as session:
         assert status_report(session, "inkoop-2026")["current_phase"] == 2
@@ -136,15 +147,75 @@ def test_a_deferral_waits_again_and_the_later_decision_goes_on(flow_env):
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
     from prefect.flow_runs import resume_flow_run
 
-    resume_flow_run(UUID(run.id), run_input={"body": "winterswijk", "outcome": "go", "decided_on": "2024-11-12",
+    resume_flow_run(UUID(run.id), run_input={"body": W, "outcome": "Go", "decided_on": "2024-11-12",
                                              "recorded_by": "Secretaris W"})
     # the deferral held the publication and all after it: the run now waits there, until they are recorded
-    wait_until(lambda: waiting_runs("inkoop-2026", "publication"), what="the run to wait at the publication")
+    there = wait_until(lambda: waiting_runs("inkoop-2026", "publication"), what="the run to wait at the publication")
+    assert there[0].id == run.id
+    assert there[0].name.startswith("inkoop-2026 · wacht op Publicatie aanbestedingen via Mercell: ")  # the list says it
     record_all(skip={("go-no-go", "winterswijk")})
-    assert resume_waiting_runs.fn("inkoop-2026", "publication") == [run.name]
+    assert resume_waiting_runs.fn("inkoop-2026", "publication") == [there[0].name]
     thread.join(120)
     assert box["result"].is_completed(), box
     with register_session() as session:
         history = [(d.body.slug, d.outcome) for d in session.scalars(select(Decision).order_by(Decision.id))
                    if d.body.slug == "winterswijk" and d.decision_point.key == "go-no-go"]
     assert history == [("winterswijk", "deferred"), ("winterswijk", "go")]
+
+
+def test_an_unknown_programme_and_a_second_start_are_answers_not_crashes(flow_env):
+    unknown = programme_flow("inkoop-1999", return_state=True)
+    assert unknown.is_completed() and unknown.name == "Geweigerd"
+    assert unknown.message.startswith("onbekend programma 'inkoop-1999'")
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    first = wait_until(lambda: waiting_runs("inkoop-2026"), what="the first run to wait")[0]
+    second = programme_flow("inkoop-2026", return_state=True)
+    assert second.is_completed() and second.name == "Geweigerd"
+    assert second.message == f"inkoop-2026 loopt al in run '{first.name}'; deze tweede start doet niets"
+    assert [w.id for w in waiting_runs("inkoop-2026")] == [first.id]  # the first still waits
+    with register_session() as session:
+        from models.register import record_decision
+
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    resume_waiting_runs.fn("inkoop-2026", "go-no-go")
+    thread.join(120)
+    assert box["result"].is_completed(), box
+
+
+def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decision_once(flow_env):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter
+    from prefect.flow_runs import resume_flow_run
+    from prefect.logging.handlers import APILogWorker
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
+    for attempt in range(1, 11):  # ten times woken without a decision: it reads the register and waits again
+        resume_flow_run(UUID(run.id), run_input={})
+        wait_until(lambda: [w for w in waiting_runs("inkoop-2026") if w.id == run.id and
+                            w.name and _pause_count(run.id) == attempt + 1], what=f"wait {attempt + 1}")
+    resume_flow_run(UUID(run.id), run_input={"body": W, "outcome": "Go", "decided_on": "2024-11-05",
+                                             "recorded_by": "Secretaris W", "reference": "2024/10"})
+    thread.join(120)
+    assert box["result"].is_completed(), box
+    APILogWorker.drain_all(timeout=10)
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=200)
+        logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id={"any_": [UUID(run.id)]}),
+                                                         limit=200)]
+    per_phase = {}
+    for child in children:
+        per_phase[child.name] = per_phase.get(child.name, 0) + 1
+    assert per_phase["inkoop-2026 fase 0"] == per_phase["inkoop-2026 fase 1"] == 1
+    assert per_phase["inkoop-2026 fase 2"] == 2  # once before the wait, once after the decision: once per change
+    recorded = [line for line in logs if "vastgelegd" in line and "Formulier" in line]
+    assert len(recorded) == 1, recorded
+
+
+def _pause_count(run_id: str) -> int:
+    with get_client(sync_client=True) as client:
+        return len(client.read_flow_run(UUID(run_id)).empirical_policy.pause_keys or ())

@@ -51,15 +51,19 @@ def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_en
                   decided_on=dt.date(2024, 11, 5), recorded_by="x")
     params.update(change)
     state = record_decision_flow(DecisionParameters(**params), return_state=True)
-    assert state.is_failed() and words in state.message
+    # a refusal is an answer: a named state with one Dutch line, not a failure with a traceback
+    assert state.is_completed() and state.name == "Geweigerd" and words in state.message
+    assert "\n" not in state.message and "Traceback" not in state.message
     assert decisions() == before
 
 
 def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
     record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
     refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", "Projectleider", return_state=True)
-    assert refused.is_failed()
+    assert refused.is_completed() and refused.name == "Geweigerd"
     assert "verplichte besluiten overslaan: award (fase 3)" in refused.message
+    with register_session() as session:
+        assert session.scalar(select(func.count()).select_from(PhaseOverride)) == 0
     with register_session() as session:
         record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
                         decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")

@@ -14,6 +14,10 @@ RESUME_SWEEP = "resume-sweep"
 REMINDERS = "reminders"
 
 
+# Every 5 minutes in working hours: a decision that landed while a run was busy waits minutes, not a day.
+RESUME_SWEEP_CRON = "*/5 7-18 * * 1-5"
+
+
 def build_deployments() -> list:
     from flows.advance import advance_phase_flow
     from flows.programme import programme_flow
@@ -39,8 +43,9 @@ def build_deployments() -> list:
         ),
         resume_sweep_flow.to_deployment(
             name=RESUME_SWEEP,
-            description="Elke werkdag: hervat runs waarvan de poort inmiddels open is.",
-            schedules=[Cron("30 7 * * 1-5", timezone=TIMEZONE)],
+            description="Werkdagen 07:00-18:55 elke 5 minuten: hervat runs waarvan de poort inmiddels open is "
+                        "en verstuurt verschuldigde berichten.",
+            schedules=[Cron(RESUME_SWEEP_CRON, timezone=TIMEZONE)],
             tags=["regie"],
         ),
         reminder_flow.to_deployment(

@@ -237,6 +237,7 @@ def status_document(ev: Evaluation) -> dict:
                 "missing_names": [describe_bodies([b], names) for b in verdict.missing],
                 "reason": verdict.reason,
                 "blocked_by": ev.blocked.get(dp.key),
+                "passed_over": dp.key in ev.passed_over,
                 "body_names": {b: names.get(b, b) for b in spec.required_bodies},
             }
             for dp, spec, verdict in ev.points
@@ -436,3 +437,53 @@ def proposed_date(session: Session, programme: str, point: PointState) -> str:
         return meetings.meeting_on_or_before(day).isoformat()
     except PlanningError:
         return day.isoformat()
+
+
+def to_act(ev: Evaluation) -> list[dict]:
+    """'Nu aan zet': per open point that can be decided now (its predecessors settled, nothing holds
+    it), who must act, the agenda cut-off and meeting that still make the date, and days left or late."""
+    from models.planning import PlanningError, planning_model
+
+    snap = ev.snapshot
+    before = predecessors(snap) if snap is not None else {}
+    settled = {dp.key for dp, _, v in ev.points if v.ok or dp.key in ev.passed_over}
+    planning = planning_model(snap.planning) if snap is not None and snap.planning else None
+    rows = []
+    for dp, spec, verdict in ev.points:
+        if verdict.ok or dp.key in ev.passed_over or dp.key in ev.blocked:
+            continue
+        if verdict.status in (Status.REJECTED, Status.STOPPED):
+            continue
+        if any(p not in settled for p in before.get(dp.key, [])):
+            continue  # an earlier point comes first
+        waiting = list(verdict.missing) or [f.body for f in verdict.open_reservations]
+        who = ", ".join(describe_bodies([b], ev.names) for b in waiting) or describe_bodies(spec.required_bodies,
+                                                                                           ev.names)
+        meeting = cutoff = None
+        if planning is not None and dp.kind != Kind.MILESTONE.value and waiting:
+            meetings = planning.body_meetings.get(waiting[0], planning.meetings)
+            try:
+                meeting = meetings.meeting_on_or_before(dp.planned_date)
+                cutoff = meetings.agenda_cutoff(meeting)
+            except PlanningError:
+                meeting = cutoff = None
+        left = (dp.planned_date - ev.as_of).days
+        rows.append({
+            "key": dp.key, "title": dp.title, "who": who, "due": dp.planned_date, "meeting": meeting,
+            "cutoff": cutoff, "days_left": left,
+            "when": (f"nog {left} {'dag' if left == 1 else 'dagen'}" if left > 0 else "vandaag" if left == 0
+                     else f"{-left} {'dag' if left == -1 else 'dagen'} te laat"),
+            "status": STATUS_LABELS[verdict.status],
+        })
+    return sorted(rows, key=lambda r: (r["due"], r["title"]))
+
+
+def progress_words(report: dict) -> str:
+    """'fase 3 van 6: Uitvoeren aanbesteding loopt' (the phases are numbered 0-5, as everywhere in Regie)."""
+    current = report["current_phase"]
+    name = report["phases"][current]["name"]
+    if report.get("stopped"):
+        return f"gestopt in fase {current} van 6 ({name}): {report['stopped']}"
+    if all(ph["exit_gate"] == "open" for ph in report["phases"]):
+        return "alle 6 fasen afgerond"
+    return f"fase {current} van 6: {name} loopt"

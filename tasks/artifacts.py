@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import json
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
 from models import clock
 from models.db import register_session
-from models.status import decision_history, evaluate, status_report
+from models.status import decision_history, evaluate, progress_words, status_report, to_act
 from models.vocabulary import STATUS_LABELS, Status
 from notifications.timeline import programme_svg
 
@@ -31,31 +33,87 @@ def points_table(report: dict) -> list[dict]:
             "Titel": dp["title"],
             "Fase": dp["phase"],
             "Uiterlijk": dp["due_nl"],
-            "Status": STATUS_LABELS[Status(dp["status"])],
+            "Status": ("overgeslagen (handmatige overgang)" if dp.get("passed_over") and dp["status"] != "satisfied"
+                       else dp.get("status_nl") or STATUS_LABELS[Status(dp["status"])]),
             "Ontbreekt": ", ".join(dp["missing_names"]) or "-",
         }
         for dp in report["decision_points"]
     ]
 
 
+VIA = {"cli": "regie decide", "formulier": "formulier in de UI", "deployment": "deployment"}
+
+
+def _cell(text) -> str:
+    """A table cell that cannot break the table: no pipes, no line breaks."""
+    return str(text if text not in (None, "") else "-").replace("|", "/").replace("\n", " ").replace("\r", " ")
+
+
 def register_markdown(report: dict, history: list[dict]) -> str:
     lines = [
         f"# Besluitenregister {report['name']}",
         "",
-        f"Stand op {clock.dutch_date(clock.parse_date(report['as_of']))}; huidige fase {report['current_phase']}.",
+        f"Stand op {clock.dutch_date(clock.parse_date(report['as_of']))}; {progress_words(report)}.",
         "",
     ]
     if not history:
-        return "\n".join(lines + ["Nog geen besluiten vastgelegd."])
-    lines += ["| # | Besluitpunt | Orgaan | Uitkomst | Datum | Kenmerk | Stand |", "|---|---|---|---|---|---|---|"]
+        lines.append("Nog geen besluiten vastgelegd.")
+    else:
+        lines += ["| # | Besluitpunt | Orgaan | Uitkomst | Datum | Kenmerk | Vastgelegd door | Via | Stand |",
+                  "|---|---|---|---|---|---|---|---|---|"]
     for row in history:
         state = {"standing": "geldt", "superseded": f"vervangen door #{row['ended_by']}",
                  "lifted": f"voorbehoud opgeheven door #{row['ended_by']}"}[row["state"]]
         outcome = row["outcome_nl"] + (f" ({row['reservation']})" if row["reservation"] else "")
         day = clock.dutch_date(clock.parse_date(row["decided_on"]))
-        lines.append(f"| {row['id']} | {row['point_title']} | {row['body_name']} | {outcome} | {day} | "
-                     f"{row['reference'] or '-'} | {state} |")
+        who = row["recorded_by"] + (f" ({row['recorded_as']})" if row.get("recorded_as") else "")
+        cells = [row["id"], row["point_title"], row["body_name"], outcome, day, row["reference"], who,
+                 VIA.get(row["via"], row["via"]), state]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if report["overrides"]:
+        titles = {dp["key"]: dp["title"] for dp in report["decision_points"]}
+        lines += ["", "## Handmatige overgangen", "", "| Naar fase | Door | Wanneer | Reden | Niet afgewacht |",
+                  "|---|---|---|---|---|"]
+        for o in report["overrides"]:
+            passed = ", ".join(titles.get(k, k) for k in o["passed_over"]) or "geen"
+            when = clock.dutch_moment(dt.datetime.fromisoformat(o["recorded_at"]))
+            lines.append("| " + " | ".join(_cell(c) for c in (o["to_phase"], o["recorded_by"], when, o["reason"],
+                                                               passed)) + " |")
+    if report["plan_revisions"]:
+        lines += ["", "## Herplanningen", "", "| Punt | Van | Naar | Door | Wanneer | Reden |", "|---|---|---|---|---|---|"]
+        for r in report["plan_revisions"]:
+            when = clock.dutch_moment(dt.datetime.fromisoformat(r["recorded_at"]))
+            titles = {dp["key"]: dp["title"] for dp in report["decision_points"]}
+            cells = (titles.get(r["point"], r["point"]), clock.dutch_date(clock.parse_date(r["old"])), clock.dutch_date(clock.parse_date(r["new"])),
+                     r["recorded_by"], when, r["reason"])
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+def to_act_table(rows: list[dict]) -> list[dict]:
+    def day(d):
+        return clock.short_dutch_date(d) if d else "-"
+
+    return [{"Besluitpunt": r["title"], "Aan zet": r["who"], "Agenda sluit": day(r["cutoff"]),
+             "Vergadering": day(r["meeting"]), "Uiterlijk": day(r["due"]), "Nog / te laat": r["when"],
+             "Stand": r["status"]} for r in rows] or [{"Besluitpunt": "niemand is nu aan zet", "Aan zet": "-",
+                                                       "Agenda sluit": "-", "Vergadering": "-", "Uiterlijk": "-",
+                                                       "Nog / te laat": "-", "Stand": "-"}]
+
+
+def _latest_data(key: str):
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key])), limit=1)
+    return found[0].data if found else None
+
+
+def _changed(key: str, data) -> bool:
+    """One artifact version per real change: a resume that changed nothing adds none."""
+    return _latest_data(key) != data
 
 
 @task(name="overzicht bijwerken", task_run_name="overzicht {programme} bijwerken")
@@ -65,17 +123,25 @@ def publish_artifacts(programme: str) -> int:
         report = status_report(session, programme, ev=ev)
         history = decision_history(session, programme)
         svg = programme_svg(session, programme, report=report, ev=ev)
-    create_table_artifact(points_table(report), key=f"{programme}-besluitpunten",
-                          description=f"Besluitpunten van {report['name']}")
-    create_markdown_artifact(register_markdown(report, history), key=f"{programme}-besluitenregister",
-                             description=f"Besluitenregister van {report['name']}")
+    name = report["name"]
+    words = progress_words(report)
+    tables = [
+        (f"{programme}-nu-aan-zet", to_act_table(to_act(ev)), f"Nu aan zet in {name}: {words}"),
+        (f"{programme}-besluitpunten", points_table(report), f"Besluitpunten van {name}"),
+    ]
+    for key, table, description in tables:
+        if _changed(key, json.dumps(table)):
+            create_table_artifact(table, key=key, description=description)
+    register = register_markdown(report, history)
+    if _changed(f"{programme}-besluitenregister", register):
+        create_markdown_artifact(register, key=f"{programme}-besluitenregister", description=f"Besluitenregister van {name}")
     image = base64.b64encode(svg.encode()).decode()
-    create_markdown_artifact(
-        f"# Tijdlijn {report['name']}\n\n![Tijdlijn {programme}](data:image/svg+xml;base64,{image})\n\n"
-        "Fasen als balken, besluitpunten als ruiten (kleur: stand), groen: speling tot de uiterste datum, "
-        "rode lijn: vandaag.",
-        key=f"{programme}-tijdlijn", description=f"Tijdlijn van {report['name']}")
+    timeline = (f"# Tijdlijn {name}\n\n![Tijdlijn {programme}](data:image/svg+xml;base64,{image})\n\n"
+                "Fasen als balken, besluitpunten als ruiten (kleur: stand), groen: speling tot de uiterste datum, "
+                "rode lijn: vandaag.")
+    if _changed(f"{programme}-tijdlijn", timeline):
+        create_markdown_artifact(timeline, key=f"{programme}-tijdlijn", description=f"Tijdlijn van {name}")
     done = phases_done(report)
-    create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang",
-                             description=f"{report['name']}: {done} van 6 fasen afgerond")
+    if _changed(f"{programme}-voortgang", 100.0 * done / 6):
+        create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang", description=f"{name}: {words}")
     return done

@@ -214,6 +214,16 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
     assert per_phase["inkoop-2026 fase 2"] == 2  # once before the wait, once after the decision: once per change
     recorded = [line for line in logs if "vastgelegd" in line and "Formulier" in line]
     assert len(recorded) == 1, recorded
+    mine = [a for a in artifacts("inkoop-2026-nu-aan-zet") if str(a.flow_run_id) == run.id]
+    assert len(mine) == 2  # one version when it first waited, one at the end: none for the ten resumes
+    first, last = sorted(mine, key=lambda a: a.created)
+    rows = json.loads(first.data)
+    assert [(r["Besluitpunt"], r["Aan zet"]) for r in rows] == [
+        ("Besluitvorming door colleges: go/no-go", "het college van Winterswijk")]
+    assert rows[0]["Uiterlijk"] == "di 5 nov 2024" and rows[0]["Vergadering"] == "di 5 nov 2024"
+    assert rows[0]["Nog / te laat"].endswith("dagen te laat")
+    assert "fase 2 van 6: " in first.description
+    assert json.loads(last.data)[0]["Besluitpunt"] == "niemand is nu aan zet"
 
 
 def _pause_count(run_id: str) -> int:

@@ -125,7 +125,7 @@ def cmd_decide(args) -> int:
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
     sends = events.deliver_owed([args.programme])  # owed since the commit above; a crash leaves it owed
-    resumed = resume_waiting(args.programme, args.point)
+    resumed = resume_waiting(args.programme, args.point, recorded.body)
     if args.json:
         emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state,
                    "resumed_runs": resumed, "notifications": [o.status for o in sends]})
@@ -159,7 +159,7 @@ def _print_resumed(resumed: list[str] | None) -> None:
         print(f"Wachtende run {name} hervat.")
 
 
-def resume_waiting(programme: str, point: str | None) -> list[str] | None:
+def resume_waiting(programme: str, point: str | None, body: str | None = None) -> list[str] | None:
     """Resume the runs waiting on this point, if a Prefect server is known; None when there is none."""
     from cli.stack import use_known_api
 
@@ -168,7 +168,7 @@ def resume_waiting(programme: str, point: str | None) -> list[str] | None:
     try:
         from tasks.runs import resume, waiting_runs
 
-        runs = waiting_runs(programme, point)
+        runs = waiting_runs(programme, point, body)
         for run in runs:
             resume(run)
         return [run.name for run in runs]

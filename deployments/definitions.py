@@ -12,6 +12,7 @@ RECORD_DECISION = "record-decision"
 ADVANCE_PHASE = "advance-phase"
 RESUME_SWEEP = "resume-sweep"
 REMINDERS = "reminders"
+INBOX = "inbox"
 
 
 # Every 5 minutes in working hours: a decision that landed while a run was busy waits minutes, not a day.
@@ -20,6 +21,7 @@ RESUME_SWEEP_CRON = "*/5 7-18 * * 1-5"
 
 def build_deployments() -> list:
     from flows.advance import advance_phase_flow
+    from flows.inbox import inbox_flow
     from flows.programme import programme_flow
     from flows.record_decision import record_decision_flow
     from flows.reminders import reminder_flow
@@ -29,6 +31,12 @@ def build_deployments() -> list:
         programme_flow.to_deployment(
             name=PROGRAMME,
             description="Start of hervat een inkoopprogramma (parameter: programma, bijv. inkoop-2026).",
+            tags=["regie"],
+        ),
+        inbox_flow.to_deployment(
+            name=INBOX,
+            description="Eén wachtende run per college en besluit dat het nog moet nemen (gestart door de "
+                        "programmarun); filter de runs op het label college:<naam>.",
             tags=["regie"],
         ),
         record_decision_flow.to_deployment(

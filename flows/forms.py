@@ -32,7 +32,8 @@ def outcome_choices(point: PointState) -> tuple[str, ...]:
 FORM_LABELS = {o: label[:1].upper() + label[1:] for o, label in OUTCOME_LABELS.items()}  # 'Akkoord met voorbehoud'
 
 
-def decision_form(point: PointState, attributed: bool = False, initial: dict | None = None) -> type[RunInput]:
+def decision_form(point: PointState, attributed: bool = False, initial: dict | None = None,
+                  fixed_body: bool = False) -> type[RunInput]:
     """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
 
     Choices are names and Dutch outcomes ('het college van Aalten', 'Akkoord'); the register maps
@@ -62,14 +63,14 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
     if "Akkoord met voorbehoud" in outcomes:  # only where an outcome with a reservation fits
         reservation = dict(reservation=(str, Field(first("reservation", ""), title="Voorbehoud",
                                                    description="alleen bij 'Akkoord met voorbehoud': de tekst")))
+    body = {} if fixed_body else dict(body=(  # an inbox run is one college's: no choice to get wrong
+        Literal[bodies],  # type: ignore[valid-type]
+        Field(first("body", bodies[0]), title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
+    ))
     return create_model(
         "Besluit",
         __base__=RunInput,
-        body=(
-            Literal[bodies],  # type: ignore[valid-type]
-            Field(first("body", bodies[0]), title="Orgaan",
-                  description="Het college (of de bestuurders) dat besloten heeft"),
-        ),
+        **body,
         outcome=(Literal[outcomes], Field(first("outcome", outcomes[0]), title="Uitkomst")),  # type: ignore[valid-type]
         decided_on=(
             str,

@@ -20,6 +20,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 
 from flows.forms import decision_form, form_description, initial_values
+from flows.inbox import open_inboxes
 from flows.phases import PHASE_FLOWS, PHASE_NAMES
 from models import clock
 from models.db import register_session
@@ -93,6 +94,8 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None, typed: dict | No
     line = waiting_line(snap)
     get_run_logger().info("%s: %s", line[:1].upper() + line[1:], point.reason)
     rename_run(f"{snap.programme} · {line}")
+    for name in open_inboxes(snap.programme, point):  # one waiting run per college, for its secretary
+        get_run_logger().info("Inbox geopend: %s", name)
     if runtime.deployment.id:
         suspend_flow_run(wait_for_input=form, key=key, timeout=None)
         return

@@ -42,7 +42,7 @@ def record_decision_flow(decision: DecisionParameters) -> int | State:
                     recorded.outcome)
     else:
         logger.info("Dit besluit stond al in het register als #%s", recorded.decision_id)
-    resumed = resume_waiting_runs(decision.programme, decision.point)
+    resumed = resume_waiting_runs(decision.programme, decision.point, decision.body)
     for name in resumed:
         logger.info("Wachtende run %s hervat", name)
     return recorded.decision_id

@@ -7,6 +7,7 @@ from prefect import flow, get_run_logger, task
 from models.db import register_session
 from models.status import evaluate
 from models.vocabulary import Status
+from flows.inbox import owes
 from tasks.runs import resume, waiting_runs
 
 
@@ -18,13 +19,15 @@ def resume_unblocked_runs() -> list[str]:
         with register_session(read_only=True) as session:
             ev = evaluate(session, run.programme)
             verdict = next((v for dp, _, v in ev.points if dp.key == run.point), None)
-            # a rejection resumes too: the run then stops with the reason instead of waiting for ever
-            blocked = (
-                verdict is not None
-                and not verdict.ok
-                and verdict.status is not Status.REJECTED
-                and run.point not in ev.passed_over
-            )
+            if run.body is not None:  # an inbox run: it waits as long as its college still owes the decision
+                blocked = verdict is not None and owes(verdict, run.body) and run.point not in ev.passed_over
+            else:  # a rejection resumes too: the run then stops with the reason instead of waiting for ever
+                blocked = (
+                    verdict is not None
+                    and not verdict.ok
+                    and verdict.status is not Status.REJECTED
+                    and run.point not in ev.passed_over
+                )
         if blocked:
             logger.info("%s wacht terecht op %s: %s", run.name, run.point, verdict.reason)
             continue

@@ -19,6 +19,7 @@ from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
 
 PROGRAMME_FLOW_NAME = "regie-programma"
+INBOX_FLOW_NAME = "regie-inbox"  # one waiting run per college and decision it owes
 PAUSE_PREFIX = "regie-"
 
 
@@ -37,13 +38,17 @@ class WaitingRun:
     name: str
     programme: str
     point: str
+    body: str | None = None  # an inbox run: the college whose decision it waits for
 
 
-def waiting_runs(programme: str | None = None, point: str | None = None) -> list[WaitingRun]:
-    """Programme runs that are paused or suspended on a decision point."""
+def waiting_runs(programme: str | None = None, point: str | None = None, body: str | None = None,
+                 inboxes: bool = True) -> list[WaitingRun]:
+    """Programme runs paused or suspended on a decision point, and the inbox runs waiting for a
+    college's decision (only that college's, when `body` is given)."""
+    names = [PROGRAMME_FLOW_NAME] + ([INBOX_FLOW_NAME] if inboxes else [])
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=[PROGRAMME_FLOW_NAME])),
+            flow_filter=FlowFilter(name=FlowFilterName(any_=names)),
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
             ),
@@ -53,8 +58,17 @@ def waiting_runs(programme: str | None = None, point: str | None = None) -> list
         key = (run.state.state_details.pause_key or "") if run.state else ""
         if not key.startswith(PAUSE_PREFIX):
             continue
-        found.append(WaitingRun(str(run.id), run.name, run.parameters.get("programme", ""), point_of(key)))
-    return [w for w in found if (programme is None or w.programme == programme) and (point is None or w.point == point)]
+        params = run.parameters or {}
+        if key.startswith(INBOX_PREFIX):
+            found.append(WaitingRun(str(run.id), run.name, params.get("programme", ""), params.get("point", ""),
+                                    params.get("body", "")))
+        else:
+            found.append(WaitingRun(str(run.id), run.name, params.get("programme", ""), point_of(key)))
+    return [w for w in found if (programme is None or w.programme == programme) and (point is None or w.point == point)
+            and (w.body is None or body is None or w.body == body)]
+
+
+INBOX_PREFIX = f"{PAUSE_PREFIX}inbox-"
 
 
 def resume(run: WaitingRun) -> None:
@@ -85,10 +99,11 @@ def form_answer(flow_run_id: str, key: str) -> dict | None:
 
 
 @task(name="wachtende runs hervatten")
-def resume_waiting_runs(programme: str, point: str | None = None) -> list[str]:
-    """Resume the runs that wait on `point` (any point when None), after a decision was recorded elsewhere."""
+def resume_waiting_runs(programme: str, point: str | None = None, body: str | None = None) -> list[str]:
+    """Resume the runs that wait on `point` (any point when None), after a decision was recorded elsewhere;
+    of the inbox runs only those of `body` (when given): the others still wait for their own college."""
     resumed = []
-    for run in waiting_runs(programme, point):
+    for run in waiting_runs(programme, point, body):
         resume(run)
         resumed.append(run.name)
     return resumed

@@ -70,7 +70,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
     try:
         wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
         assert "Regie draait" in stack.output(), stack.output()
-        assert "advance-phase, programme, record-decision, reminders, resume-sweep" in stack.output()
+        assert "advance-phase, inbox, programme, record-decision, reminders, resume-sweep" in stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         api = info["api_url"]
         import stat
@@ -114,9 +114,49 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                     "programme": "inkoop-2026", "point": "go-no-go", "body": "winterswijk", "outcome": "misschien",
                     "decided_on": "2024-11-05", "recorded_by": "x"}})
 
-            resume_flow_run(UUID(str(run.id)), run_input={
-                "body": "het college van Winterswijk", "outcome": "Go", "decided_on": "2024-11-05",
-                "recorded_by": "Secretaris Winterswijk", "reference": "2024/99"})
+            # Winterswijk's inbox: one waiting run, named and tagged for the college, its form for it alone
+            from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+            def inbox():
+                with get_client(sync_client=True) as client:
+                    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                        tags=FlowRunFilterTags(all_=["college:winterswijk", "programma:inkoop-2026"])))
+                return found[0] if len(found) == 1 and found[0].state.name == "Suspended" else None
+
+            box = wait_until(inbox, 180, "Winterswijk's inbox run to wait")
+            assert box.name == "Besluitvorming door colleges: go/no-go - het college van Winterswijk"
+            with get_client(sync_client=True) as client:
+                others = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    tags=FlowRunFilterTags(all_=["college:aalten"])))
+                inbox_schema = json.loads(client.read_flow_run_input(
+                    box.id, f"suspended-{box.state.state_details.pause_key}-schema"))
+            assert others == []  # Aalten decided already: no inbox for it
+            assert "body" not in inbox_schema["properties"]  # the college is not a choice
+            resume_flow_run(box.id, run_input={"outcome": "Go", "decided_on": "2099-01-01",
+                                               "recorded_by": "Secretaris Winterswijk", "reference": "2024/99"})
+
+            def refused():
+                current = inbox()
+                return current if current and current.state.state_details.pause_key.endswith("-1") else None
+
+            again = wait_until(refused, 180, "the inbox to ask again after a refusal")
+            with get_client(sync_client=True) as client:
+                key = again.state.state_details.pause_key
+                description = client.read_flow_run_input(again.id, f"suspended-{key}-description")
+                kept = json.loads(client.read_flow_run_input(again.id, f"suspended-{key}-schema"))["properties"]
+            assert "Vorige invoer geweigerd" in description and "in de toekomst" in description
+            assert (kept["decided_on"]["default"], kept["reference"]["default"]) == ("2099-01-01", "2024/99")
+            resume_flow_run(again.id, run_input={"outcome": "Go", "decided_on": "2024-11-05",
+                                                 "recorded_by": "Secretaris Winterswijk", "reference": "2024/99"})
+
+            def inbox_final():
+                with get_client(sync_client=True) as client:
+                    current = client.read_flow_run(box.id).state
+                return current if current.is_final() else None
+
+            done = wait_until(inbox_final, 180, "the inbox run to end")
+            assert done.name == "Vastgelegd" and done.message.startswith("Besluit #")
+            assert "vastgelegd: het college van Winterswijk: go op dinsdag 5 november 2024" in done.message
             final = wait_until(lambda: state() if state().is_final() else None, 240, "the run to finish")
             assert final.is_completed(), final
 

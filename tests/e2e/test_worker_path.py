@@ -78,7 +78,7 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
         with temporary_settings({PREFECT_API_URL: api}):
             with get_client(sync_client=True) as client:
                 names = sorted(d.name for d in client.read_deployments())
-            assert names == ["advance-phase", "programme", "record-decision", "reminders", "resume-sweep"]
+            assert names == ["advance-phase", "inbox", "programme", "record-decision", "reminders", "resume-sweep"]
             run = run_deployment("regie-programma/programme", parameters={"programme": "inkoop-2026"}, timeout=0)
 
             def state():

@@ -89,3 +89,29 @@ def test_sweep_resumes_only_runs_whose_gate_opened(flow_env):
     assert len(resume_sweep_flow()) == 1
     thread.join(120)
     assert box["result"].is_completed(), box
+
+
+def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env):
+    from flows.inbox import inbox_flow
+
+    record_all(skip={("go-no-go", "winterswijk"), ("go-no-go", "montferland")})
+    thread, box = in_thread(inbox_flow, "inkoop-2026", "go-no-go", "winterswijk")
+    other, other_box = in_thread(inbox_flow, "inkoop-2026", "go-no-go", "montferland")
+    waiting = wait_until(lambda: len(waiting_runs("inkoop-2026", "go-no-go")) == 2 and
+                         waiting_runs("inkoop-2026", "go-no-go"), what="two inbox runs to wait")
+    assert sorted(w.body for w in waiting) == ["montferland", "winterswijk"]
+    assert resume_sweep_flow() == []  # both colleges still owe: both wait
+    with register_session() as session:  # Winterswijk's secretary used `regie decide`
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    assert len(resume_sweep_flow()) == 1  # only Winterswijk's inbox
+    thread.join(120)
+    state = box["result"]
+    assert state.is_completed() and state.name == "Niet meer nodig"
+    assert [w.body for w in waiting_runs("inkoop-2026", "go-no-go")] == ["montferland"]
+    with register_session() as session:
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="montferland", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Montferland")
+    assert len(resume_sweep_flow()) == 1
+    other.join(120)
+    assert other_box["result"].name == "Niet meer nodig"

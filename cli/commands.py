@@ -124,8 +124,13 @@ def cmd_decide(args) -> int:
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
+    from cli.stack import use_known_api
+    from notifications import prefect_events
+
+    use_known_api()  # a running server hears of the decision (its event) and resumes what waits on it
     sends = events.deliver_owed([args.programme])  # owed since the commit above; a crash leaves it owed
     resumed = resume_waiting(args.programme, args.point, recorded.body)
+    prefect_events.flush()
     if args.json:
         emit_json({"decision_id": recorded.decision_id, "created": recorded.created, "point": point_state,
                    "resumed_runs": resumed, "notifications": [o.status for o in sends]})
@@ -185,6 +190,13 @@ def cmd_advance(args) -> int:
         advanced = advance_phase(session, programme=args.programme, to_phase=args.to_phase, reason=args.reason,
                                  recorded_by=args.recorded_by)
     resumed = resume_waiting(args.programme, None)
+    if resumed is not None:
+        from notifications import prefect_events
+
+        prefect_events.emit(prefect_events.MANUAL_TRANSITION, args.programme, f"overgang-{advanced.override_id}",
+                            payload={"naar_fase": advanced.to_phase, "reden": args.reason,
+                                     "overgeslagen": list(advanced.passed_over)})
+        prefect_events.flush()
     if args.json:
         emit_json({"override_id": advanced.override_id, "created": advanced.created, "to_phase": advanced.to_phase,
                    "passed_over": list(advanced.passed_over), "resumed_runs": resumed})

@@ -157,12 +157,19 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
             return len(names) >= len(DEPLOYMENTS)
 
         _wait("deployments", deployments_listed, 180, serving)
+        made = subprocess.run([sys.executable, "-m", "deployments.automations"], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=120)
+        if made.returncode != 0:  # the stack works without it (the sweep runs every 5 minutes): say so, go on
+            print(f"Automatisering niet aangemaakt: {(made.stderr.strip().splitlines() or ['?'])[-1][:200]}",
+                  file=sys.stderr, flush=True)
         stack_file().parent.mkdir(parents=True, exist_ok=True)
         stack_file().write_text(json.dumps({"api_url": api, "ui_url": base, "pids": [p.pid for p in procs],
                                             "auth_file": str(data_dir() / AUTH_FILE)}), encoding="utf-8")
         print(f"\nRegie draait. Prefect UI: {base}", flush=True)
         print(f"Inloggen (UI en API): de inhoud van {data_dir() / AUTH_FILE} (alleen voor u leesbaar)", flush=True)
         print(f"Deployments: {', '.join(names)}", flush=True)
+        if made.returncode == 0:
+            print(made.stdout.strip(), flush=True)
         print("Stoppen: Ctrl-C (stopt de server en alle deployments).", flush=True)
         while not stopping["now"]:
             for proc in procs:

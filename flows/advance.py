@@ -7,6 +7,7 @@ from prefect.states import Completed, State
 from pydantic import Field
 from typing import Annotated
 
+from notifications import prefect_events
 from tasks.register import Refused, advance_task
 from tasks.runs import resume_waiting_runs
 
@@ -23,6 +24,8 @@ def advance_phase_flow(
     advanced = advance_task(programme, to_phase, reason, recorded_by)
     if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
         return Completed(name="Geweigerd", message=advanced.message[:500])
+    prefect_events.emit(prefect_events.MANUAL_TRANSITION, programme, f"overgang-{advanced.override_id}",
+                        payload={"naar_fase": to_phase, "reden": reason, "overgeslagen": list(advanced.passed_over)})
     passed = ", ".join(advanced.passed_over) or "geen"
     logger.info("%s handmatig naar fase %s (overgeslagen mijlpalen: %s)", programme, to_phase, passed)
     for name in resume_waiting_runs(programme):

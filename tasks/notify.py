@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 
 from models.status import PhaseSnapshot
-from notifications import events
+from notifications import events, prefect_events
 from tasks.register import log_sends
 
 
@@ -21,4 +21,11 @@ def announce_phase_started(snap: PhaseSnapshot) -> int:
 def announce_phase_result(snap: PhaseSnapshot) -> str:
     event, outcomes = events.phase_result(snap)
     log_sends(outcomes)
+    if event == "gate_opened":
+        prefect_events.emit(prefect_events.GATE_OPENED, snap.programme, f"fase-{snap.number}",
+                            payload={"fase": snap.number, "naam": snap.name})
+    elif event == "programme_stopped":
+        point = snap.blocking
+        prefect_events.emit(prefect_events.PROGRAMME_STOPPED, snap.programme, f"gestopt-{point.key}-{point.reason}",
+                            point=point.key, title=point.title, payload={"fase": snap.number, "reden": point.reason})
     return event

@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import get_run_logger, task
 
 from models.db import open_session
+from notifications import prefect_events
 from notifications.recipients import load_recipients
 from notifications.reminders import ReminderRow, remind
 
@@ -21,6 +22,10 @@ def send_reminders(programme: str, as_of: dt.date, dry_run: bool) -> list[Remind
         session.close()
     logger = get_run_logger()
     for row in rows:
+        if row.status == "sent":  # the feed tells who was reminded of what (the channel is not told)
+            prefect_events.emit(prefect_events.REMINDER_SENT, programme,
+                                f"{as_of.isoformat()}|{row.point}|{row.step}|{row.recipient}", point=row.point,
+                                title=row.title or row.point, payload={"stap": row.step, "aan": row.recipient})
         if row.status == "failed":
             logger.warning("%s %s aan %s via %s mislukt: %s", row.point, row.step, row.recipient, row.channel,
                            row.reason)

@@ -71,6 +71,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
         wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
         assert "Regie draait" in stack.output(), stack.output()
         assert "advance-phase, inbox, programme, record-decision, reminders, resume-sweep" in stack.output()
+        assert "Automatisering aanwezig: Regie: hervat bij een vastgelegd besluit" in stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         api = info["api_url"]
         import stat
@@ -155,6 +156,19 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                 return current if current.is_final() else None
 
             done = wait_until(inbox_final, 180, "the inbox run to end")
+            # the Event Feed tells it, and the automation Regie made reacts to it
+            def decision_events():
+                with get_client(sync_client=True) as client:
+                    response = client.request("POST", "/events/filter", json={
+                        "filter": {"event": {"name": ["regie.besluit.vastgelegd"]}}, "limit": 50})
+                    return [e for e in response.json()["events"]
+                            if any(r.get("prefect.resource.id") == "regie.college.winterswijk" for r in e["related"])]
+
+            told = wait_until(decision_events, 60, "the decision's event")
+            assert told[0]["resource"]["prefect.resource.id"] == "regie.besluitpunt.inkoop-2026.go-no-go"
+            assert told[0]["payload"]["uitkomst"] == "go"
+            with get_client(sync_client=True) as client:
+                assert client.read_automations_by_name("Regie: hervat bij een vastgelegd besluit")
             assert done.name == "Vastgelegd" and done.message.startswith("Besluit #")
             assert "vastgelegd: het college van Winterswijk: go op dinsdag 5 november 2024" in done.message
             final = wait_until(lambda: state() if state().is_final() else None, 240, "the run to finish")

@@ -68,6 +68,10 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
         deployed = subprocess.run([*prefect, "deploy", "--all"], env=env, cwd=ROOT, capture_output=True, text=True,
                                   timeout=300)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        automation = subprocess.run([str(BIN / "python"), "-m", "deployments.automations"], env=env, cwd=ROOT,
+                                    capture_output=True, text=True, timeout=120)
+        assert automation.stdout.strip() == "Automatisering aanwezig: Regie: hervat bij een vastgelegd besluit", (
+            automation.stdout + automation.stderr)
         worker = start([str(BIN / "prefect"), "worker", "start", "--pool", "regie"], env, tmp_path / "worker.log")
 
         from prefect import get_client

@@ -40,7 +40,7 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
         return LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span
 
     rows = len(phases) + len(points)
-    height = TOP + ROW * rows + 40
+    height = TOP + ROW * rows + 40 + LEGEND_HEIGHT
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
         'font-family="Arial, sans-serif" font-size="12">',
@@ -56,9 +56,12 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
                 out.append(f'<text x="{x(month) + 2:.1f}" y="{TOP - 12}" fill="#777">{MONTHS[month.month - 1]} {month.year}</text>')
         month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     y = TOP
+    current = report["current_phase"]
     for phase in phases:
         a, b = clock.parse_date(phase["planned_start"]), clock.parse_date(phase["planned_end"])
-        fill = "#90caf9" if phase["exit_gate"] == "open" else "#cfd8dc"
+        # done before the current phase, the current one (also a period without points, like implementation)
+        fill = PHASE_FILL["current"] if phase["number"] == current else (
+            PHASE_FILL["done"] if phase["number"] < current and phase["exit_gate"] == "open" else PHASE_FILL["planned"])
         out.append(f'<text x="10" y="{y + 16}">Fase {phase["number"]} - {escape(phase["name"])}</text>')
         out.append(f'<rect class="phase" x="{x(a):.1f}" y="{y + 4}" width="{max(3.0, x(b) - x(a)):.1f}" height="{ROW - 8}" '
                    f'fill="{fill}" stroke="#607d8b"/>')
@@ -66,9 +69,10 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
     for dp in points:
         due = clock.parse_date(dp["due"])
         colour = COLOURS.get(dp["status"], "#1565c0")
-        out.append(f'<text x="10" y="{y + 16}">{escape(dp["key"])}</text>')
-        if dp["key"] in latest and latest[dp["key"]] > due:
-            out.append(f'<rect class="slack" x="{x(due):.1f}" y="{y + 7}" width="{x(latest[dp["key"]]) - x(due):.1f}" '
+        title = dp["title"] if len(dp["title"]) <= 48 else dp["title"][:47] + "…"
+        out.append(f'<text x="10" y="{y + 16}">{escape(title)}<title>{escape(dp["title"])}</title></text>')
+        if dp["key"] in latest and latest[dp["key"]] > due and dp["status"] != "satisfied":  # slack only where open
+            out.append(f'<rect class="slack" data-point="{escape(dp["key"])}" x="{x(due):.1f}" y="{y + 7}" width="{x(latest[dp["key"]]) - x(due):.1f}" '
                        f'height="{ROW - 14}" fill="#c8e6c9" opacity="0.8"><title>speling tot '
                        f'{escape(clock.dutch_date(latest[dp["key"]]))}</title></rect>')
         cx, cy = x(due), y + ROW / 2
@@ -82,5 +86,35 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
         anchor = 'text-anchor="end" ' if right else ""
         label_x = x(today) - 4 if right else x(today) + 4
         out.append(f'<text {anchor}x="{label_x:.1f}" y="{y + 14}" fill="#d32f2f">vandaag ({escape(clock.dutch_date(today))})</text>')
+    out += _legend(y + 30)
     out.append("</svg>")
     return "\n".join(out)
+
+
+PHASE_FILL = {"done": "#90caf9", "current": "#ffe082", "planned": "#eceff1"}
+LEGEND_HEIGHT = 50
+LEGEND = (
+    ("rect", PHASE_FILL["done"], "fase afgerond"), ("rect", PHASE_FILL["current"], "huidige fase"),
+    ("rect", PHASE_FILL["planned"], "fase gepland"), ("diamond", COLOURS["satisfied"], "besloten / bevestigd"),
+    ("diamond", COLOURS["open"], "open"), ("diamond", COLOURS["reserved"], "voorbehoud"),
+    ("diamond", COLOURS["deferred"], "aangehouden"), ("diamond", COLOURS["overdue"], "te laat of afgewezen"),
+    ("slack", "#c8e6c9", "speling tot de uiterste datum"), ("today", "#d32f2f", "vandaag"),
+)
+
+
+def _legend(top: float) -> list[str]:
+    """What the colours and shapes mean, in two rows under the chart."""
+    out = [f'<g class="legend"><text x="10" y="{top + 12}" font-weight="bold">Legenda</text>']
+    for i, (shape, colour, label) in enumerate(LEGEND):
+        col, row = i % 5, i // 5
+        x0, y0 = 90 + col * 200, top + row * 20
+        if shape == "diamond":
+            out.append(f'<path d="M{x0 + 6},{y0 + 1} L{x0 + 12},{y0 + 7} L{x0 + 6},{y0 + 13} L{x0},{y0 + 7} Z" fill="{colour}"/>')
+        elif shape == "today":
+            out.append(f'<line x1="{x0 + 6}" y1="{y0}" x2="{x0 + 6}" y2="{y0 + 14}" stroke="{colour}" stroke-width="2" '
+                       'stroke-dasharray="4,2"/>')
+        else:
+            out.append(f'<rect x="{x0}" y="{y0 + 1}" width="12" height="12" fill="{colour}" stroke="#607d8b"/>')
+        out.append(f'<text x="{x0 + 18}" y="{y0 + 12}">{label}</text>')
+    out.append("</g>")
+    return out

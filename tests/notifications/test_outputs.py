@@ -58,3 +58,33 @@ def test_timeline_chart_is_written_with_phases_points_slack_and_today(session, t
     assert len(root.findall(".//s:rect[@class='slack']", ns)) >= 1
     assert len(root.findall(".//s:line[@class='today']", ns)) == 1
     assert "vandaag (woensdag 6 november 2024)" in svg
+
+
+def test_timeline_has_a_legend_titles_the_current_phase_and_no_slack_on_decided_points(session):
+    from models.register import record_decision
+    from models.status import status_report
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    with session.begin():
+        before = programme_svg(session, "inkoop-2026", today=dt.date(2024, 11, 6))
+        report = status_report(session, "inkoop-2026")
+    root = ET.fromstring(before)
+    legend = " ".join(t.text or "" for t in root.findall(".//s:g[@class='legend']/s:text", ns))
+    for words in ("fase afgerond", "huidige fase", "fase gepland", "besloten / bevestigd", "open", "voorbehoud",
+                  "aangehouden", "te laat of afgewezen", "speling tot de uiterste datum", "vandaag"):
+        assert words in legend
+    labels = [t.text for t in root.findall("s:text", ns)]
+    assert "Besluitvorming door colleges: go/no-go" in labels and "go-no-go" not in labels  # titles, not keys
+    fills = [r.get("fill") for r in root.findall(".//s:rect[@class='phase']", ns)]
+    assert fills.count("#ffe082") == 1 and fills.index("#ffe082") == report["current_phase"]
+    slack = {r.get("data-point") for r in root.findall(".//s:rect[@class='slack']", ns)}
+    first = next(dp for dp in report["decision_points"] if dp["key"] in slack)  # the earliest, in plan order
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        for body in first["required_bodies"]:
+            outcome = "go" if first["kind"] == "go-no-go" else "approved"
+            record_decision(session, programme="inkoop-2026", point=first["key"], body=body, outcome=outcome,
+                            decided_on=first["due"], recorded_by="Secretaris")
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        after = programme_svg(session, "inkoop-2026", today=dt.date(2024, 11, 6))
+    slack_after = {r.get("data-point") for r in ET.fromstring(after).findall(".//s:rect[@class='slack']", ns)}
+    assert first["key"] not in slack_after and slack_after  # decided: no slack drawn; the open ones keep theirs

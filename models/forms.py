@@ -97,8 +97,9 @@ def _as_register_values(session: Session, payload: dict) -> dict:
         out["body"] = by_phrase.get(body, body)
     outcome = out.get("outcome")
     if isinstance(outcome, str):
-        by_label = {label.lower(): o.value for o, label in OUTCOME_LABELS.items()}
-        out["outcome"] = by_label.get(outcome.strip().lower(), outcome)
+        # exactly the form's labels ('Akkoord met voorbehoud'); anything else is checked as it came
+        by_label = {label[:1].upper() + label[1:]: o.value for o, label in OUTCOME_LABELS.items()}
+        out["outcome"] = by_label.get(outcome, outcome)
     return out
 
 

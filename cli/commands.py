@@ -173,10 +173,7 @@ def resume_waiting(programme: str, point: str | None, body: str | None = None) -
     try:
         from tasks.runs import resume, waiting_runs
 
-        runs = waiting_runs(programme, point, body)
-        for run in runs:
-            resume(run)
-        return [run.name for run in runs]
+        return [run.name for run in waiting_runs(programme, point, body) if resume(run)]
     except Exception as exc:  # noqa: BLE001 - the decision stands; the sweep resumes later
         print(f"Wachtende runs niet hervat ({type(exc).__name__}); de dagelijkse controle doet dat later.",
               file=sys.stderr)
@@ -208,6 +205,12 @@ def cmd_advance(args) -> int:
     print(f"Overgang #{advanced.override_id} naar fase {advanced.to_phase} {word}; niet afgewacht: {passed}.")
     _print_resumed(resumed)
     return 0
+
+
+def cmd_demo(args) -> int:
+    from cli.demo import run_demo
+
+    return run_demo(args.scenario, args.seconds_per_day, args.port, args.stop)
 
 
 def cmd_up(args) -> int:

@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PostgreSQL: maak ook de databaserol (met wachtwoord) en geef haar de rechten van de rol")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("demo", help="speel een programma dag voor dag af tegen een eigen lokale stack (UI, inbox, berichten)")
+    p.add_argument("--scenario", default="inkoop-2026",
+                   help="ingebouwd (inkoop-2026, inkoop-2026-uitstel) of een pad naar een scenariobestand")
+    p.add_argument("--seconds-per-day", type=float, default=2.0, help="seconden per programmadag (standaard 2)")
+    p.add_argument("--port", type=int, default=4300)
+    p.add_argument("--stop", action="store_true", help="de stack aan het eind stoppen (anders blijft de UI open)")
+
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4200)

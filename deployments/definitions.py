@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
 TIMEZONE = "Europe/Amsterdam"
@@ -54,6 +55,8 @@ def build_deployments() -> list:
             description="Werkdagen 07:00-18:55 elke 5 minuten: hervat runs waarvan de poort inmiddels open is "
                         "en verstuurt verschuldigde berichten.",
             schedules=[Cron(RESUME_SWEEP_CRON, timezone=TIMEZONE)],
+            # one sweep at a time: a burst of decisions (the automation runs one per decision) is one sweep
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             tags=["regie"],
         ),
         reminder_flow.to_deployment(

@@ -10,7 +10,7 @@ from deployments.definitions import build_deployments
 
 
 def main() -> None:
-    serve(*build_deployments(), limit=int(os.environ.get("REGIE_SERVE_LIMIT", "8")), print_starting_message=True)
+    serve(*build_deployments(), limit=int(os.environ.get("REGIE_SERVE_LIMIT", "16")), print_starting_message=True)
 
 
 if __name__ == "__main__":

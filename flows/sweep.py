@@ -31,9 +31,9 @@ def resume_unblocked_runs() -> list[str]:
         if blocked:
             logger.info("%s wacht terecht op %s: %s", run.name, run.point, verdict.reason)
             continue
-        resume(run)
-        logger.info("%s hervat: %s is niet meer open", run.name, run.point)
-        resumed.append(run.name)
+        if resume(run):
+            logger.info("%s hervat: %s is niet meer open", run.name, run.point)
+            resumed.append(run.name)
     return resumed
 
 

@@ -32,7 +32,28 @@ def now() -> dt.datetime:
     if override:
         day = parse_date(override, field="REGIE_TODAY")
         return pendulum.datetime(day.year, day.month, day.day, 12, tz=TZ)
+    moving = os.environ.get("REGIE_TODAY_FILE")
+    if moving:  # a demo's clock, shared by every process of its stack: the date in a file it moves on
+        day = _day_from_file(moving)
+        return pendulum.datetime(day.year, day.month, day.day, 12, tz=TZ)
     return pendulum.now(TZ)
+
+
+_file_day: dict[str, tuple[int, dt.date]] = {}
+
+
+def _day_from_file(path: str) -> dt.date:
+    try:
+        stamp = os.stat(path).st_mtime_ns
+        known = _file_day.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        with open(path, encoding="utf-8") as handle:
+            day = parse_date(handle.read().strip(), field="REGIE_TODAY_FILE")
+    except OSError as exc:
+        raise DateError(f"REGIE_TODAY_FILE {path}: {exc.strerror}") from None
+    _file_day[path] = (stamp, day)
+    return day
 
 
 def utcnow() -> dt.datetime:

@@ -139,7 +139,7 @@ def get_engine(url: str | None = None) -> Engine:
 
 def check_clock(engine: Engine) -> None:
     """REGIE_TODAY moves 'today' and the moment a decision is recorded: only a sandbox may do that."""
-    if not os.environ.get("REGIE_TODAY"):
+    if not os.environ.get("REGIE_TODAY") and not os.environ.get("REGIE_TODAY_FILE"):
         return
     from models.errors import InputError
 
@@ -148,7 +148,7 @@ def check_clock(engine: Engine) -> None:
         marked = conn.execute(text("SELECT value FROM register_settings WHERE key = 'sandbox'")).scalar()
     if marked is None:
         engine.dispose()
-        raise InputError("REGIE_TODAY werkt alleen op een oefenregister (sandbox), niet op dit register; "
+        raise InputError("REGIE_TODAY (en REGIE_TODAY_FILE) werkt alleen op een oefenregister (sandbox), niet op dit register; "
                          "maak er een met REGIE_SANDBOX=1 bij het eerste gebruik van een nieuwe datamap")
 
 

@@ -71,9 +71,27 @@ def waiting_runs(programme: str | None = None, point: str | None = None, body: s
 INBOX_PREFIX = f"{PAUSE_PREFIX}inbox-"
 
 
-def resume(run: WaitingRun) -> None:
-    """Wake a waiting run without a decision: it reads the register again and goes on or waits again."""
-    resume_flow_run(UUID(run.id), run_input={})
+def resume(run: WaitingRun, run_input: dict | None = None, seconds: float = 15) -> bool:
+    """Wake a waiting run (without a decision: it reads the register again and goes on or waits again).
+
+    Prefect marks a run suspended a moment before it stores the form's schema; a resume in between
+    is refused ("Run input schema not found"), so it is tried again for a few seconds.
+    """
+    import time
+
+    from prefect.exceptions import NotPausedError
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            resume_flow_run(UUID(run.id), run_input=run_input if run_input is not None else {})
+            return True
+        except NotPausedError:  # someone else woke it a moment ago: it reads the register anyway
+            return False
+        except RuntimeError as exc:
+            if "schema not found" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def fired_pause_keys(flow_run_id: str) -> list[str]:
@@ -104,6 +122,6 @@ def resume_waiting_runs(programme: str, point: str | None = None, body: str | No
     of the inbox runs only those of `body` (when given): the others still wait for their own college."""
     resumed = []
     for run in waiting_runs(programme, point, body):
-        resume(run)
-        resumed.append(run.name)
+        if resume(run):
+            resumed.append(run.name)
     return resumed

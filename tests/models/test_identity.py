@@ -211,7 +211,7 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
                        "--on", "2024-11-05")
         assert other.returncode == 2 and "mag geen besluit van" in other.stderr and "Traceback" not in other.stderr
         clock_set = _regie(url, "status", "inkoop-2026", today="2019-01-01")
-        assert clock_set.returncode == 2 and "REGIE_TODAY werkt alleen op een oefenregister" in clock_set.stderr
+        assert clock_set.returncode == 2 and "REGIE_TODAY (en REGIE_TODAY_FILE) werkt alleen op een oefenregister" in clock_set.stderr
 
         # Around the application, straight at the database with the secretary's own role:
         role = create_engine(url)

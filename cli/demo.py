@@ -1,0 +1,270 @@
+"""`regie demo`: a programme replayed day by day, in accelerated time, against a local stack.
+
+A fresh sandbox in `<data folder>/demo` (its own register, Prefect database and clock): `regie up`
+runs there with a clock in a file (REGIE_TODAY_FILE) that the demo moves on one day at a time.
+The scenario's decisions land on their dates through the paths people use: `regie decide`, or the
+college's inbox form in the Prefect UI (`via: formulier`). Every working day the reminders go
+out, to a local sink: `<data folder>/demo/berichten.jsonl`, one message per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+from models import clock
+from models.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "programmes" / "scenarios"
+COLLEGES = ("aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+            "oude-ijsselstreek", "winterswijk")
+LABELS = {"go": "Go", "no-go": "No-go", "approved": "Akkoord", "rejected": "Afgewezen", "deferred": "Aangehouden",
+          "approved-with-reservation": "Akkoord met voorbehoud"}
+
+
+def load_scenario(name: str) -> dict:
+    """A scenario by name (programmes/scenarios/<name>.yaml) or path; refused clearly when wrong."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else SCENARIOS / f"{name}.yaml"
+    known = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise InputError(f"scenario '{name}' bestaat niet (ingebouwd: {known})") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"scenario {path}: geen geldige YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not {"programme", "start", "end", "decisions"} <= set(data):
+        raise InputError(f"scenario {path}: programme, start, end en decisions zijn verplicht")
+    start, end = clock.parse_date(data["start"], field="start"), clock.parse_date(data["end"], field="end")
+    if not start <= end or (end - start).days > 1500:
+        raise InputError(f"scenario {path}: start {start} ligt niet vóór end {end} (of meer dan 1500 dagen ervoor)")
+    decisions = []
+    for i, row in enumerate(data["decisions"] or [], 1):
+        if isinstance(row, dict) and True in row:  # YAML 1.1 reads the key `on` as true
+            row = {("on" if k is True else k): v for k, v in row.items()}
+        if not isinstance(row, dict) or not {"on", "point", "body", "outcome", "by"} <= set(row):
+            raise InputError(f"scenario {path}: besluit {i} mist on, point, body, outcome of by")
+        if row.get("via", "cli") not in ("cli", "formulier"):
+            raise InputError(f"scenario {path}: besluit {i}: via is cli of formulier, niet {row['via']!r}")
+        decisions.append(dict(row, on=clock.parse_date(row["on"], field=f"besluit {i}: on"), via=row.get("via", "cli")))
+    return {"programme": str(data["programme"]), "start": start, "end": end, "decisions": decisions, "path": path}
+
+
+class Sink:
+    """A local webhook receiver: every message Regie sends lands as one JSON line in a file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.count = 0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    message = json.loads(body or b"{}")
+                except ValueError:
+                    message = {"raw": body.decode(errors="replace")}
+                line = {"dag": clock.today().isoformat(), "aan": self.path.strip("/"),
+                        "titel": message.get("title", ""), "tekst": message.get("message", "")}
+                with open(sink.path, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                sink.count += 1
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, who: str) -> str:
+        return f"json://127.0.0.1:{self.port}/{who}"
+
+
+def _recipients(sink: Sink) -> dict:
+    people = [{"name": "Programmabureau", "role": "programme-office", "urls": [sink.url("programmabureau")]},
+              {"name": "Inkoopleider", "role": "procurement-lead", "urls": [sink.url("inkoopleider")]}]
+    people += [{"name": f"Secretaris {c}", "role": "secretary", "body": c, "urls": [sink.url(c)]} for c in COLLEGES]
+    return {"recipients": people}
+
+
+def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end: bool) -> int:
+    from models.db import private_data_dir
+
+    scenario = load_scenario(scenario_name)
+    if not 0 <= seconds_per_day <= 60:
+        raise InputError("--seconds-per-day ligt tussen 0 en 60")
+    home = private_data_dir() / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True, mode=0o700)
+    today_file = home / "vandaag.txt"
+    today_file.write_text(scenario["start"].isoformat(), encoding="utf-8")
+    sink = Sink(home / "berichten.jsonl")
+    (home / "recipients.yaml").write_text(yaml.safe_dump(_recipients(sink)), encoding="utf-8")
+    # From here this process is the demo's: its register, its clock, its Prefect.
+    for name in ("REGIE_TODAY", "PREFECT_API_URL", "PREFECT_API_AUTH_STRING"):
+        os.environ.pop(name, None)
+    os.environ.update(XDG_DATA_HOME=str(home), REGIE_SANDBOX="1", REGIE_TODAY_FILE=str(today_file),
+                      REGIE_RECIPIENTS_FILE=str(home / "recipients.yaml"), PREFECT_HOME=str(home / "prefect"))
+    print(f"Demo {scenario['programme']} van {clock.dutch_date(scenario['start'])} tot "
+          f"{clock.dutch_date(scenario['end'])}, {seconds_per_day:g} s per dag, in {home}", flush=True)
+    with open(home / "up.log", "ab") as log:
+        up = subprocess.Popen([sys.executable, "-m", "cli.main", "up", "--port", str(port)], cwd=ROOT,
+                              env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        stack = _wait_for_stack(home, up)
+        os.environ["PREFECT_API_URL"] = stack["api_url"]
+        os.environ["PREFECT_API_AUTH_STRING"] = Path(stack["auth_file"]).read_text(encoding="utf-8").strip()
+        print(f"Prefect UI: {stack['ui_url']} (inloggen met de inhoud van {stack['auth_file']})", flush=True)
+        print(f"Berichten: tail -f {home / 'berichten.jsonl'}", flush=True)
+        return _replay(scenario, today_file, sink, seconds_per_day, stop_at_end)
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGTERM)
+            try:
+                up.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(up.pid, signal.SIGKILL)
+        sink.server.shutdown()
+
+
+def _wait_for_stack(home: Path, up: subprocess.Popen) -> dict:
+    stack_json = home / "regie" / "stack.json"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if up.poll() is not None:
+            raise InputError(f"regie up stopte (code {up.returncode}); zie {home / 'up.log'}")
+        if stack_json.exists():
+            return json.loads(stack_json.read_text(encoding="utf-8"))
+        time.sleep(0.5)
+    raise InputError(f"regie up kwam niet binnen 5 minuten op; zie {home / 'up.log'}")
+
+
+def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float, stop_at_end: bool) -> int:
+    from prefect.deployments import run_deployment
+
+    from cli.main import main as regie
+
+    programme = scenario["programme"]
+    day, end = scenario["start"], scenario["end"]
+    pending = sorted(scenario["decisions"], key=lambda d: d["on"])
+    for row in [d for d in pending if d["on"] < day]:  # what was decided before the demo starts
+        _decide(programme, row)
+    pending = [d for d in pending if d["on"] >= day]
+    run = run_deployment("regie-programma/programme", parameters={"programme": programme}, timeout=0)
+    print(f"Programmarun gestart: {run.name}", flush=True)
+    _settle(run.id)  # it has judged the phases and opened the inboxes before the first day
+    stopping = {"now": False}
+    signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
+    while day <= end and not stopping["now"]:
+        today_file.write_text(day.isoformat(), encoding="utf-8")
+        told = []
+        for row in [d for d in pending if d["on"] == day]:
+            told.append(_decide(programme, row))
+        if clock.is_working_day(day):
+            before = sink.count
+            with open(os.devnull, "w") as quiet:
+                stdout, sys.stdout = sys.stdout, quiet
+                try:
+                    regie(["remind", "--programme", programme])
+                finally:
+                    sys.stdout = stdout
+            if sink.count > before:
+                told.append(f"{sink.count - before} bericht(en) verstuurd")
+        if told:
+            print(f"{clock.dutch_date(day)}: " + "; ".join(told), flush=True)
+        time.sleep(seconds_per_day)
+        day += dt.timedelta(days=1)
+    _settle(run.id)
+    print(f"Demo klaar op {clock.dutch_date(min(day, end))}: {sink.count} berichten in de map demo.", flush=True)
+    _print_state(run.id)
+    if stop_at_end or stopping["now"]:
+        return 0
+    print("De stack blijft draaien voor de UI; stoppen met Ctrl-C.", flush=True)
+    signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
+    stopping["now"] = False
+    while not stopping["now"]:
+        time.sleep(0.5)
+    return 0
+
+
+def _decide(programme: str, row: dict) -> str:
+    """One decision of the scenario, through the inbox form or `regie decide`; a line saying what happened."""
+    college = row["body"]
+    if row["via"] == "formulier" and _through_inbox(programme, row):
+        return f"{college} via het formulier: {row['point']} {row['outcome']}"
+    from cli.main import main as regie
+
+    with open(os.devnull, "w") as quiet:
+        stdout, sys.stdout = sys.stdout, quiet
+        try:
+            code = regie(["decide", programme, row["point"], "--body", college, "--outcome", row["outcome"],
+                          "--on", row["on"].isoformat(), "--by", row["by"]])
+        finally:
+            sys.stdout = stdout
+    return f"{college}: {row['point']} {row['outcome']}" + ("" if code == 0 else f" (geweigerd, code {code})")
+
+
+def _through_inbox(programme: str, row: dict) -> bool:
+    """Fill in the college's inbox form, as its secretary would; False when no inbox waits for it."""
+    from tasks.runs import resume, waiting_runs
+
+    for _ in range(60):  # the programme run may still be opening the inboxes
+        runs = [r for r in waiting_runs(programme, row["point"], row["body"]) if r.body == row["body"]]
+        if runs:
+            form = {"outcome": LABELS[row["outcome"]], "decided_on": row["on"].isoformat(), "recorded_by": row["by"],
+                    "reference": f"{row['body']}/{row['on'].year}/{row['point']}"}
+            if resume(runs[0], form):
+                _until_recorded(programme, row)
+                return True
+            # woken a moment ago by something else: look again
+        time.sleep(0.5)
+    return False
+
+
+def _until_recorded(programme: str, row: dict) -> None:
+    from models.db import register_session
+    from models.status import decision_history
+
+    for _ in range(120):
+        with register_session(read_only=True) as session:
+            rows = decision_history(session, programme, row["point"])
+        if any(r["body"] == row["body"] and r["decided_on"] == row["on"].isoformat() for r in rows):
+            return
+        time.sleep(0.5)
+
+
+def _settle(run_id, seconds: float = 240) -> None:
+    """Wait until the programme run waits or has ended (it is not starting, running or resuming)."""
+    from prefect import get_client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run_id).state
+        if state is not None and (state.is_final() or state.name in ("Suspended", "Paused")):
+            return
+        time.sleep(0.5)
+
+
+def _print_state(run_id) -> None:
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    state = run.state.name if run.state else "?"
+    print(f"Programmarun '{run.name}': {state}", flush=True)

@@ -19,7 +19,7 @@ from models.db import data_dir
 
 STACK_FILE = "stack.json"
 AUTH_FILE = "api-auth"  # user:password for the Prefect API and UI of `regie up`, readable by its owner only
-DEPLOYMENTS = ("advance-phase", "programme", "record-decision", "reminders", "resume-sweep")
+DEPLOYMENTS = ("advance-phase", "inbox", "programme", "record-decision", "reminders", "resume-sweep")
 
 
 def stack_file() -> Path:
@@ -154,7 +154,7 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
         def deployments_listed() -> bool:
             found = _get_json(f"{api}/deployments/filter", {"limit": 50}) or []
             names[:] = sorted(d["name"] for d in found)
-            return len(names) >= len(DEPLOYMENTS)
+            return set(DEPLOYMENTS) <= set(names)  # every one, by name
 
         _wait("deployments", deployments_listed, 180, serving)
         made = subprocess.run([sys.executable, "-m", "deployments.automations"], env=env, cwd=root,

@@ -53,7 +53,7 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
     if attributed:  # a register with people: who submits proves it with a one-time code (TOTP)
         who = dict(
             login=(str, Field(first("login", ""), title="Gebruikersnaam", description="uw gebruikersnaam in Regie")),
-            code=(str, Field("", title="Eenmalige code", pattern=r"^(\d{6})?$",
+            code=(str, Field("", title="Eenmalige code", pattern=r"^([0-9]{6})?$",
                              description="de 6 cijfers uit uw authenticator-app; elke code werkt één keer")),
         )
     else:

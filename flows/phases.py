@@ -32,6 +32,10 @@ def _phase_flow(number: int) -> Flow:
         announce_phase_result(snap)
         return phase_state(snap)
 
+    # Each phase its own function name: Prefect keys a subflow by its function's name and code, and
+    # with one shared key a resumed run that skips finished phases would reattach phase 2 to the
+    # earlier run's phase 0 run.
+    run_phase.__name__ = run_phase.__qualname__ = f"fase_{number}"
     return flow(
         run_phase,
         name=f"Fase {number} - {PHASE_NAMES[number]}",

@@ -43,11 +43,14 @@ def handle_form_input(
         result, message = "empty", "geen besluit ingevuld: het register is opnieuw gecontroleerd"
     else:
         try:
-            with session.begin_nested():
-                verified = None
-                if has_people(session):  # the person proves who they are with a one-time code, used once
+            verified = None
+            if has_people(session):  # the person proves who they are with a one-time code, used up even
+                # when the decision is then refused (outside the savepoint), so a code read later is worthless
+                with session.begin_nested():
                     verified = authorize_form(session, login=str(payload.get("login", "")),
-                                              code=str(payload.get("code", "")), body=get_body(session, str(payload["body"])))
+                                              code=str(payload.get("code", "")),
+                                              body=get_body(session, str(payload["body"])))
+            with session.begin_nested():
                 lifts = _reservation_to_lift(session, programme, point, payload)
                 recorded = record_decision(
                     session,

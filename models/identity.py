@@ -38,7 +38,7 @@ MAY = {
     "decide": ("secretaris", "projectteam"),
     "advance": ("projectteam",),
     "replan": ("projectteam",),
-    "load": ("beheerder", "programmabureau"),
+    "load": ("beheerder",),
     "people": ("beheerder",),
 }
 ACTIONS_NL = {"decide": "besluiten vastleggen", "advance": "handmatige overgangen vastleggen",
@@ -143,13 +143,17 @@ def authorize_form(session: Session, *, login: str, code: str, body: GoverningBo
     if person is None or secret is None:
         raise InputError(f"gebruikersnaam '{shown(login)}' is onbekend of heeft geen eenmalige code ingesteld")
     code = (code or "").strip().replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise InputError("de eenmalige code bestaat uit 6 cijfers (uit uw authenticator-app)")
     totp = pyotp.TOTP(secret.totp_secret)
     now = clock.utcnow_real()
     step = int(now.timestamp()) // totp.interval
-    matched = next((s for s in (step, step - 1, step + 1)
-                    if secrets.compare_digest(totp.at(s * totp.interval), code)), None)
+    try:
+        matched = next((s for s in (step, step - 1, step + 1)
+                        if secrets.compare_digest(totp.at(s * totp.interval), code)), None)
+    except (ValueError, TypeError):  # a secret that is not a valid one (set outside Regie)
+        raise InputError(f"het eenmalige-codegeheim van '{shown(login)}' is ongeldig; vraag de beheerder om "
+                         "`regie people add ... --totp`") from None
     if matched is None:
         raise InputError("de eenmalige code klopt niet (of is verlopen); er is niets vastgelegd")
     if matched <= secret.last_step:
@@ -210,6 +214,9 @@ def add_person(session: Session, *, login: str, name: str, role: str, body: str 
     elif body:
         raise InputError(f"--body hoort alleen bij de rol secretaris, niet bij {role}")
     person = session.scalar(select(Person).where(Person.login == login))
+    known_before = person is not None
+    if person is not None and person.role == "beheerder" and role != "beheerder" and not _other_beheerder(session, login):
+        raise InputError(f"{person.name} ({login}) is de laatste beheerder; maak eerst een andere beheerder")
     if person is None:
         person = Person(login=login, name=name, role=role, body_slug=body_slug, active=True, added_by=me,
                         added_at=clock.utcnow_real().replace(microsecond=0))
@@ -230,13 +237,24 @@ def add_person(session: Session, *, login: str, name: str, role: str, body: str 
         uri = pyotp.TOTP(key).provisioning_uri(name=login, issuer_name="Regie")
     password = None
     if db_role:
+        if login.lower().startswith(("regie_", "pg_")) or login.lower() in ("postgres", "public"):
+            raise InputError(f"'{shown(login)}' is een naam die Regie of PostgreSQL zelf gebruikt; kies een andere")
         if session.get_bind().dialect.name != "postgresql":
             raise InputError("--db-role hoort bij PostgreSQL; op SQLite is de gebruiker van het besturingssysteem "
                              "de identiteit")
+        exists = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
+        if exists and not known_before:
+            raise InputError(f"databaserol '{shown(login)}' bestaat al en hoort bij geen persoon van dit register; "
+                             "Regie neemt geen bestaande rol over")
         password = secrets.token_urlsafe(24)
         ensure_database_role(session, login, role, password)
     session.flush()
     return Added(login, name, role, body_slug, uri, password)
+
+
+def _other_beheerder(session: Session, login: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Person).where(
+        Person.role == "beheerder", Person.active, Person.login != login)) > 0
 
 
 def deactivate_person(session: Session, login: str) -> None:
@@ -246,19 +264,30 @@ def deactivate_person(session: Session, login: str) -> None:
         raise InputError(f"gebruikersnaam '{shown(login)}' is onbekend")
     if person.login == login_of(session) and person.role == "beheerder":
         raise InputError("u kunt uzelf als beheerder niet uitschakelen; laat een andere beheerder dat doen")
+    if person.role == "beheerder" and not _other_beheerder(session, login):
+        raise InputError(f"{person.name} ({login}) is de laatste beheerder; maak eerst een andere beheerder")
     person.active = False
+    if session.get_bind().dialect.name == "postgresql" and session.scalar(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}):
+        ident = '"' + login.replace('"', '""') + '"'
+        session.execute(text(f"ALTER ROLE {ident} NOLOGIN"))  # the database lets the person in no more
     session.flush()
 
 
 # ---- PostgreSQL: each person logs in as their own role, member of one group role per Regie role ----
 
-GROUP = {role: f"regie_{role}" for role in ROLES}
+def groups(session: Session) -> dict[str, str]:
+    """The group roles of this register (its schema): one register's roles reach no other."""
+    schema = session.scalar(text("SELECT current_schema()"))
+    safe = "".join(c if c.isalnum() else "_" for c in schema.lower())
+    return {role: f"regie_{safe}_{role}"[:63] for role in ROLES}
 _DEFINITION = ("municipalities", "governing_bodies", "programmes", "programme_municipalities", "phases",
                "segments", "lots", "lot_municipalities", "decision_points")
 
 
 def grant_roles(session: Session) -> None:
     """Group roles and their privileges in this register's schema (idempotent; needs CREATEROLE)."""
+    GROUP = groups(session)
     for group in GROUP.values():
         session.execute(text(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') THEN "
@@ -274,19 +303,24 @@ def grant_roles(session: Session) -> None:
     session.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {every}"))
     # messages: whoever records something also sends what it owes
     session.execute(text(f"GRANT INSERT, UPDATE ON outbox, notifications TO {every}"))
-    session.execute(text(f"GRANT INSERT ON decisions, form_inputs TO {GROUP['secretaris']}, {GROUP['projectteam']}, "
+    session.execute(text(f"GRANT INSERT ON decisions TO {GROUP['secretaris']}, {GROUP['projectteam']}, "
                          f"{GROUP['programmabureau']}"))
+    session.execute(text(f"GRANT INSERT ON form_inputs TO {GROUP['programmabureau']}"))  # the forms' service only
     session.execute(text(f"GRANT INSERT ON phase_overrides, plan_revisions TO {GROUP['projectteam']}"))
-    session.execute(text(f"GRANT UPDATE ON decision_points, phases TO {GROUP['projectteam']}"))
-    definition = ", ".join(t for t in _DEFINITION if t in tables)
-    session.execute(text(f"GRANT INSERT, UPDATE, DELETE ON {definition} TO {GROUP['beheerder']}, "
-                         f"{GROUP['programmabureau']}"))
+    # a replan moves dates, nothing else: who decides and what kind of point it is stay the owner's
+    session.execute(text(f"GRANT UPDATE (planned_date) ON decision_points TO {GROUP['projectteam']}"))
+    session.execute(text(f"GRANT UPDATE (planned_start, planned_end) ON phases TO {GROUP['projectteam']}"))
+    definition = ", ".join(t for t in _DEFINITION if t in tables and t not in ("municipalities", "governing_bodies"))
+    session.execute(text(f"GRANT INSERT, UPDATE, DELETE ON {definition} TO {GROUP['beheerder']}"))
+    # who a college is stays as it was made: new bodies may be added, none changed
+    session.execute(text(f"GRANT INSERT ON municipalities, governing_bodies TO {GROUP['beheerder']}"))
     session.execute(text(f"GRANT INSERT, UPDATE ON people TO {GROUP['beheerder']}"))
-    session.execute(text(f"GRANT INSERT, UPDATE ON person_secrets TO {GROUP['beheerder']}"))
+    session.execute(text(f"GRANT SELECT, INSERT, UPDATE ON person_secrets TO {GROUP['beheerder']}"))
 
 
 def ensure_database_role(session: Session, login: str, role: str, password: str) -> None:
     grant_roles(session)
+    GROUP = groups(session)
     exists = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
     ident = '"' + login.replace('"', '""') + '"'
     quoted = "'" + password.replace("'", "''") + "'"

@@ -173,6 +173,17 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
             assert "vastgelegd: het college van Winterswijk: go op dinsdag 5 november 2024" in done.message
             final = wait_until(lambda: state() if state().is_final() else None, 240, "the run to finish")
             assert final.is_completed(), final
+            # every phase run is its own phase's, after the resume too (no run reattached to another phase)
+            from prefect.client.schemas.filters import FlowRunFilterParentFlowRunId
+
+            with get_client(sync_client=True) as client:
+                children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+                flows = {c.flow_id: client.read_flow(c.flow_id).name for c in children}
+            assert children
+            for child in children:
+                number = child.name.rsplit(" ", 1)[-1]
+                assert flows[child.flow_id].startswith(f"Fase {number} - "), (child.name, flows[child.flow_id])
 
         status = subprocess.run([REGIE, "status", "inkoop-2026", "--json"], env=env, capture_output=True, text=True)
         go = next(dp for dp in json.loads(status.stdout)["decision_points"] if dp["key"] == "go-no-go")

@@ -141,11 +141,42 @@ def test_a_form_is_attributed_by_a_one_time_code_that_works_once(session):
     with session.begin():
         row = session.get(Decision, done.decision_id)
     assert (row.recorded_by, row.recorded_as, row.via) == ("Secretaris Aalten", "sec_aalten", "formulier")
+    arabic = submit("r4b", code="١٢٣٤٥٦")  # digits, but not the six an authenticator shows
+    assert (arabic.result, arabic.message) == ("refused", "de eenmalige code bestaat uit 6 cijfers (uit uw authenticator-app)")
     again = submit("r5", reference="een tweede besluit met dezelfde code")
     assert (again.result, again.message) == ("refused", "deze eenmalige code is al gebruikt; wacht op de volgende code")
     stored = session.scalar(select(FormInput).where(FormInput.flow_run_id == "r4"))
     assert stored.payload["code"] == "******" and code not in json.dumps(stored.payload)
     assert session.scalar(select(Decision.id).where(Decision.id != done.decision_id)) is None
+
+
+def test_a_code_is_used_up_even_when_the_register_refuses_the_decision(session):
+    me = _me(session)
+    with session.begin():
+        add_person(session, login=me, name="Beheerder", role="beheerder")
+        added = add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten",
+                           totp=True)
+    code = pyotp.TOTP(pyotp.parse_uri(added.totp_uri).secret).now()
+    form = dict(body="aalten", outcome="go", decided_on="2024-11-09", login="sec_aalten", code=code)  # a Saturday
+    with clock.frozen(dt.date(2024, 11, 11)), session.begin():
+        first = handle_form_input(session, flow_run_id="r1", pause_key="k", programme="inkoop-2026", point="go-no-go",
+                                  payload=form)
+    assert first.result == "refused" and "vergadert niet op zaterdag" in first.message
+    with clock.frozen(dt.date(2024, 11, 11)), session.begin():
+        second = handle_form_input(session, flow_run_id="r2", pause_key="k", programme="inkoop-2026",
+                                   point="go-no-go", payload=form | {"decided_on": "2024-11-05", "outcome": "no-go"})
+    assert (second.result, second.message) == ("refused", "deze eenmalige code is al gebruikt; wacht op de volgende code")
+    with session.begin():
+        assert session.scalar(select(Decision.id)) is None
+
+
+def test_the_last_beheerder_stays_one(session):
+    me = _me(session)
+    with session.begin():
+        add_person(session, login=me, name="Beheerder", role="beheerder")
+    with pytest.raises(InputError, match="is de laatste beheerder; maak eerst een andere beheerder"):
+        with session.begin():
+            add_person(session, login=me, name="Beheerder", role="secretaris", body="aalten")
 
 
 def test_an_open_register_form_still_asks_a_name(session):
@@ -244,8 +275,40 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
                         params["at"] = conn.execute(text("SELECT date_trunc('second', now())")).scalar()
                     conn.execute(text(sql), params)
             assert refused.value.orig.sqlstate in ("42501", "42000"), (what, refused.value.orig)
+        # the owner records Berkelland's no-go; the secretary cannot end it, nor sign with another name
+        with owner.begin() as conn:
+            other = conn.execute(text(
+                "INSERT INTO decisions (decision_point_id, body_id, outcome, decided_on, recorded_by, recorded_as, "
+                "recorded_at, via, extra_meeting, fingerprint) VALUES (:p, :b, 'no-go', '2024-11-05', 'Beheerder', "
+                ":me, date_trunc('second', now()), 'cli', false, 'owner-1') RETURNING id"),
+                dict(p=point, b=body("berkelland"), me=me)).scalar()
+        s.rollback()
+        more = {
+            "another college's decision ended": (insert.replace(":f)", ":f)").replace(
+                "extra_meeting, fingerprint)", "extra_meeting, fingerprint, supersedes_id)").replace(
+                ":at, 'cli', false, :f)", ":at, 'cli', false, :f, :sup)"),
+                dict(p=point, b=body("aalten"), who=login, at=None, f="f5", sup=other)),
+            "a name that is not the person's": (insert.replace("'x'", "'De Burgemeester'"),
+                                                dict(p=point, b=body("aalten"), who=login, at=None, f="f6")),
+            "a point's kind": ("UPDATE decision_points SET kind = 'milestone'", {}),
+            "a college's kind": ("UPDATE governing_bodies SET kind = 'projectteam'", {}),
+            "a form's evidence": ("INSERT INTO form_inputs (flow_run_id, pause_key, programme_key, payload, result, "
+                                  "handled_at) VALUES ('x', 'k', 'inkoop-2026', '{}', 'empty', now())", {}),
+        }
+        for what, (sql, params) in more.items():
+            with pytest.raises(DBAPIError) as refused:
+                with role.begin() as conn:
+                    if "at" in params and params["at"] is None:
+                        params["at"] = conn.execute(text("SELECT date_trunc('second', now())")).scalar()
+                    conn.execute(text(sql), params)
+            assert refused.value.orig.sqlstate in ("42501", "42000"), (what, refused.value.orig)
+        groups = {r for r, in s.execute(text("SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = "
+                                             "m.member JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = :r"),
+                                        {"r": login})}
+        assert groups == {f"regie_{schema}_secretaris"}  # this register's group, no other's
+        s.rollback()
         role.dispose()
-        assert s.scalar(select(Decision.id).where(Decision.id != decision_id)) is None
+        assert s.scalar(select(Decision.id).where(Decision.id.not_in([decision_id, other]))) is None
         assert s.scalar(select(PhaseOverride.id)) is None
         s.rollback()
 
@@ -257,10 +320,24 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
         checked = _regie(url, "verify")
         assert checked.returncode == 3
         assert f"besluit: de keten breekt bij #{decision_id}" in checked.stdout
+
+        # an existing role that is no person of this register is not taken over; a removed person logs in no more
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE ROLE "app_{tag}" LOGIN'))  # another application's role
+        with pytest.raises(InputError, match="bestaat al en hoort bij geen persoon van dit register"):
+            with s.begin():
+                add_person(s, login=f"app_{tag}", name="X", role="secretaris", body="aalten", db_role=True)
+        with s.begin():
+            deactivate_person(s, login)
+        gone = _regie(url, "status", "inkoop-2026")
+        assert gone.returncode == 5 and "not permitted to log in" in gone.stderr
         s.close()
     finally:
         owner.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "app_{tag}"'))
+            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "regie_{schema}_{group}"'))
         admin.dispose()

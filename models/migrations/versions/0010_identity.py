@@ -76,11 +76,19 @@ def upgrade() -> None:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY {table}_read ON {table} FOR SELECT USING (true)")
     decision_actor = _ACTOR_OK.format(table="decisions", form="decisions.via = 'formulier'")
+    # A decision ends only an earlier one of the same body (a correction on the same point), and its
+    # name is the person's own where the register knows people.
     op.execute(f"""
         CREATE POLICY decisions_record ON decisions FOR INSERT WITH CHECK (
-            {decision_actor} AND ({_OPEN} OR EXISTS (
+            {decision_actor}
+            AND (decisions.supersedes_id IS NULL OR EXISTS (
+                SELECT 1 FROM decisions o WHERE o.id = decisions.supersedes_id AND o.body_id = decisions.body_id
+                  AND o.decision_point_id = decisions.decision_point_id))
+            AND (decisions.lifts_id IS NULL OR EXISTS (
+                SELECT 1 FROM decisions o WHERE o.id = decisions.lifts_id AND o.body_id = decisions.body_id))
+            AND ({_OPEN} OR EXISTS (
                 SELECT 1 FROM people p JOIN governing_bodies b ON b.id = decisions.body_id
-                WHERE p.login = decisions.recorded_as AND p.active
+                WHERE p.login = decisions.recorded_as AND p.active AND p.name = decisions.recorded_by
                   AND ((p.role = 'secretaris' AND p.body_slug = b.slug)
                        OR (p.role = 'projectteam' AND b.kind = 'projectteam')))))""")
     for table in ("phase_overrides", "plan_revisions"):
@@ -89,7 +97,7 @@ def upgrade() -> None:
             CREATE POLICY {table}_record ON {table} FOR INSERT WITH CHECK (
                 {actor} AND ({_OPEN} OR EXISTS (
                     SELECT 1 FROM people p WHERE p.login = {table}.recorded_as AND p.active
-                      AND p.role = 'projectteam')))""")
+                      AND p.name = {table}.recorded_by AND p.role = 'projectteam')))""")
 
 
 def downgrade() -> None:

@@ -96,7 +96,8 @@ def initial_values(point: PointState, refused: dict | None, proposed_date: str) 
     return values
 
 
-def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, ...], refusal: str | None) -> str:
+def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, ...], refusal: str | None,
+                     one_body: bool = False) -> str:
     lines = []
     if refusal:
         lines += [f"> **Vorige invoer geweigerd, niets vastgelegd:** {refusal}", ""]
@@ -111,7 +112,8 @@ def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, .
         "",
         *[f"- {name}" for name in names],
         "",
-        "Vul het besluit van één orgaan in en klik op *Submit*. Elk besluit wordt gecontroleerd "
+        ("Vul het besluit in en klik op *Submit*. " if one_body else
+         "Vul het besluit van één orgaan in en klik op *Submit*. ") + "Elk besluit wordt gecontroleerd "
         "voordat het in het register komt; een geweigerd besluit staat bovenaan het volgende formulier.",
     ]
     return "\n".join(lines)

@@ -47,7 +47,7 @@ def owes(verdict: PointVerdict, body: str) -> bool:
 
 
 def college_tag(body: str) -> str:
-    return f"college:{body}"
+    return "projectteam" if body == "projectteam" else f"college:{body}"  # the project team is no college
 
 
 def programme_tag(programme: str) -> str:
@@ -132,7 +132,7 @@ def inbox_flow(programme: str, point: str, body: str):
         mine = _for_one_college(state, body)
         names = body_choices(mine)
         form = decision_form(mine, attributed, initial_values(mine, typed, proposed), fixed_body=True)
-        form = form.with_initial_data(description=form_description(snap, mine, names, refusal))
+        form = form.with_initial_data(description=form_description(snap, mine, names, refusal, one_body=True))
         key = f"{INBOX_PREFIX}{len(keys)}"
         logger.info("Wacht op het besluit van %s over %s", names[0], state.title)
         if runtime.deployment.id:

@@ -149,6 +149,9 @@ def programme_flow(programme: str):
     if refused is not None:
         logger.warning("Niet gestart: %s", refused)
         return Completed(name="Geweigerd", message=refused)
+    with get_client(sync_client=True) as client:  # filter the runs list by programme: its run and its inboxes
+        client.update_flow_run(runtime.flow_run.id,
+                               tags=sorted(set(runtime.flow_run.tags or []) | {f"programma:{programme}"}))
     refusal, typed = apply_answered_forms(programme)
     resumed_in = resumed_phase(programme)
     for number, phase_flow in PHASE_FLOWS.items():

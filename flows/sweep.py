@@ -48,7 +48,7 @@ def deliver_owed_messages() -> int:
     return sum(o.status == "sent" for o in outcomes)
 
 
-@flow(name="regie-wachtende-runs-hervatten",
+@flow(name="regie-wachtende-runs-hervatten", flow_run_name="controle wachtende runs",
       description="Hervat wachtende runs waarvan de poort inmiddels open is, en verstuurt verschuldigde berichten.")
 def resume_sweep_flow() -> list[str]:
     deliver_owed_messages()

@@ -479,11 +479,11 @@ def to_act(ev: Evaluation) -> list[dict]:
 
 
 def progress_words(report: dict) -> str:
-    """'fase 3 van 6: Uitvoeren aanbesteding loopt' (the phases are numbered 0-5, as everywhere in Regie)."""
+    """'fase 3 (van 0-5): Uitvoeren aanbesteding loopt' (the phases are numbered 0-5, as everywhere in Regie)."""
     current = report["current_phase"]
     name = report["phases"][current]["name"]
     if report.get("stopped"):
-        return f"gestopt in fase {current} van 6 ({name}): {report['stopped']}"
+        return f"gestopt in fase {current} (van 0-5, {name}): {report['stopped']}"
     if all(ph["exit_gate"] == "open" for ph in report["phases"]):
         return "alle 6 fasen afgerond"
-    return f"fase {current} van 6: {name} loopt"
+    return f"fase {current} (van 0-5): {name} loopt"

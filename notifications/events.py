@@ -105,7 +105,8 @@ def decision_recorded(decision_id: int) -> list[Outcome]:
     prefect_events.emit(prefect_events.DECISION_RECORDED, snap.programme, f"besluit-{decision_id}", point=state.key,
                         title=state.title, body=decision.body.slug, body_name=context["decision"]["body_name"],
                         payload={"besluit": decision_id, "uitkomst": context["decision"]["outcome_label"],
-                                 "besluitdatum": decision.decided_on.isoformat(), "stand": state.status})
+                                 "besluitdatum": decision.decided_on.isoformat(),
+                                 "stand": STATUS_LABELS[Status(state.status)]})
     return notify(None, programme=snap.programme, event="decision_recorded", scope=f"decision-{decision_id}",
                   context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))
 

@@ -12,6 +12,7 @@ from models.overrides import Advanced, advance_phase
 from models.errors import InputError
 from models.register import Recorded, record_decision
 from models.status import PhaseSnapshot, PointState, phase_snapshot
+from models.vocabulary import STATUS_LABELS, Status
 from notifications import events
 
 
@@ -24,7 +25,7 @@ def evaluate_phase(programme: str, number: int) -> PhaseSnapshot:
 @task(name="besluitpunt beoordelen", task_run_name="{state.title}")
 def check_point(state: PointState) -> PointState:
     """Say where one decision point stands, from the phase's one evaluation."""
-    get_run_logger().info("%s (%s): %s - %s", state.title, state.key, state.status, state.reason)
+    get_run_logger().info("%s: %s - %s", state.title, STATUS_LABELS[Status(state.status)], state.reason)
     return state
 
 

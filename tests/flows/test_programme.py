@@ -207,6 +207,7 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=200)
         logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id={"any_": [UUID(run.id)]}),
                                                          limit=200)]
+        assert "programma:inkoop-2026" in client.read_flow_run(UUID(run.id)).tags  # filterable with its inboxes
     per_phase = {}
     for child in children:
         per_phase[child.name] = per_phase.get(child.name, 0) + 1
@@ -222,7 +223,7 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
         ("Besluitvorming door colleges: go/no-go", "het college van Winterswijk")]
     assert rows[0]["Uiterlijk"] == "di 5 nov 2024" and rows[0]["Vergadering"] == "di 5 nov 2024"
     assert rows[0]["Nog / te laat"].endswith("dagen te laat")
-    assert "fase 2 van 6: " in first.description
+    assert "fase 2 (van 0-5): " in first.description
     assert json.loads(last.data)[0]["Besluitpunt"] == "niemand is nu aan zet"
 
 

@@ -124,11 +124,15 @@ def cmd_decide(args) -> int:
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
+        from models.identity import current_actor
+
+        # on an open register the command sends whatever is owed; a person of the register sends their own
+        own = None if current_actor(session).open else [recorded.decision_id]
     from cli.stack import use_known_api
     from notifications import prefect_events
 
     use_known_api()  # a running server hears of the decision (its event) and resumes what waits on it
-    sends = events.deliver_owed([args.programme])  # owed since the commit above; a crash leaves it owed
+    sends = events.deliver_owed([args.programme], own)  # owed since the commit above; a crash leaves it owed
     resumed = resume_waiting(args.programme, args.point, recorded.body)
     prefect_events.flush()
     if args.json:

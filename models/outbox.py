@@ -20,12 +20,15 @@ def owe(session: Session, programme: str, event: str, ref: int) -> None:
                               next_try_at=now))
 
 
-def due(session: Session, programmes: list[str] | None = None) -> list[tuple[int, str, str, int]]:
-    """(id, programme, event, ref) of the owed messages whose turn it is."""
+def due(session: Session, programmes: list[str] | None = None,
+        decisions: list[int] | None = None) -> list[tuple[int, str, str, int]]:
+    """(id, programme, event, ref) of the owed messages whose turn it is (only those of `decisions`, if given)."""
     query = select(OutboxMessage.id, OutboxMessage.programme_key, OutboxMessage.event, OutboxMessage.ref).where(
         OutboxMessage.done_at.is_(None), OutboxMessage.next_try_at <= clock.utcnow())
     if programmes is not None:
         query = query.where(OutboxMessage.programme_key.in_(programmes))
+    if decisions is not None:
+        query = query.where(OutboxMessage.event == "decision_recorded", OutboxMessage.ref.in_(decisions))
     return [tuple(row) for row in session.execute(query.order_by(OutboxMessage.id))]
 
 

@@ -111,13 +111,14 @@ def decision_recorded(decision_id: int) -> list[Outcome]:
                   context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))
 
 
-def deliver_owed(programmes: list[str] | None = None) -> list[Outcome]:
-    """Send every message the register owes whose turn it is (the outbox), outside any transaction."""
+def deliver_owed(programmes: list[str] | None = None, decisions: list[int] | None = None) -> list[Outcome]:
+    """Send every message the register owes whose turn it is (the outbox), outside any transaction;
+    only the messages of `decisions` when given (a secretary sends what their own decision owes)."""
     from models.db import register_session
     from models.outbox import due, settle
 
     with register_session() as session:
-        owed = due(session, programmes)
+        owed = due(session, programmes, decisions)
     outcomes: list[Outcome] = []
     for message_id, _programme_key, event, ref in owed:
         try:

@@ -302,6 +302,21 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
                         params["at"] = conn.execute(text("SELECT date_trunc('second', now())")).scalar()
                     conn.execute(text(sql), params)
             assert refused.value.orig.sqlstate in ("42501", "42000"), (what, refused.value.orig)
+        with owner.begin() as conn:  # the message Berkelland's no-go owes
+            conn.execute(text("INSERT INTO outbox (programme_key, event, ref, created_at, attempts, next_try_at) "
+                              "VALUES ('inkoop-2026', 'decision_recorded', :ref, now(), 0, now())"), {"ref": other})
+        with role.begin() as conn:  # others' messages are out of reach: nothing changes, nothing is added
+            assert conn.execute(text("UPDATE outbox SET done_at = now() WHERE ref = :other"),
+                                {"other": other}).rowcount == 0
+        assert s.scalar(text("SELECT done_at FROM outbox WHERE ref = :other"), {"other": other}) is None
+        s.rollback()
+        with pytest.raises(DBAPIError) as refused:
+            with role.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO notifications (ledger_key, programme_key, event, subject, recipient, channel, status, "
+                    "attempts, first_tried_at) VALUES ('silence', 'inkoop-2026', 'overdue', 's', 'r', 'c', 'sent', 0, "
+                    "now())"))
+        assert refused.value.orig.sqlstate == "42501"
         groups = {r for r, in s.execute(text("SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = "
                                              "m.member JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = :r"),
                                         {"r": login})}

@@ -91,6 +91,21 @@ def upgrade() -> None:
                 WHERE p.login = decisions.recorded_as AND p.active AND p.name = decisions.recorded_by
                   AND ((p.role = 'secretaris' AND p.body_slug = b.slug)
                        OR (p.role = 'projectteam' AND b.kind = 'projectteam')))))""")
+    # Messages: the service (and an open register) sends everything; a person writes only the outbox
+    # rows and ledger entries of decisions they recorded, so nobody silences a reminder or escalation.
+    service = (f"({_OPEN} OR EXISTS (SELECT 1 FROM people s WHERE s.login = current_user AND s.active "
+               "AND s.role IN ('programmabureau', 'beheerder')))")
+    own_outbox = ("(outbox.event = 'decision_recorded' AND EXISTS (SELECT 1 FROM decisions d "
+                  "WHERE d.id = outbox.ref AND d.recorded_as = current_user))")
+    op.execute("ALTER TABLE outbox ENABLE ROW LEVEL SECURITY")
+    op.execute("CREATE POLICY outbox_read ON outbox FOR SELECT USING (true)")
+    op.execute(f"CREATE POLICY outbox_write ON outbox FOR ALL USING ({service} OR {own_outbox}) "
+               f"WITH CHECK ({service} OR {own_outbox})")
+    op.execute("ALTER TABLE notifications ENABLE ROW LEVEL SECURITY")
+    op.execute("CREATE POLICY notifications_read ON notifications FOR SELECT USING (true)")
+    op.execute(f"CREATE POLICY notifications_write ON notifications FOR ALL "
+               f"USING ({service} OR notifications.event = 'decision_recorded') "
+               f"WITH CHECK ({service} OR notifications.event = 'decision_recorded')")
     for table in ("phase_overrides", "plan_revisions"):
         actor = _ACTOR_OK.format(table=table, form="false")
         op.execute(f"""
@@ -102,6 +117,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        for table in ("outbox", "notifications"):
+            op.execute(f"DROP POLICY IF EXISTS {table}_write ON {table}")
+            op.execute(f"DROP POLICY IF EXISTS {table}_read ON {table}")
+            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         for table in RECORDED:
             op.execute(f"DROP POLICY IF EXISTS {table}_record ON {table}")
             op.execute(f"DROP POLICY IF EXISTS {table}_read ON {table}")

@@ -126,6 +126,13 @@ def inbox_flow(programme: str, point: str, body: str):
             state = next(p for p in snap.points if p.key == point)
             proposed = proposed_date(session, programme, state)
         if not owes(verdict, body) or point in ev.blocked or point in ev.passed_over:
+            from models.rules import current_decisions
+
+            mine = current_decisions(ev.facts.get(point, [])).get(body)
+            if mine is not None and not (point in ev.blocked or point in ev.passed_over):
+                line = _recorded_line(programme, mine.id)  # decided: by this form before, or another way
+                logger.info(line)
+                return Completed(name="Vastgelegd", message=line)
             why = ev.blocked.get(point) or verdict.reason
             logger.info("Niet meer nodig: %s", why)
             return Completed(name="Niet meer nodig", message=why[:500])

@@ -101,17 +101,16 @@ def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env
                          waiting_runs("inkoop-2026", "go-no-go"), what="two inbox runs to wait")
     assert sorted(w.body for w in waiting) == ["montferland", "winterswijk"]
     assert resume_sweep_flow() == []  # both colleges still owe: both wait
-    with register_session() as session:  # Winterswijk's secretary used `regie decide`
-        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+    with register_session() as session:  # Winterswijk's secretary used `regie decide`: a no-go
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="no-go",
                         decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
-    assert len(resume_sweep_flow()) == 1  # only Winterswijk's inbox
+    assert len(resume_sweep_flow()) == 2  # Winterswijk's inbox, and Montferland's: no go/no-go is owed any more
     thread.join(120)
-    state = box["result"]
-    assert state.is_completed() and state.name == "Niet meer nodig"
-    assert [w.body for w in waiting_runs("inkoop-2026", "go-no-go")] == ["montferland"]
-    with register_session() as session:
-        record_decision(session, programme="inkoop-2026", point="go-no-go", body="montferland", outcome="go",
-                        decided_on="2024-11-05", recorded_by="Secretaris Montferland")
-    assert len(resume_sweep_flow()) == 1
     other.join(120)
-    assert other_box["result"].name == "Niet meer nodig"
+    state = box["result"]
+    assert state.is_completed() and state.name == "Vastgelegd"  # the college's own decision, as it came in
+    assert state.message.startswith("Besluit #") and "het college van Winterswijk: no-go op dinsdag 5 november 2024" in state.message
+    moot = other_box["result"]
+    assert moot.is_completed() and moot.name == "Niet meer nodig"
+    assert "no-go door het college van Winterswijk" in moot.message
+    assert waiting_runs("inkoop-2026", "go-no-go") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 from prefect.input import RunInput
 
 from models import clock
@@ -33,7 +33,7 @@ FORM_LABELS = {o: label[:1].upper() + label[1:] for o, label in OUTCOME_LABELS.i
 
 
 def decision_form(point: PointState, attributed: bool = False, initial: dict | None = None,
-                  fixed_body: bool = False) -> type[RunInput]:
+                  fixed_body: bool = False, required: bool = False) -> type[RunInput]:
     """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
 
     Choices are names and Dutch outcomes ('het college van Aalten', 'Akkoord'); the register maps
@@ -67,9 +67,19 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
         Literal[bodies],  # type: ignore[valid-type]
         Field(first("body", bodies[0]), title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
     ))
+    must = [n for n in ("outcome", "decided_on", "recorded_by", "login", "code") if n in ("outcome", "decided_on")
+            or n in who]
+
+    class Base(RunInput):
+        # An inbox form is never answered empty (it is ended, not woken, when the decision came
+        # another way): its fields are required in the schema, so the UI marks them so and the
+        # server refuses a form without them. The proposed values stay as defaults.
+        model_config = ConfigDict(json_schema_extra=(lambda schema: schema.update(required=must)) if required
+                                  else None)
+
     return create_model(
         "Besluit",
-        __base__=RunInput,
+        __base__=Base,
         **body,
         outcome=(Literal[outcomes], Field(first("outcome", outcomes[0]), title="Uitkomst")),  # type: ignore[valid-type]
         decided_on=(

@@ -54,8 +54,9 @@ def programme_tag(programme: str) -> str:
     return f"programma:{programme}"
 
 
-def open_inboxes(programme: str, point: PointState) -> list[str]:
-    """Start an inbox run for every college the point waits for that has none yet; their names."""
+def open_inboxes(programme: str, point: PointState) -> list[str] | None:
+    """Start an inbox run for every college the point waits for that has none yet; their names.
+    None where there is no inbox deployment (a local run): there the programme run's own form is the way in."""
     try:
         with get_client(sync_client=True) as client:
             client.read_deployment_by_name(f"{INBOX_FLOW_NAME}/{INBOX_DEPLOYMENT}")
@@ -65,7 +66,7 @@ def open_inboxes(programme: str, point: PointState) -> list[str]:
                     any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]))),
             )
     except ObjectNotFound:
-        return []  # no inbox deployment here (a local run): the programme run's own form is the way in
+        return None
     from prefect.deployments import run_deployment
 
     have = {r.parameters.get("body") for r in active
@@ -117,28 +118,21 @@ def inbox_flow(programme: str, point: str, body: str):
                 refusal = result.message
                 with register_session(read_only=True) as session:
                     typed = refused_input(session, run_id, keys[-1])
+        ended = inbox_end(programme, point, body)
+        if ended is not None:
+            logger.info("%s: %s", ended.name, ended.message)
+            return ended
         with register_session(read_only=True) as session:
             ev = evaluate(session, programme)
-            verdict = ev.verdict(point)
             phase = next(dp.phase for dp, _, _ in ev.points if dp.key == point)
             snap = phase_snapshot(session, programme, phase, ev=ev)
             attributed = has_people(session)
             state = next(p for p in snap.points if p.key == point)
             proposed = proposed_date(session, programme, state)
-        if not owes(verdict, body) or point in ev.blocked or point in ev.passed_over:
-            from models.rules import current_decisions
-
-            mine = current_decisions(ev.facts.get(point, [])).get(body)
-            if mine is not None and not (point in ev.blocked or point in ev.passed_over):
-                line = _recorded_line(programme, mine.id)  # decided: by this form before, or another way
-                logger.info(line)
-                return Completed(name="Vastgelegd", message=line)
-            why = ev.blocked.get(point) or verdict.reason
-            logger.info("Niet meer nodig: %s", why)
-            return Completed(name="Niet meer nodig", message=why[:500])
         mine = _for_one_college(state, body)
         names = body_choices(mine)
-        form = decision_form(mine, attributed, initial_values(mine, typed, proposed), fixed_body=True)
+        form = decision_form(mine, attributed, initial_values(mine, typed, proposed), fixed_body=True,
+                             required=bool(runtime.deployment.id))  # a local pause is woken with {}
         form = form.with_initial_data(description=form_description(snap, mine, names, refusal, one_body=True))
         key = f"{INBOX_PREFIX}{len(keys)}"
         logger.info("Wacht op het besluit van %s over %s", names[0], state.title)
@@ -151,6 +145,40 @@ def inbox_flow(programme: str, point: str, body: str):
                            poll_interval=int(os.environ.get("REGIE_PAUSE_POLL_SECONDS", 10)))
         except ValidationError:
             pass
+
+
+def inbox_end(programme: str, point: str, body: str) -> Completed | None:
+    """How an inbox ends when its college owes nothing any more: Vastgelegd (with the college's
+    decision, however it came in) or Niet meer nodig (with the reason); None while it still owes."""
+    from models.rules import current_decisions
+
+    with register_session(read_only=True) as session:
+        ev = evaluate(session, programme)
+    verdict = ev.verdict(point)
+    held = point in ev.blocked or point in ev.passed_over
+    if owes(verdict, body) and not held:
+        return None
+    mine = current_decisions(ev.facts.get(point, [])).get(body)
+    if mine is not None and not held:
+        return Completed(name="Vastgelegd", message=_recorded_line(programme, mine.id))
+    return Completed(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
+
+
+def close_if_done(run) -> bool | None:
+    """End a suspended inbox run whose college owes nothing any more, without waking it (its form
+    has required fields, so it is not resumed with an empty answer); True when it was ended.
+    None for a run that waits in its own process (a local pause): that one is woken as usual."""
+    from uuid import UUID
+
+    with get_client(sync_client=True) as client:
+        if client.read_flow_run(UUID(run.id)).state.name != "Suspended":
+            return None
+    ended = inbox_end(run.programme, run.point, run.body)
+    if ended is None:
+        return False
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(run.id), ended, force=True)
+    return True
 
 
 def _for_one_college(state: PointState, body: str) -> PointState:

@@ -94,8 +94,12 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None, typed: dict | No
     line = waiting_line(snap)
     get_run_logger().info("%s: %s", line[:1].upper() + line[1:], point.reason)
     rename_run(f"{snap.programme} · {line}")
-    for name in open_inboxes(snap.programme, point):  # one waiting run per college, for its secretary
+    opened = open_inboxes(snap.programme, point)  # one waiting run per college, for its secretary
+    for name in opened or []:
         get_run_logger().info("Inbox geopend: %s", name)
+    if opened is not None:  # the colleges answer in their inboxes: this run only waits, without a form
+        get_run_logger().info("De besluiten komen binnen via de inbox van elk college (label college:<naam>)")
+        form = None
     if runtime.deployment.id:
         suspend_flow_run(wait_for_input=form, key=key, timeout=None)
         return

@@ -81,6 +81,12 @@ def resume(run: WaitingRun, run_input: dict | None = None, seconds: float = 15) 
 
     from prefect.exceptions import NotPausedError
 
+    if run.body is not None and run_input is None:  # an inbox is ended, not woken, once its college decided
+        from flows.inbox import close_if_done
+
+        closed = close_if_done(run)
+        if closed is not None:
+            return closed
     deadline = time.monotonic() + seconds
     while True:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -90,8 +91,20 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
                     return client.read_flow_run(run.id).state
 
             wait_until(lambda: state().name == "Suspended", 240, "the run to suspend")
-            resume_flow_run(UUID(str(run.id)), run_input={"body": "het college van Aalten", "outcome": "Go",
-                                                          "decided_on": "2024-11-05", "recorded_by": "Secretaris"})
+            from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+            def inbox():  # Aalten's inbox, started by the programme run through the work pool
+                with get_client(sync_client=True) as client:
+                    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                        tags=FlowRunFilterTags(all_=["college:aalten"])))
+                return found[0] if found and found[0].state.name == "Suspended" else None
+
+            box = wait_until(inbox, 240, "Aalten's inbox to wait")
+            with get_client(sync_client=True) as client:
+                schema = json.loads(client.read_flow_run_input(
+                    box.id, f"suspended-{box.state.state_details.pause_key}-schema"))
+            assert set(schema["required"]) == {"outcome", "decided_on", "recorded_by"}  # marked so in the UI
+            resume_flow_run(box.id, run_input={"outcome": "Go", "decided_on": "2024-11-05", "recorded_by": "Secretaris"})
             final = wait_until(lambda: state() if state().is_final() else None, 300, "the run to finish")
             assert final.is_completed(), (final, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])
     finally:

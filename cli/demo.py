@@ -213,7 +213,8 @@ def _decide(programme: str, row: dict) -> str:
         stdout, sys.stdout = sys.stdout, quiet
         try:
             code = regie(["decide", programme, row["point"], "--body", college, "--outcome", row["outcome"],
-                          "--on", row["on"].isoformat(), "--by", row["by"]])
+                          "--on", row["on"].isoformat(), "--by", row["by"]]
+                         + (["--reservation", row["reservation"]] if row.get("reservation") else []))
         finally:
             sys.stdout = stdout
     return f"{college}: {row['point']} {row['outcome']}" + ("" if code == 0 else f" (geweigerd, code {code})")
@@ -228,6 +229,8 @@ def _through_inbox(programme: str, row: dict) -> bool:
         if runs:
             form = {"outcome": LABELS[row["outcome"]], "decided_on": row["on"].isoformat(), "recorded_by": row["by"],
                     "reference": f"{row['body']}/{row['on'].year}/{row['point']}"}
+            if row.get("reservation"):
+                form["reservation"] = row["reservation"]
             if resume(runs[0], form):
                 _until_recorded(programme, row)
                 return True

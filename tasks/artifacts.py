@@ -70,6 +70,10 @@ def register_markdown(report: dict, history: list[dict]) -> str:
         cells = [row["id"], row["point_title"], row["body_name"], outcome, day, row["reference"], who,
                  VIA.get(row["via"], row["via"]), state]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if report["lots"]:
+        lines += ["", "## Percelen", "", "| Perceel | Stand | Toelichting |", "|---|---|---|"]
+        for lot in report["lots"]:
+            lines.append("| " + " | ".join(_cell(c) for c in (lot["name"], lot["state"], lot["reason"])) + " |")
     if report["overrides"]:
         titles = {dp["key"]: dp["title"] for dp in report["decision_points"]}
         lines += ["", "## Handmatige overgangen", "", "| Naar fase | Door | Wanneer | Reden | Niet afgewacht |",

@@ -18,6 +18,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import MissingResult
 
 from flows.forms import decision_form, form_description, initial_values
 from flows.inbox import open_inboxes
@@ -165,7 +166,7 @@ def programme_flow(programme: str):
                 logger.info("Fase %s - %s: afgerond (uitgang open)", number, PHASE_NAMES[number])
                 break
             if snap is None or not unchanged(programme, snap):  # the phase's work runs once per change
-                snap = phase_flow(programme)
+                snap = run_phase(phase_flow, programme, number)
             if snap.exit_open or not snap.points:
                 break  # a phase without decision points (implementation) is a period: the run does not wait on the clock
             publish_artifacts(programme)  # the overview as the run leaves it: before it waits or stops
@@ -185,6 +186,17 @@ def programme_flow(programme: str):
     logger.info("Alle fasen van %s afgerond", programme)
     rename_run(f"{programme} · alle fasen afgerond")
     return Completed(message=f"Alle fasen van {programme} afgerond")
+
+
+def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
+    """Run one phase's flow and take its judgement. When Prefect hands back its end state from the
+    API without the result (a busy server, a repeated state proposal), the register is read again."""
+    state = phase_flow(programme, return_state=True)
+    try:
+        return state.result()
+    except MissingResult:
+        with register_session(read_only=True) as session:
+            return phase_snapshot(session, programme, number)
 
 
 def resumed_phase(programme: str) -> int | None:

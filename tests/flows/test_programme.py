@@ -231,3 +231,18 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
 def _pause_count(run_id: str) -> int:
     with get_client(sync_client=True) as client:
         return len(client.read_flow_run(UUID(run_id)).empirical_policy.pause_keys or ())
+
+
+def test_a_phase_end_state_without_its_result_is_read_from_the_register(flow_env):
+    from prefect.exceptions import MissingResult
+
+    from flows.programme import run_phase
+
+    class FromTheApi:  # what Prefect hands back when the server answered with its own copy of the state
+        def result(self):
+            raise MissingResult("State data is missing.")
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    snap = run_phase(lambda programme, return_state: FromTheApi(), "inkoop-2026", 2)
+    assert (snap.number, snap.exit_open, snap.blocking.key) == (2, False, "go-no-go")
+    assert snap.blocking.missing == ("winterswijk",)

@@ -488,9 +488,13 @@ def cmd_people(args) -> int:
             state = "" if row["active"] else " [uitgeschakeld]"
             print(f"{row['login']:<20} {row['name']}: {ROLE_LABELS[row['role']].split(' (')[0]}{body}{state}")
         return 0
-    if not args.login:
-        raise InputError(f"regie people {args.action}: geef --login")
+    if not args.login and args.action == "remove":
+        raise InputError("regie people remove: geef --login")
     with register_session() as session:
+        if not args.login:  # adding yourself: your own verified login
+            from models.identity import login_of
+
+            args.login = login_of(session)
         if args.action == "remove":
             deactivate_person(session, args.login)
             added = None

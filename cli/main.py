@@ -135,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("people", help="personen en hun rol: wie mag wat vastleggen (zie README, Identiteit)")
     p.add_argument("action", choices=("list", "whoami", "add", "remove"))
-    p.add_argument("--login", help="de gebruikersnaam: van het besturingssysteem (SQLite) of de databaserol")
+    p.add_argument("--login", help="de gebruikersnaam: van het besturingssysteem (SQLite) of de databaserol; "
+                                   "bij add zonder --login: uzelf")
     p.add_argument("--name", help="de naam zoals die in het register komt")
     p.add_argument("--role", choices=("secretaris", "projectteam", "programmabureau", "beheerder"))
     p.add_argument("--body", help="bij een secretaris: het college, bijv. aalten")

@@ -336,3 +336,17 @@ def test_the_clock_can_be_set_on_a_sandbox_only(monkeypatch, tmp_path, capsys):
                      "2024-11-05", "--by", "x"]) == 0
     finally:
         dispose_engines()
+
+
+def test_people_add_without_a_login_adds_yourself_and_whoami_says_so(regie):
+    code, out, err = regie("people", "whoami", "--json")
+    assert code == 0 and json.loads(out)["open_register"] is True
+    code, out, err = regie("people", "add", "--name", "Beheerder", "--role", "beheerder")
+    assert code == 0, err
+    me = json.loads(regie("people", "whoami", "--json")[1])
+    assert (me["name"], me["role"], me["open_register"]) == ("Beheerder", "beheerder", False)
+    code, _, err = regie("decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
+                         "--on", "2025-03-24")
+    assert code == 2 and "is beheerder en mag geen besluiten vastleggen" in err
+    code, _, err = regie("people", "remove")
+    assert code == 2 and err == "regie: fout: regie people remove: geef --login\n"

@@ -37,11 +37,12 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
     """Plain fields with defaults (no 'or None'), so the UI shows choice lists and a date picker.
 
     Choices are names and Dutch outcomes ('het college van Aalten', 'Akkoord'); the register maps
-    them back. No field is required by the schema: `regie decide` and the sweep resume a run with
-    `{}`, which only makes it read the register again (Prefect checks a resume's input against the
-    schema, and a required field would refuse that). A person submitting the form sends every
-    field; the server refuses an empty date or name at once, and the register refuses the rest
-    with a message on the next form, which keeps what was typed.
+    them back. The programme run's own form (where no inboxes run) requires no field in its schema:
+    `regie decide` and the sweep resume that run with `{}`, which only makes it read the register
+    again, and Prefect checks a resume's input against the schema. An inbox form (`required`) is
+    never woken empty, so there the fields are required. Either way the server refuses an empty
+    date or name at once, and the register refuses the rest with a message on the next form,
+    which keeps what was typed.
     """
     bodies = body_choices(point)
     outcomes = outcome_choices(point)
@@ -67,8 +68,7 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
         Literal[bodies],  # type: ignore[valid-type]
         Field(first("body", bodies[0]), title="Orgaan", description="Het college (of de bestuurders) dat besloten heeft"),
     ))
-    must = [n for n in ("outcome", "decided_on", "recorded_by", "login", "code") if n in ("outcome", "decided_on")
-            or n in who]
+    must = ["outcome", "decided_on", *who]  # and the name, or the user name and one-time code
 
     class Base(RunInput):
         # An inbox form is never answered empty (it is ended, not woken, when the decision came

@@ -114,6 +114,8 @@ def migrate(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":  # many processes on an empty register: one migrates, the rest wait
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         new = not inspect(conn).has_table("alembic_version")
+        if not new and conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == LATEST_REVISION:
+            return  # another process migrated while this one waited: hold the lock no longer than a look
         command.upgrade(_alembic_config(conn), "head")
         if new and os.environ.get("REGIE_SANDBOX") == "1":  # made as a sandbox: demo, replay, tests
             conn.execute(text("INSERT INTO register_settings (key, value) VALUES ('sandbox', 'ja')"))

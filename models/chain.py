@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models.entities import Decision, PhaseOverride, PlanRevision
+from models.entities import Decision, OfferImport, PhaseOverride, PlanRevision, TenderRecord
 
 CHAIN_LOCK = 0x4348_4149  # "CHAI": one writer extends a chain at a time (PostgreSQL; SQLite writes one at a time)
 GENESIS = "0" * 64
@@ -28,6 +28,10 @@ CHAINED = {
                                             "recorded_by", "recorded_at", "fingerprint")),
     PlanRevision: ("herplanning", ("programme_id", "change", "point_key", "old_date", "new_date", "cause",
                                    "mode", "reason", "recorded_by", "recorded_at")),
+    TenderRecord: ("aanbestedingsstap", ("programme_id", "lot_key", "event", "on", "reference", "detail",
+                                         "decision_id", "recorded_by", "recorded_at", "fingerprint")),
+    OfferImport: ("import van inschrijvingen", ("programme_id", "stage", "file_name", "content_sha256", "lots",
+                                                "rows", "recorded_by", "recorded_at")),
 }
 
 

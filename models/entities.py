@@ -68,6 +68,10 @@ class Programme(Base):
     planning: Mapped[dict | None] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     loaded_as: Mapped[str | None] = mapped_column(String(63))  # the verified login that loaded it
+    # The tender's rules (criteria and weights, how many per lot, tie-break) and the contracts' terms.
+    tender: Mapped[dict | None] = mapped_column(JSON)
+    contracts: Mapped[dict | None] = mapped_column(JSON)
+    follows: Mapped[str | None] = mapped_column(String(64))  # the programme whose contracts this one replaces
 
     penvoerder: Mapped[Municipality] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(
@@ -193,6 +197,11 @@ class DecisionPoint(Base):
     via_platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The later point whose decision lifts a reservation made on this one (planned in the file).
     reservation_lifted_by: Mapped[str | None] = mapped_column(String(64))
+    # Who does the work, where that is not who confirms it (e.g. the assessment team), for a reader.
+    owner: Mapped[str | None] = mapped_column(String(40))
+    # "programme": a step of the programme (part of its phase's exit gate); "contract": a point of the
+    # contracts after the start (an option, the interim evaluation), reminded but outside the phase gates.
+    track: Mapped[str] = mapped_column(String(20), default="programme", server_default="programme")
 
     programme: Mapped[Programme] = relationship(back_populates="decision_points")
 
@@ -371,3 +380,64 @@ class PersonSecret(Base):
     login: Mapped[str] = mapped_column(String(63), primary_key=True)
     totp_secret: Mapped[str] = mapped_column(String(64))
     last_step: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once: later steps only
+
+
+class OfferImport(Base):
+    """One imported file of requests to participate (selection) or offers with their assessment (award).
+
+    Append-only: a later import of a stage replaces an earlier one for the lots it holds, and both stay.
+    `content_sha256` is the hash of the rows as read, so `regie verify` sees a row changed afterwards.
+    """
+
+    __tablename__ = "offer_imports"
+    __table_args__ = (UniqueConstraint("programme_id", "stage", "content_sha256"),
+                      CheckConstraint("stage IN ('selection', 'award')", name="stage"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(500))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    lots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rows: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_as: Mapped[str | None] = mapped_column(String(63))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    chain: Mapped[str | None] = mapped_column(String(64))
+
+
+class Offer(Base):
+    """A provider's request or offer for one lot, with the assessment: requirements met, score per criterion."""
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("import_id", "lot_key", "provider"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("offer_imports.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)  # the line in the file, for a reader
+    lot_key: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(200))
+    requirements_met: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TenderRecord(Base):
+    """A step of the tender for one lot: award, letters sent, objection and ruling, definitive award,
+    signing, award notice, or what to do with a lot with too few offers. Append-only and chained."""
+
+    __tablename__ = "tender_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    lot_key: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(30))
+    on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_as: Mapped[str | None] = mapped_column(String(63))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    chain: Mapped[str | None] = mapped_column(String(64))

@@ -40,9 +40,11 @@ MAY = {
     "replan": ("projectteam",),
     "load": ("beheerder",),
     "people": ("beheerder",),
+    "tender": ("projectteam",),
 }
 ACTIONS_NL = {"decide": "besluiten vastleggen", "advance": "handmatige overgangen vastleggen",
-              "replan": "herplanningen vastleggen", "load": "programmabestanden laden", "people": "personen beheren"}
+              "replan": "herplanningen vastleggen", "load": "programmabestanden laden", "people": "personen beheren",
+              "tender": "stappen van de aanbesteding of beoordelingen vastleggen"}
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,9 @@ def grant_roles(session: Session) -> None:
                          f"{GROUP['programmabureau']}"))
     session.execute(text(f"GRANT INSERT ON form_inputs TO {GROUP['programmabureau']}"))  # the forms' service only
     session.execute(text(f"GRANT INSERT ON phase_overrides, plan_revisions TO {GROUP['projectteam']}"))
+    tender = ", ".join(t for t in ("offer_imports", "offers", "tender_records") if t in tables)
+    if tender:  # the tender's steps and the assessment: the project team, and the service (the sweep's standstill)
+        session.execute(text(f"GRANT INSERT ON {tender} TO {GROUP['projectteam']}, {GROUP['programmabureau']}"))
     # a replan moves dates, nothing else: who decides and what kind of point it is stay the owner's
     session.execute(text(f"GRANT UPDATE (planned_date) ON decision_points TO {GROUP['projectteam']}"))
     session.execute(text(f"GRANT UPDATE (planned_start, planned_end) ON phases TO {GROUP['projectteam']}"))

@@ -134,6 +134,9 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.loaded_as = loaded_as
     programme.reminder_policy = spec.reminders.model_dump(mode="json")
     programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
+    programme.tender = spec.tender.model_dump(mode="json") if spec.tender else None
+    programme.contracts = spec.contracts.model_dump(mode="json") if spec.contracts else None
+    programme.follows = spec.follows
 
     replanned = set()
     if programme.id is not None:
@@ -206,6 +209,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
         row.date_note = dp.date_note
         row.decided_by, row.scope, row.providers = dp.decided_by.value, dp.scope_keys, dp.providers
         row.via_platform, row.reservation_lifted_by = dp.via_platform, dp.reservation_lifted_by
+        row.owner, row.track = dp.owner, dp.track
         session.add(row)
     gone = [dp for key, dp in points.items() if key not in {d.key for d in spec.decision_points}]
     for dp in gone:

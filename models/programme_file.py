@@ -107,6 +107,8 @@ class DecisionPointIn(_Strict):
     providers: bool = False  # providers are reminded too (only before publication)
     via_platform: bool = False  # a dialogue inside the tender, through the platform (allowed after publication)
     reservation_lifted_by: Slug | None = None  # the later point whose decision lifts a reservation made here
+    owner: Literal["projectteam", "beoordelingsteam", "penvoerder", "colleges", "regie"] | None = None
+    track: Literal["programme", "contract"] = "programme"
 
     @property
     def scope_keys(self) -> list[str]:
@@ -118,6 +120,55 @@ class SpendNote(_Strict):
 
     segment: Slug
     note: str = Field(min_length=1, max_length=2000)
+
+
+class CriterionIn(_Strict):
+    """An award (or selection) criterion: scores run from 0 to `max_score`, weighed by `weight` (percent)."""
+
+    key: Slug
+    name: str = Field(min_length=1, max_length=200)
+    weight: float = Field(gt=0, le=100)
+    max_score: float = Field(default=10, gt=0, le=1000)
+
+
+class SelectionIn(_Strict):
+    """A restricted procedure's preselection: the top X candidates per lot are invited to tender."""
+
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
+    invite_per_lot: int = Field(ge=1, le=100)
+    legal_minimum: int = Field(default=5, ge=0, le=100)
+    legal_source: str = ("Aanbestedingswet 2012, art. 2.99 (niet-openbare procedure: ten minste vijf gegadigden "
+                         "uitnodigen, als er genoeg geschikte zijn), met Richtlijn 2014/24/EU, art. 65 lid 2")
+    tie_break: list[Slug] = []
+
+
+class TenderIn(_Strict):
+    """The tender's rules: criteria with weights, how many providers per lot, the tie-break, the clocks."""
+
+    platform: str | None = Field(default=None, max_length=100)
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
+    award_per_lot: int = Field(default=1, ge=1, le=100)  # the best X per lot are awarded
+    award_per_lot_by_lot: dict[Slug, Annotated[int, Field(ge=1, le=100)]] = {}
+    min_valid_offers: int = Field(default=1, ge=1, le=100)  # fewer valid offers: decide what to do with the lot
+    tie_break: list[Slug] = []  # criteria in order; what is still level after them is said, not guessed
+    tie_break_note: str = Field(default="bij gelijke stand na deze criteria beslist loting onder toezicht van een "
+                                        "notaris", max_length=500)
+    award_notice_days: int = Field(default=30, ge=1, le=365)
+    selection: SelectionIn | None = None
+    example_offers: str | None = Field(default=None, max_length=300)  # a demo file beside the programme file
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ContractsIn(_Strict):
+    """The contracts after the start: an initial term and options to extend, each decided by the colleges."""
+
+    start: StrictDate | None = None  # default: the date of the point `contract-start`
+    initial_years: int = Field(ge=1, le=20)
+    options_years: list[Annotated[int, Field(ge=1, le=20)]] = Field(default=[], max_length=5)
+    decide_months_before: int = Field(ge=1, le=36)
+    interim_evaluation: StrictDate | None = None
+    interim_note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class ProgrammeIn(_Strict):
@@ -135,6 +186,9 @@ class ProgrammeIn(_Strict):
     decision_points: list[DecisionPointIn] = Field(min_length=1, max_length=500)
     reminders: PolicySet = PolicySet()
     planning: PlanningIn | None = None
+    tender: TenderIn | None = None
+    contracts: ContractsIn | None = None
+    follows: Slug | None = None  # the programme whose contracts this one replaces
 
 
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
@@ -212,10 +266,142 @@ def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
         for err in exc.errors():
             problems.append((_loc(err["loc"], data), dutch_message(err)))
         raise ProgrammeFileError(path, problems) from None
-    problems = cross_check(programme)
+    problems = tender_problems(programme)
+    if not problems:
+        programme = with_contract_points(programme)
+        problems = cross_check(programme)
     if problems:
         raise ProgrammeFileError(path, problems)
     return programme
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def contract_start(p: ProgrammeIn) -> dt.date | None:
+    if p.contracts is None:
+        return None
+    if p.contracts.start is not None:
+        return p.contracts.start
+    return next((dp.date for dp in p.decision_points if dp.key == "contract-start"), None)
+
+
+def contract_terms(start: dt.date, initial_years: int, options_years: list[int] | tuple[int, ...]
+                   ) -> list[tuple[dt.date, dt.date]]:
+    """The initial term and each option's term, as (first day, last day)."""
+    terms, begin = [], start
+    for years in [initial_years, *options_years]:
+        end = add_years(begin, years) - dt.timedelta(days=1)
+        terms.append((begin, end))
+        begin = end + dt.timedelta(days=1)
+    return terms
+
+
+def with_contract_points(p: ProgrammeIn) -> ProgrammeIn:
+    """The contracts' points, made from the `contracts` section: an option decision per option, a set
+    period before the running term ends, on the colleges' last meeting day by then, and the interim
+    evaluation. They are reminded like every point, but are no part of a phase's exit gate."""
+    from models.clock import dutch_date
+    from models.planning import Meetings
+
+    start = contract_start(p)
+    if start is None or p.contracts is None:
+        return p
+    c = p.contracts
+    meetings = p.planning.meetings if p.planning else Meetings()
+    terms = contract_terms(start, c.initial_years, c.options_years)
+    points: list[DecisionPointIn] = []
+    deps = []
+    for number, years in enumerate(c.options_years, start=1):
+        running_end = terms[number - 1][1]
+        deadline = add_months(running_end + dt.timedelta(days=1), -c.decide_months_before) - dt.timedelta(days=1)
+        day = meetings.meeting_on_or_before(deadline)
+        key = f"contract-option-{number}"
+        points.append(DecisionPointIn(
+            key=key, kind=Kind.OPTION, phase=5, date=day, decided_by=DecidedBy.COLLEGES, scope="all",
+            track="contract", owner="colleges",
+            title=f"Optie {number}: contracten verlengen met {years} jaar (tot en met {dutch_date(terms[number][1])})",
+            date_note=(f"Uiterlijk {c.decide_months_before} maanden voor het einde van de lopende termijn "
+                       f"({dutch_date(running_end)}), dus uiterlijk {dutch_date(deadline)}; de laatste "
+                       "collegevergadering op of voor die dag. Akkoord: verlengen; afgewezen: niet verlengen, "
+                       "de contracten eindigen dan met de lopende termijn."),
+        ))
+        if number > 1:
+            deps.append({"from": f"contract-option-{number - 1}", "to": key, "rules": ["decision-order"]})
+    if c.interim_evaluation is not None:
+        points.append(DecisionPointIn(
+            key="interim-evaluation", kind=Kind.MILESTONE, phase=5, date=c.interim_evaluation,
+            decided_by=DecidedBy.PROJECT_TEAM, scope="all", track="contract", owner="projectteam",
+            title="Tussentijdse evaluatie van de contracten afgerond",
+            date_note=c.interim_note or "De evaluatie kan leiden tot aanpassingen van de contracten.",
+        ))
+    taken = {dp.key for dp in p.decision_points}
+    points = [dp for dp in points if dp.key not in taken]  # a point the file writes itself wins
+    update: dict[str, Any] = {"decision_points": [*p.decision_points, *points]}
+    if p.planning is not None and deps:
+        from models.planning import Dependency
+
+        known = {(d.before, d.after) for d in p.planning.dependencies}
+        extra = [Dependency.model_validate(d) for d in deps if (d["from"], d["to"]) not in known
+                 and {d["from"], d["to"]} <= {dp.key for dp in update["decision_points"]}]
+        update["planning"] = p.planning.model_copy(update={"dependencies": (*p.planning.dependencies, *extra)})
+    return p.model_copy(update=update)
+
+
+def tender_problems(p: ProgrammeIn) -> list[tuple[str, str]]:
+    """The tender's and contracts' sections: weights that add up, criteria and lots that exist."""
+    problems: list[tuple[str, str]] = []
+    lot_keys = {lot.key for lot in p.lots}
+    t = p.tender
+    if t is not None:
+        for where, criteria, tie_break in (("tender", t.criteria, t.tie_break),) + (
+                (("tender.selection", t.selection.criteria, t.selection.tie_break),) if t.selection else ()):
+            problems += _duplicates(criteria, "key", f"{where}.criteria")
+            total = sum(c.weight for c in criteria)
+            if abs(total - 100) > 1e-6:
+                problems.append((f"{where}.criteria", f"de wegingen tellen op tot {total:g}, niet tot 100"))
+            keys = {c.key for c in criteria}
+            for i, key in enumerate(tie_break):
+                if key not in keys:
+                    problems.append((f"{where}.tie_break[{i}]", f"onbekend criterium '{key}'"))
+        for key in t.award_per_lot_by_lot:
+            if key not in lot_keys:
+                problems.append((f"tender.award_per_lot_by_lot.{key}", f"onbekend perceel '{key}'"))
+        procedure = p.planning.procedure if p.planning else None
+        if t.selection is not None and procedure != "restricted":
+            problems.append(("tender.selection", "een voorselectie hoort bij een niet-openbare procedure "
+                                                 "(planning.procedure: restricted)"))
+        if t.selection is not None and t.selection.invite_per_lot < t.selection.legal_minimum:
+            problems.append(("tender.selection.invite_per_lot",
+                             f"{t.selection.invite_per_lot} is minder dan het wettelijke minimum "
+                             f"{t.selection.legal_minimum} ({t.selection.legal_source})"))
+    c = p.contracts
+    if c is not None:
+        if c.start is None and not any(dp.key == "contract-start" for dp in p.decision_points):
+            problems.append(("contracts.start", "ontbreekt, en er is geen besluitpunt 'contract-start' om van uit "
+                                                "te gaan"))
+        start = contract_start(p)
+        if start is not None and c.interim_evaluation is not None:
+            end = contract_terms(start, c.initial_years, c.options_years)[-1][1]
+            if not start <= c.interim_evaluation <= end:
+                problems.append(("contracts.interim_evaluation",
+                                 f"{c.interim_evaluation} ligt buiten de looptijd van de contracten ({start} t/m {end})"))
+    return problems
 
 
 MAX_FILE_BYTES = 2_000_000  # a programme file is a few tens of kilobytes
@@ -415,7 +601,7 @@ def strict_check(p: ProgrammeIn) -> tuple[list[tuple[str, str]], list[tuple[str,
     for i, dp in enumerate(p.decision_points):
         where = f"decision_points[{i}] ({dp.key})"
         start, end = windows.get(dp.phase, (None, None))
-        if start and not (start <= dp.date <= end):
+        if start and dp.track == "programme" and not (start <= dp.date <= end):
             faults.append((f"{where}.date", f"{dp.date} ligt buiten fase {dp.phase} ({start} t/m {end})"))
         if dp.kind is Kind.MILESTONE:
             continue

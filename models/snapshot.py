@@ -52,6 +52,8 @@ class PointRow:
     providers: bool
     via_platform: bool
     reservation_lifted_by: str | None
+    track: str = "programme"  # "contract": after the start, outside the phase gates
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,8 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
     dp = DecisionPoint
     points = grouped(
         select(dp.programme_id, dp.id, dp.key, dp.kind, dp.title, dp.phase, dp.position, dp.planned_date, dp.date_note,
-               dp.decided_by, cast(dp.scope, Text), dp.providers, dp.via_platform, dp.reservation_lifted_by)
+               dp.decided_by, cast(dp.scope, Text), dp.providers, dp.via_platform, dp.reservation_lifted_by,
+               dp.track, dp.owner)
         .where(dp.programme_id.in_(ids)).order_by(dp.position))
     d = Decision
     decisions = grouped(
@@ -189,7 +192,8 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
             segments=tuple(UnitRow(k, n, seg_members.get(sid, ())) for sid, k, n in segments.get(pid, [])),
             lots=tuple(UnitRow(k, n, lot_members.get(lid, ()), tuple(parsed(sk) or ()), funding == "private-award")
                        for lid, k, n, sk, funding in lots.get(pid, [])),
-            points=tuple(PointRow(*row[:9], tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12])
+            points=tuple(PointRow(*row[:9], tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12],
+                                  row[13] or "programme", row[14])
                          for row in points.get(pid, [])),
             facts=dict(facts),
             overrides=tuple(OverrideRow(to, tuple(_json(passed) or ()), clock.local_date(at))

@@ -164,7 +164,7 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     points = [(dp, spec, verdicts[spec.key]) for dp, spec in specs]
     gates = {}
     for ph in programme.phases:
-        in_phase = [v for dp, _, v in points if dp.phase == ph.number]
+        in_phase = [v for dp, _, v in points if dp.phase == ph.number and dp.track == "programme"]
         if not in_phase and ph.number < reached:
             gates[ph.number] = Verdict(True, f"fase {ph.number} is handmatig vrijgegeven")
         else:
@@ -237,6 +237,8 @@ def status_document(ev: Evaluation) -> dict:
                 "missing_names": [describe_bodies([b], names) for b in verdict.missing],
                 "reason": verdict.reason,
                 "blocked_by": ev.blocked.get(dp.key),
+                "track": dp.track,
+                "owner": dp.owner,
                 "passed_over": dp.key in ev.passed_over,
                 "body_names": {b: names.get(b, b) for b in spec.required_bodies},
             }
@@ -244,7 +246,7 @@ def status_document(ev: Evaluation) -> dict:
         ],
         "lots": [{"key": lot.key, "name": lot.name, "state": lot.state, "reason": lot.reason} for lot in ev.lots],
         "stopped": next((f"'{dp.title}': {v.reason}" for dp, spec, v in ev.points
-                         if v.status is Status.REJECTED and spec.scope_all), None),
+                         if v.status is Status.REJECTED and spec.scope_all and dp.track == "programme"), None),
     }
 
 
@@ -373,7 +375,7 @@ def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | Non
             reserved_names=tuple(describe_bodies([f.body], names) for f in verdict.open_reservations),
         )
         for dp, spec, verdict in ev.points
-        if dp.phase == number
+        if dp.phase == number and dp.track == "programme"
     )
     entry = ev.gates[number - 1] if number > 0 else Verdict(True, "fase 0 heeft geen ingang")
     nxt = phases.get(number + 1)

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     AWARD = "award"
     REPLAN = "replan"
     MILESTONE = "milestone"
+    OPTION = "option"  # whether to take a contract's option to extend (approved: extend; rejected: let it end)
 
 
 OUTCOMES_BY_KIND: dict[Kind, tuple[Outcome, ...]] = {
@@ -49,6 +50,7 @@ OUTCOMES_BY_KIND: dict[Kind, tuple[Outcome, ...]] = {
     Kind.AWARD: (Outcome.APPROVED, Outcome.REJECTED, Outcome.DEFERRED),
     Kind.REPLAN: (Outcome.APPROVED, Outcome.REJECTED, Outcome.DEFERRED),
     Kind.MILESTONE: (Outcome.APPROVED, Outcome.DEFERRED),
+    Kind.OPTION: (Outcome.APPROVED, Outcome.REJECTED, Outcome.DEFERRED),
 }
 
 KIND_LABELS = {
@@ -57,6 +59,7 @@ KIND_LABELS = {
     Kind.AWARD: "gunning",
     Kind.REPLAN: "herplanning",
     Kind.MILESTONE: "mijlpaal",
+    Kind.OPTION: "optie tot verlenging",
 }
 
 
@@ -67,6 +70,7 @@ KIND_DECISION_NOUNS = {
     Kind.AWARD: "het gunningsbesluit",
     Kind.REPLAN: "het herplanningsbesluit",
     Kind.MILESTONE: "de bevestiging van de mijlpaal",
+    Kind.OPTION: "het besluit over de verlenging",
 }
 
 
@@ -77,6 +81,16 @@ class DecidedBy(StrEnum):
     PENVOERDER = "penvoerder"  # the college of the programme's lead municipality
     BESTUURDERS = "bestuurders"  # the responsible aldermen together
     PROJECT_TEAM = "projectteam"  # the procurement lead and team: they confirm milestones
+
+
+# Who does a step's work, where that is not who confirms it (shown to a reader; the file's `owner`).
+OWNER_LABELS = {
+    "projectteam": "het projectteam",
+    "beoordelingsteam": "het beoordelingsteam (deskundigen van de gemeenten, geleid door een inkoopspecialist)",
+    "penvoerder": "het college van de penvoerder",
+    "colleges": "de colleges",
+    "regie": "Regie zelf (de termijn loopt vanzelf af)",
+}
 
 
 class FundingType(StrEnum):

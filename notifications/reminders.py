@@ -72,7 +72,9 @@ def remind(
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())
     limit = policies.defaults.overdue_limit
-    if clock.working_days_between(end, as_of) > limit:
+    # Long after the contract start only the contracts' own points (options, evaluation) are reminded.
+    contracts_only = clock.working_days_between(end, as_of) > limit
+    if contracts_only and not any(dp.track == "contract" for dp, _, _ in ev.points):
         return _nothing(programme, f"de contractstart ({clock.dutch_date(end)}) is meer dan {limit} werkdagen "
                                    "voorbij: geen herinneringen meer")
     verdicts = {dp.key: v for dp, _, v in ev.points}
@@ -113,6 +115,8 @@ def remind(
     batch: list | None = None if dry_run else []  # real messages: claimed in bulk, then sent one by one
     for dp, spec, verdict in ev.points:
         if verdict.ok or verdict.status is Status.REJECTED or dp.key in ev.passed_over:
+            continue
+        if contracts_only and dp.track != "contract":
             continue
         kind = Kind(dp.kind)
         policy = policies.for_kind(kind)

@@ -535,3 +535,148 @@ def cmd_verify(args) -> int:
             else:
                 print(f"{r.what}: de keten breekt bij #{r.broken_at}: {r.reason}")
     return 0 if all(r.broken_at is None for r in reports) else EXIT_GATE_SHUT
+
+
+def cmd_offers(args) -> int:
+    from models import tender
+
+    if args.action == "import":
+        with register_session() as session:
+            result = tender.import_offers(session, programme=args.programme, path=args.file, stage=args.stage,
+                                          recorded_by=args.recorded_by)
+            ranks = tender.rankings(session, args.programme, args.stage)
+        if args.json:
+            emit_json({"import_id": result.import_id, "created": result.created, "rows": result.rows,
+                       "lots": list(result.lots)})
+            return 0
+        word = "geïmporteerd" if result.created else "was al geïmporteerd (zelfde inhoud), niets nieuws vastgelegd"
+        print(f"import #{result.import_id}: {result.rows} inschrijvingen voor {len(result.lots)} percelen {word}")
+        short = [r for r in ranks if r.lot in result.lots and (r.too_few or r.open_tie)]
+        for r in short:
+            print(f"  let op: {r.name} ({r.lot}): {r.note}")
+        print(f"Rangorde: regie offers ranking {args.programme}" + (" --stage selection" if args.stage == "selection" else ""))
+        return 0
+    with register_session(read_only=True) as session:
+        ranks = tender.rankings(session, args.programme, args.stage, args.lot)
+    if args.json:
+        emit_json([{"lot": r.lot, "name": r.name, "places": r.places, "valid": r.valid, "too_few": r.too_few,
+                    "open_tie": r.open_tie, "note": r.note,
+                    "ranked": [{"provider": x.provider, "valid": x.valid, "reason": x.reason, "rank": x.rank,
+                                "total": x.total, "chosen": x.chosen, "scores": x.scores, "weighted": x.weighted,
+                                "tied_with": list(x.tied_with)} for x in r.ranked]}
+                   for r in ranks] if args.lot else
+                  {"lots": [{"lot": r.lot, "valid": r.valid, "too_few": r.too_few, "open_tie": r.open_tie,
+                             "chosen": [x.provider for x in r.chosen]} for r in ranks],
+                   "proposal": tender.award_proposal(ranks)})
+        return 0
+    word = "uitnodigen" if args.stage == "selection" else "gunnen"
+    for r in ranks:
+        print(f"{r.name} ({r.lot}): {r.note}")
+        for x in r.ranked:
+            if x.valid:
+                mark = f"-> {word}" if x.chosen else ""
+                tie = f" (gelijk met {', '.join(x.tied_with)})" if x.tied_with else ""
+                print(f"  {x.rank:>2}. {x.provider:<44} {tender.fmt(x.total):>6} {mark}{tie}")
+            else:
+                print(f"   -  {x.provider:<44} voldoet niet: {x.reason}")
+    if args.stage == "award":
+        print("\nVoorstel voor het gunningsbesluit")
+        for line in tender.award_proposal(ranks):
+            print(f"  {line}")
+    return 0
+
+
+def cmd_tender(args) -> int:
+    from models import tender
+
+    if args.action == "status":
+        with register_session(read_only=True) as session:
+            report = tender.tender_report(session, args.programme, args.as_of)
+        if args.json:
+            emit_json(report)
+            return 0
+        as_of = clock.parse_date(report["as_of"])
+        print(f"Aanbesteding {report['programme']}, stand op {clock.dutch_date(as_of)}")
+        for lot in report["lots"]:
+            winners = f"; gegund aan {', '.join(lot['winners'])}" if lot["winners"] else ""
+            print(f"  {lot['name']} ({lot['lot']}): {lot['state']}{winners}")
+            if lot["owed"]:
+                print(f"      te doen: {lot['owed']}")
+        return 0
+    lots = [x.strip() for x in args.lot.split(",") if x.strip()]
+    detail = {}
+    if args.outcome is not None:
+        detail["outcome"] = args.outcome
+    if args.choice is not None:
+        detail["choice"] = args.choice
+    with register_session() as session:
+        rows = tender.record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
+                                  reference=args.reference, detail=detail, recorded_by=args.recorded_by)
+    if args.json:
+        emit_json({"recorded": [{"id": r.id, "lot": r.lot_key, "event": r.event, "on": r.on.isoformat()} for r in rows]})
+        return 0
+    if not rows:
+        print("niets nieuws: deze stap lag al vast")
+    for r in rows:
+        extra = ""
+        if r.event == "letters-sent":
+            extra = f"; opschortende termijn tot en met {clock.dutch_date(tender.standstill_end(r.on))}"
+        if r.event == "award":
+            extra = f"; aan {', '.join(r.detail.get('winners', []))}"
+        print(f"#{r.id} {r.lot_key}: {tender.EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")
+    return 0
+
+
+def cmd_letters(args) -> int:
+    from notifications.letters import build_letters, write_letters
+
+    with register_session(read_only=True) as session:
+        letters = build_letters(session, args.programme, args.lot, args.on)
+    paths = write_letters(letters, args.out)
+    if args.json:
+        emit_json({"letters": [{"provider": x.provider, "kind": x.kind, "stem": x.stem} for x in letters],
+                   "files": [str(p) for p in paths]})
+        return 0
+    for x in letters:
+        print(f"{x.kind:<10} {x.provider}: {x.stem}.html, {x.stem}.pdf")
+    print(f"{len(letters)} brieven in {args.out}")
+    return 0
+
+
+def cmd_contracts(args) -> int:
+    from models.contracts import contracts_report
+
+    with register_session(read_only=True) as session:
+        r = contracts_report(session, args.programme, args.as_of)
+    if args.json:
+        emit_json(r)
+        return 0
+    d = lambda text: clock.dutch_date(clock.parse_date(text))  # noqa: E731
+    print(f"Contracten {r['programme']}, stand op {d(r['as_of'])}")
+    print(f"  start {d(r['start'])}; {r['initial_years']} jaar + opties {' + '.join(str(y) for y in r['options_years'])} "
+          f"jaar (uiterlijk tot en met {d(r['longest_end'])})")
+    print(f"  eerste looptijd tot en met {d(r['initial_term'][1])}")
+    for o in r["options"]:
+        print(f"  optie {o['number']} ({o['years']} jaar, {d(o['term'][0])} t/m {d(o['term'][1])}), besluit uiterlijk "
+              f"{o['due_nl']}: {o['state']}")
+    if r["interim_evaluation"]:
+        e = r["interim_evaluation"]
+        print(f"  tussentijdse evaluatie uiterlijk {e['due_nl']}: {e['state']}")
+    word = "einde" if r["end_settled"] else "einde zover besloten"
+    print(f"  {word}: {d(r['end'])}")
+    if r["follows"]:
+        print(f"  volgt op: {r['follows']}")
+    if r["followed_by"]:
+        f = r["followed_by"]
+        print(f"  opgevolgd door: {f['programme']}" + (f" (nieuwe contracten per {d(f['contract_start'])})"
+                                                      if f["contract_start"] else ""))
+    if r["contracts"]:
+        print("  Contracten per perceel")
+        for c in r["contracts"]:
+            print(f"    {c['name']} ({c['lot']}): {', '.join(c['providers'])}")
+    if r["due"]:
+        print("Wat eraan komt")
+        for x in r["due"]:
+            days = f"nog {x['days']} dagen" if x["days"] >= 0 else f"{-x['days']} dagen te laat"
+            print(f"  {x['what']}: uiterlijk {x['due_nl']} ({days}); {', '.join(x['who'])}")
+    return 0

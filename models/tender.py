@@ -596,8 +596,11 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     if on > today:
         raise InputError(f"--on: {clock.dutch_date(on)} ligt in de toekomst; leg een stap vast als hij gezet is")
     known = {x.key for x in prog.lots if x.funding_type != "private-award"}
-    if lots == "all" or lots == ["all"]:
-        lots = sorted(known)
+    every = lots == "all" or lots == ["all"]
+    if every:
+        if event in ("objection", "ruling"):
+            raise InputError(f"--lot: een {EVENTS[event]} geldt voor één perceel; noem het")
+        lots = [x.key for x in prog.lots if x.key in known]
     lots = list(dict.fromkeys(lots))
     if not lots:
         raise InputError("--lot: noem ten minste één perceel (of all)")
@@ -614,6 +617,18 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
                             required="naam ontbreekt (--by)")
     states = {t.lot: t for t in lot_states(session, prog, on)}
     ranks = {r.lot: r for r in lot_states_ranks(session, prog)} if event in ("award", "lot-decision") else {}
+    if every:  # all lots where this step fits now
+        fits = {
+            "award": lambda t: not ranks[t.lot].too_few and not ranks[t.lot].open_tie and not t.lot_decision,
+            "letters-sent": lambda t: bool(t.award_on),
+            "definitive": lambda t: bool(t.letters_on),
+            "signed": lambda t: bool(t.definitive_on),
+            "award-notice": lambda t: bool(t.signed_on),
+            "lot-decision": lambda t: ranks[t.lot].too_few and not t.award_on,
+        }[event]
+        lots = [lot for lot in lots if fits(states[lot])]
+        if not lots:
+            raise InputError(f"geen perceel waarvoor de stap '{EVENTS[event]}' nu past")
     rows = []
     for lot in lots:
         t = states[lot]

@@ -1,0 +1,157 @@
+"""Award and rejection letters per provider and lot, in Dutch, as HTML and PDF.
+
+A rejection letter says what the law asks of it (Aanbestedingswet 2012, art. 2.130): the reasons, the
+scores of the provider and of the winners per criterion, the winners' names and their advantages, and
+the end of the standstill. PDF is drawn by fpdf2 (pure Python, from PyPI) from the same HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from models import clock
+from models.errors import InputError
+from models.inputs import printable
+from models.tender import (STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks,
+                           standstill_end)
+from notifications.rendering import environment
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
+
+
+@dataclass(frozen=True)
+class Letter:
+    provider: str
+    lot: str
+    kind: str  # "gunning" or "afwijzing"
+    html: str
+    stem: str  # the file name without extension
+
+
+class _Row:
+    """One provider's figures as a letter shows them."""
+
+    def __init__(self, r: Ranked, criteria):
+        self.provider, self.valid, self.reason, self.rank = r.provider, r.valid, r.reason, r.rank
+        self.short = r.provider.removeprefix("Voorbeeld: ")[:28]
+        self.tied_with = list(r.tied_with)
+        self.scores = {c.key: f"{r.scores[c.key]:g}".replace(".", ",") if c.key in r.scores else "-" for c in criteria}
+        self.weighted = {c.key: fmt(r.weighted[c.key]) if c.key in r.weighted else "-" for c in criteria}
+        self.total_nl = fmt(r.total) if r.valid else "niet beoordeeld"
+        best = max(criteria, key=lambda c: (r.weighted.get(c.key, 0) / c.weight) if c.weight else 0)
+        self.best = f"{best.name} ({self.scores[best.key]} van {best.max_score:g})"
+
+    def cell(self, key: str) -> str:
+        return f"{self.scores[key]} ({self.weighted[key]})" if self.scores[key] != "-" else "-"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().removeprefix("voorbeeld: ")).strip("-")[:60] or "aanbieder"
+
+
+def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date | None = None) -> list[Letter]:
+    """The letters for one lot whose award is recorded; the date of sending is the recorded one, or `sent_on`."""
+    from models.register import get_programme
+
+    prog = get_programme(session, programme)
+    rules = TenderRules.of(prog)
+    ranks = {r.lot: r for r in lot_states_ranks(session, prog)}
+    if lot not in ranks:
+        raise InputError(f"--lot: onbekend perceel '{printable(lot, 40)}' in {programme} (of onderhands gegund)")
+    state = next(t for t in lot_states(session, prog, dt.date.max - dt.timedelta(days=400), list(ranks.values()))
+                 if t.lot == lot)
+    if not state.award_on:
+        raise InputError(f"perceel {lot}: nog geen gunning vastgelegd (regie tender record {programme} award --lot {lot})")
+    ranking: LotRanking = ranks[lot]
+    sent = state.letters_on or sent_on or clock.today()
+    if sent < state.award_on:
+        raise InputError(f"--on: {clock.dutch_date(sent)} ligt voor het gunningsbesluit ({clock.dutch_date(state.award_on)})")
+    by_name = {r.provider: r for r in ranking.ranked}
+    missing = [w for w in state.winners if w not in by_name]
+    if missing:
+        raise InputError(f"perceel {lot}: gegund aan {', '.join(missing)}, maar die staan niet in de laatste import")
+    criteria = [type("C", (), {"key": c.key, "name": c.name, "weight_nl": f"{c.weight:g}".replace(".", ","),
+                                "max_score": c.max_score}) for c in rules.criteria]
+    winners = [_Row(by_name[w], rules.criteria) for w in state.winners]
+    lot_row = next(x for x in prog.lots if x.key == lot)
+    label = f"{lot_row.number} - {lot_row.name}" if lot_row.number else lot_row.name
+    common = {
+        "programme": {"name": prog.name, "key": prog.key},
+        "authority": f"Gemeente {prog.penvoerder.name}, penvoerder van het Sociaal Domein Achterhoek",
+        "penvoerder": prog.penvoerder.name,
+        "lot": {"key": lot, "name": lot_row.name, "label": label},
+        "award_on": state.award_on, "sent_on": sent, "standstill_end": standstill_end(sent),
+        "standstill_source": STANDSTILL_SOURCE, "places": ranking.places, "criteria": criteria,
+        "winners": winners, "winners_text": ", ".join(w.provider for w in winners),
+        "last_winner_total": winners[-1].total_nl if winners else "-",
+        "column_width": max(10, 44 // max(1, len(winners))),
+        "tie_break_note": rules.tie_break_note,
+        "tie_break": ", dan ".join(c.name.lower() for k in rules.tie_break for c in rules.criteria if c.key == k)
+                     or "geen", "platform": (prog.tender or {}).get("platform"),
+    }
+    env = environment()
+    out = []
+    for r in ranking.ranked:
+        me = _Row(r, rules.criteria)
+        kind = "gunning" if r.provider in state.winners else "afwijzing"
+        html = env.get_template(f"letters/{kind}.html").render(
+            common | {"provider": r.provider, "provider_short": me.short, "me": me,
+                      "reference": f"{prog.key}/{lot}/{_slug(r.provider)}"})
+        out.append(Letter(r.provider, lot, kind, html, f"{lot}-{kind}-{_slug(r.provider)}"))
+    return out
+
+
+def _font(pdf) -> str:
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdf.add_font("DejaVu", "", str(regular))
+            pdf.add_font("DejaVu", "B", str(bold))
+            return "DejaVu"
+    return "helvetica"
+
+
+_LATIN1 = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "€": "EUR", "…": "..."})
+
+
+def pdf_bytes(html: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(20, 18, 20)
+    family = _font(pdf)
+    pdf.add_page()
+    pdf.set_font(family, size=10)
+    body = re.sub(r"(?s)^.*?<body>|</body>.*$", "", html)
+    if family == "helvetica":  # the core fonts know Latin-1 only
+        body = body.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+    pdf.write_html(body, font_family=family)
+    return bytes(pdf.output())
+
+
+def write_letters(letters: list[Letter], out_dir: Path | str) -> list[Path]:
+    """Write each letter as HTML and PDF into `out_dir` (made if needed); returns the paths."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out: kan de map {printable(out, 200)} niet maken: {exc.strerror}") from None
+    paths = []
+    for letter in letters:
+        html_path, pdf_path = out / f"{letter.stem}.html", out / f"{letter.stem}.pdf"
+        html_path.write_text(letter.html, encoding="utf-8")
+        pdf_path.write_bytes(pdf_bytes(letter.html))
+        paths += [html_path, pdf_path]
+    return paths
+
+
+def pdf_text(path: Path | str) -> str:
+    """The text of a PDF as a reader's program sees it (for checks)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)

@@ -290,11 +290,18 @@ def cmd_remind(args) -> int:
     from notifications.reminders import remind_all
 
     as_of = args.as_of or clock.today()
+    settled = []
+    if not args.dry_run:  # a standstill that ran out ends by itself (never ahead of the real date)
+        from models.tender import settle_all
+
+        settled = settle_all(min(as_of, clock.today()))
     rows = remind_all(as_of, dry_run=args.dry_run, programmes=args.programmes)
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "dry_run": args.dry_run, "rows": [r.as_dict() for r in rows]})
         return 0
     title = "Proefrun" if args.dry_run else "Herinneringen"
+    for line in settled:
+        print(f"Opschortende termijn: {line}")
     print(f"{title} voor {clock.dutch_date(as_of)}: {len(rows)} regels")
     for r in rows:
         reason = f" - {r.reason}" if r.reason else ""

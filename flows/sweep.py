@@ -48,8 +48,21 @@ def deliver_owed_messages() -> int:
     return sum(o.status == "sent" for o in outcomes)
 
 
+@task(name="opschortende termijnen afronden")
+def settle_standstills() -> list[str]:
+    """A standstill ends by itself: lots whose term ran out without an objection are awarded definitively."""
+    from models.tender import settle_all
+
+    logger = get_run_logger()
+    done = settle_all()
+    for line in done:
+        logger.info("%s", line)
+    return done
+
+
 @flow(name="regie-wachtende-runs-hervatten", flow_run_name="controle wachtende runs",
       description="Hervat wachtende runs waarvan de poort inmiddels open is, en verstuurt verschuldigde berichten.")
 def resume_sweep_flow() -> list[str]:
     deliver_owed_messages()
+    settle_standstills()
     return resume_unblocked_runs()

@@ -376,6 +376,8 @@ def rank_lot(lot: str, name: str, offers: list, rules: TenderRules, stage: str) 
             ranked.append(Ranked(o.provider, False, o.reason, dict(o.scores or {}), {}, 0.0, None, False))
     minimum = rules.min_valid_offers if stage == "award" else 1
     too_few = len(valid) < minimum
+    if too_few:  # nobody is awarded until the lot's own decision says what happens
+        ranked = [replace_chosen(r, False) for r in ranked]
     if stage == "selection":
         if len(valid) < rules.legal_minimum:
             note = (f"{len(valid)} geschikte gegadigden, minder dan het minimum van {rules.legal_minimum} "
@@ -721,7 +723,23 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
         session.flush()
         rows.append(row)
         states = {x.lot: x for x in lot_states(session, prog, on)} if event == "award" else states
+    if event == "letters-sent" and rows:
+        _confirm(session, prog, "award-letters", on, name, f"gunningsbeslissing verzonden voor {len(rows)} perceel/percelen")
     return rows
+
+
+def _confirm(session: Session, prog: Programme, point: str, on: dt.date, name: str, reference: str) -> None:
+    """Confirm a milestone of the register that a tender step proves, once (the first such step)."""
+    from models.register import record_decision
+
+    dp = next((x for x in prog.decision_points if x.key == point), None)
+    if dp is None:
+        return
+    if session.scalar(select(Decision.id).where(Decision.decision_point_id == dp.id,
+                                                Decision.outcome == Outcome.APPROVED.value)) is not None:
+        return
+    record_decision(session, programme=prog.key, point=point, body="projectteam", outcome=Outcome.APPROVED,
+                    decided_on=on, recorded_by=name, reference=reference[:200], via="aanbesteding")
 
 
 def lot_states_ranks(session: Session, prog: Programme) -> list[LotRanking]:
@@ -767,10 +785,11 @@ def settle_standstill(session: Session, programme: str, as_of: dt.date) -> list[
         day = min(day, as_of)
         from models.identity import current_actor
 
-        actor = current_actor(session)
+        actor = current_actor(session)  # the sweep's own login: the term ran out, nobody decided it
         record_decision(session, programme=prog.key, point=STANDSTILL_POINT, body="projectteam",
                         outcome=Outcome.APPROVED, decided_on=day, recorded_by=actor.name or "Regie",
-                        reference=f"opschortende termijn verstreken op {clock.dutch_date(end)}", via="regie")
+                        reference=f"opschortende termijn verstreken op {clock.dutch_date(end)}", via="regie",
+                        verified=(actor.login, actor.name or "Regie"))
         done.append(f"opschortende termijn verstreken (tot en met {clock.dutch_date(end)}); "
                     f"{sum(1 for t in sent if t.objection and not t.ruling)} perceel/percelen aangehouden door een kort geding")
     return done
@@ -792,3 +811,47 @@ def tender_report(session: Session, programme: str, as_of: dt.date | None = None
                  for t in states],
         "proposal": award_proposal([r for r in ranks if r.ranked or r.too_few]),
     }
+
+
+def settle_all(as_of: dt.date | None = None) -> list[str]:
+    """End every standstill that has run out, in every programme with a tender (one transaction each)."""
+    from models.db import register_session
+
+    as_of = min(as_of or clock.today(), clock.today())
+    with register_session(read_only=True) as session:
+        keys = list(session.scalars(select(Programme.key).where(Programme.tender.is_not(None)).order_by(Programme.key)))
+    done = []
+    for key in keys:
+        with register_session() as session:
+            done += [f"{key}: {line}" for line in settle_standstill(session, key, as_of)]
+    return done
+
+
+def check_statutory_order(session: Session, prog: Programme, ev, point: str, day: dt.date) -> None:
+    """The standstill is the law, not a plan: the point `standstill` cannot be confirmed before it has run
+    out, and contracts cannot be signed (nor their award announced) before the standstill is over."""
+    from models.vocabulary import Status
+
+    verdicts = {dp.key: v for dp, _, v in ev.points}
+    facts = ev.facts
+    if point == STANDSTILL_POINT:
+        sent = [f for f in facts.get("award-letters", []) if f.outcome in POSITIVE and f.decided_on <= day]
+        if sent:
+            end = standstill_end(max(f.decided_on for f in sent))
+            if day <= end:
+                raise InputError(f"{prog.key}: de opschortende termijn loopt tot en met {clock.dutch_date(end)} "
+                                 f"({STANDSTILL_SOURCE}); bevestigen kan vanaf {clock.dutch_date(end + dt.timedelta(days=1))}")
+        elif "award-letters" in verdicts:
+            raise InputError(f"{prog.key}: de gunningsbeslissing is nog niet verzonden (award-letters); "
+                             "de opschortende termijn is dus nog niet begonnen")
+        if prog.tender:
+            running = [t for t in lot_states(session, prog, day) if t.letters_on and day <= t.standstill_end]
+            if running:
+                raise InputError(f"{prog.key}: de opschortende termijn van {running[0].name} loopt tot en met "
+                                 f"{clock.dutch_date(running[0].standstill_end)}")
+    elif point in ("contracts-signed", "award-notice") and STANDSTILL_POINT in verdicts:
+        done = [f for f in facts.get(STANDSTILL_POINT, []) if f.outcome in POSITIVE and f.decided_on <= day]
+        if not done:
+            raise InputError(f"{prog.key}: de opschortende termijn is op {clock.dutch_date(day)} nog niet verstreken "
+                             f"(standstill); een overeenkomst wordt pas daarna gesloten ({STANDSTILL_SOURCE})")
+

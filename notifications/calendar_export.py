@@ -73,4 +73,33 @@ def programme_ics(session: Session, key: str) -> bytes:
                 f"Voorstel binnen voor de vergadering van {clock.dutch_date(meeting)} ({dp['key']}).",
                 sequence=revisions.get(dp["key"], 0),
             ))
+    from models.entities import Programme
+    from sqlalchemy import select
+
+    prog = session.scalar(select(Programme).where(Programme.key == key))
+    if prog is not None and prog.tender:  # each standstill as it runs, per lot (from the letters' date)
+        from models.tender import lot_states
+
+        ends: dict[dt.date, list[str]] = {}
+        for t in lot_states(session, prog, dt.date(2100, 1, 1)):
+            if t.letters_on:
+                ends.setdefault(t.standstill_end, []).append(t.name)
+        for end, names in sorted(ends.items()):
+            begin = end - dt.timedelta(days=19)
+            cal.add_component(_event(
+                f"{key}-opschortende-termijn-{min(names)}@{DOMAIN}".replace(" ", "-"),
+                f"Opschortende termijn tot en met {clock.dutch_date(end)} ({len(names)} percelen)", begin, end,
+                f"Alcatel-termijn (Aanbestedingswet 2012, art. 2.127): geen overeenkomst voor "
+                f"{clock.dutch_date(end + dt.timedelta(days=1))}. Percelen: {', '.join(names)}.",
+            ))
+    if prog is not None and prog.contracts:
+        from models.contracts import contracts_report
+
+        c = contracts_report(session, key)
+        end = clock.parse_date(c["end"])
+        cal.add_component(_event(
+            f"{key}-contracteinde@{DOMAIN}", f"Einde contracten{'' if c['end_settled'] else ' (zover besloten)'}",
+            end, end, f"{report['name']}: de contracten lopen tot en met {clock.dutch_date(end)}; uiterlijk "
+                      f"{clock.dutch_date(clock.parse_date(c['longest_end']))} met alle opties.",
+        ))
     return cal.to_ical()

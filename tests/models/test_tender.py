@@ -1,0 +1,368 @@
+"""The tender and the contracts: offers and ranking per lot, the award per lot, the standstill that ends by
+itself, an objection that holds one lot, letters read back from the PDF, the 2022 selection, contract
+options reminded on time, and bad files refused with row and column and nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from models.contracts import contracts_report
+from models.entities import Decision, DecisionPoint, Offer, OfferImport, Programme, TenderRecord
+from models.errors import InputError
+from models.programme_file import BUILTIN_DIR
+from models.register import record_decision
+from models.status import evaluate
+from models.tender import CsvError, import_offers, rankings, record_step, settle_standstill, tender_report
+
+DEMO = BUILTIN_DIR / "voorbeelden" / "inkoop-2026-inschrijvingen.csv"
+
+
+def _today(monkeypatch, day: str) -> None:
+    monkeypatch.setenv("REGIE_TODAY", day)
+
+
+def _lots(session) -> list[str]:
+    prog = session.scalar(select(Programme).where(Programme.key == "inkoop-2026"))
+    return [lot.key for lot in prog.lots if lot.funding_type != "private-award"]
+
+
+def _read(session, fn, *args):
+    with session.begin():
+        return fn(session, *args)
+
+
+def _state(session, lot: str, day: str) -> dict:
+    report = _read(session, tender_report, "inkoop-2026", dt.date.fromisoformat(day))
+    return next(x for x in report["lots"] if x["lot"] == lot)
+
+
+def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monkeypatch, tmp_path):
+    from notifications.letters import build_letters, pdf_text, write_letters
+
+    _today(monkeypatch, "2025-03-24")
+    with session.begin():
+        first = import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        again = import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        assert first.created and not again.created and again.import_id == first.import_id
+        ranks = {r.lot: r for r in rankings(session, "inkoop-2026")}
+    # the ranking: the tie on wonen-1 (72 points each) is settled by quality of cooperation (8 against 7)
+    wonen = ranks["wonen-1"]
+    assert [(x.provider, round(x.total, 2), x.rank, x.chosen) for x in wonen.ranked if x.valid] == [
+        ("Voorbeeld: Het Baken Jeugdzorg", 84.0, 1, True), ("Voorbeeld: Jeugdpunt Oost", 80.0, 2, True),
+        ("Voorbeeld: Wonen & Meer", 72.0, 3, True), ("Voorbeeld: Stichting Kompas Achterhoek", 72.0, 4, False)]
+    assert [x.provider for x in wonen.ranked if not x.valid] == ["Voorbeeld: Praktijk De Brug"]
+    assert all(len(r.chosen) == 3 for key, r in ranks.items() if key != "jeugd-11")
+    # Gezinshuizen: one valid offer, the programme asks for two: no award, a decision instead
+    assert ranks["jeugd-11"].too_few and ranks["jeugd-11"].valid == 1 and not ranks["jeugd-11"].chosen
+
+    with session.begin(), pytest.raises(InputError, match="geen gunningsbesluit"):
+        record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+    with session.begin():
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem", reference="B&W 2025/31")
+    with session.begin(), pytest.raises(InputError, match="jeugd-11.*lot-decision"):
+        record_step(session, programme="inkoop-2026", lots=["jeugd-11", "wonen-1"], event="award",
+                    on=dt.date(2025, 3, 24), recorded_by="Inkoper")
+    with session.begin():  # refused as a whole: wonen-1 was not written either
+        assert session.scalar(select(func.count()).select_from(TenderRecord)) == 0
+        awarded = record_step(session, programme="inkoop-2026", lots="all", event="award", on=dt.date(2025, 3, 24),
+                              recorded_by="Inkoper")
+        assert len(awarded) == len(_lots(session)) - 1
+        record_step(session, programme="inkoop-2026", lots=["jeugd-11"], event="lot-decision",
+                    on=dt.date(2025, 3, 24), detail={"choice": "private-award"}, reference="B&W 2025/32",
+                    recorded_by="Inkoper")
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        sent = record_step(session, programme="inkoop-2026", lots="all", event="letters-sent",
+                           on=dt.date(2025, 3, 25), recorded_by="Inkoper")
+        assert len(sent) == len(awarded)
+        # sending the letters confirms the register's milestone, once
+        assert evaluate(session, "inkoop-2026", dt.date(2025, 3, 25)).verdict("award-letters").ok
+    assert _state(session, "wonen-1", "2025-03-25")["standstill_end"] == "2025-04-14"
+    assert _state(session, "jeugd-11", "2025-03-25")["state"] == "besloten: onderhands gunnen"
+
+    # letters: one per provider, read back from the PDF with what the law asks of a rejection letter
+    with session.begin():
+        letters = build_letters(session, "inkoop-2026", "wonen-1")
+    paths = write_letters(letters, tmp_path / "brieven")
+    assert sorted(x.kind for x in letters) == ["afwijzing", "afwijzing", "gunning", "gunning", "gunning"]
+    text = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-stichting-kompas-achterhoek.pdf").split())
+    for needed in ("Afwijzing: Beschermd wonen SDA regionaal", "plaats 4 met 72,00", "Voorbeeld: Het Baken Jeugdzorg",
+                   "Kwaliteit van de samenwerking (40%) 7 (28,00) 9 (36,00) 8 (32,00) 8 (32,00)",
+                   "Totaal 72,00 84,00 80,00 72,00", "tot en met maandag 14 april 2025", "art. 2.127",
+                   "de tie-break (kwaliteit van de samenwerking, dan afschalen) gaf de doorslag"):
+        assert needed in text, needed
+    invalid = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-praktijk-de-brug.pdf").split())
+    assert "voldoet niet aan de minimumeisen: geen plan van aanpak voor afschalen ingediend" in invalid
+    award = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-gunning-het-baken-jeugdzorg.pdf").split())
+    assert "voorlopig aan u te gunnen" in award and "plaats 1 met 84,00" in award
+    assert len(paths) == 10 and all(p.stat().st_size > 500 for p in paths)
+
+    # an objection on wonen-1 within the standstill holds that lot; signing early is refused
+    _today(monkeypatch, "2025-04-10")
+    with session.begin():
+        record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="objection", on=dt.date(2025, 4, 10),
+                    reference="C/05/123456 KG", recorded_by="Inkoper")
+    with session.begin(), pytest.raises(InputError, match="nog niet definitief gegund"):
+        record_step(session, programme="inkoop-2026", lots=["jeugd-1"], event="signed", on=dt.date(2025, 4, 10),
+                    recorded_by="Inkoper")
+    with session.begin(), pytest.raises(InputError, match="opschortende termijn"):
+        record_decision(session, programme="inkoop-2026", point="contracts-signed", body="projectteam",
+                        outcome="approved", decided_on="2025-04-10", recorded_by="Inkoper")
+    _today(monkeypatch, "2025-04-14")
+    with session.begin():
+        assert settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 14)) == []  # the last day still runs
+    _today(monkeypatch, "2025-04-15")
+    with session.begin():
+        done = settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 15))
+        assert len(done) == len(awarded) - 1 + 1  # every lot but wonen-1, and the point itself
+        assert settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 15)) == []  # once
+        ev = evaluate(session, "inkoop-2026", dt.date(2025, 4, 15))
+        assert ev.verdict("standstill").ok
+    assert _state(session, "jeugd-1", "2025-04-15")["state"] == "definitief gegund"
+    held = _state(session, "wonen-1", "2025-04-15")
+    assert held["state"] == "aangehouden: kort geding aanhangig" and held["definitive_on"] is None
+    with session.begin():
+        signed = record_step(session, programme="inkoop-2026", lots="all", event="signed", on=dt.date(2025, 4, 15),
+                             recorded_by="Inkoper")
+        assert "wonen-1" not in {r.lot_key for r in signed} and len(signed) == len(awarded) - 1
+    # the ruling dismisses the objection: wonen-1 goes on
+    _today(monkeypatch, "2025-05-06")
+    with session.begin():
+        record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="ruling", on=dt.date(2025, 5, 6),
+                    detail={"outcome": "dismissed"}, reference="C/05/123456 KG vonnis", recorded_by="Inkoper")
+        assert settle_standstill(session, "inkoop-2026", dt.date(2025, 5, 6)) == [
+            "Beschermd wonen SDA regionaal: definitief gegund op dinsdag 6 mei 2025"]
+        record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="signed", on=dt.date(2025, 5, 6),
+                    recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="contracts-signed", body="projectteam",
+                        outcome="approved", decided_on="2025-05-06", recorded_by="Inkoper")
+    assert _state(session, "wonen-1", "2025-05-06")["notice_due"] == "2025-06-05"
+    _today(monkeypatch, "2025-05-09")
+    with session.begin():
+        notices = record_step(session, programme="inkoop-2026", lots="all", event="award-notice",
+                              on=dt.date(2025, 5, 9), recorded_by="Inkoper")
+        assert len(notices) == len(awarded)
+        record_decision(session, programme="inkoop-2026", point="award-notice", body="projectteam",
+                        outcome="approved", decided_on="2025-05-09", recorded_by="Inkoper")
+    report = _read(session, tender_report, "inkoop-2026", dt.date(2025, 5, 9))
+    assert {x["state"] for x in report["lots"] if x["lot"] != "jeugd-11"} == {
+        "afgerond: aankondiging gegunde opdracht gepubliceerd"}
+    with session.begin():
+        from models.chain import verify
+
+        assert all(r.broken_at is None for r in verify(session))
+
+
+def test_an_objection_after_the_standstill_and_a_ruling_without_an_objection_are_refused(session, monkeypatch):
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots=["wonen-2"], event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots=["wonen-2"], event="letters-sent", on=dt.date(2025, 3, 25),
+                    recorded_by="Inkoper")
+    _today(monkeypatch, "2025-04-20")
+    for event, detail, match in (("objection", {}, "eindigde op maandag 14 april"),
+                                 ("ruling", {"outcome": "dismissed"}, "geen kort geding aanhangig"),
+                                 ("ruling", {"outcome": "maybe"}, "past niet bij een uitspraak"),
+                                 ("definitive", {}, None)):
+        with session.begin():
+            if match is None:  # after the term, without objection: definitive by hand is fine too
+                assert record_step(session, programme="inkoop-2026", lots=["wonen-2"], event=event,
+                                   on=dt.date(2025, 4, 15), recorded_by="Inkoper")
+                continue
+            with pytest.raises(InputError, match=match):
+                record_step(session, programme="inkoop-2026", lots=["wonen-2"], event=event, on=dt.date(2025, 4, 15),
+                            detail=detail, reference="KG 1", recorded_by="Inkoper")
+    with session.begin(), pytest.raises(InputError, match="toekomst"):
+        record_step(session, programme="inkoop-2026", lots=["wonen-2"], event="signed", on=dt.date(2025, 4, 30),
+                    recorded_by="Inkoper")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen\nwonen-1;A;ja;;8;7;6\n",
+     "rij 1: kolom 'regionaal' ontbreekt"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal;prijs\n",
+     "rij 1, kolom 9 'prijs': onbekende kolom"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;7;6;7\nwonen-9;B;ja;;8;7;6;7\n", "rij 3, kolom 'perceel': onbekend perceel 'wonen-9'"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;7;11;7\n", "rij 2, kolom 'afschalen': 11 ligt buiten 0 tot en met 10"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;zeven;6;7\n", "rij 2, kolom 'doorlooptijd': 'zeven' is geen getal"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;misschien;;8;7;6;7\n", "rij 2, kolom 'voldoet': 'misschien' is geen ja of nee"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;nee;;;;;\n", "rij 2, kolom 'reden': ontbreekt"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;;6;7\n", "rij 2, kolom 'doorlooptijd': score ontbreekt"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;7;6;7\nwonen-1;a ;ja;;8;7;6;7\n", "rij 3, kolom 'aanbieder': a staat voor perceel wonen-1 al in rij 2"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wmo-logeren;A;ja;;8;7;6;7\n", "onderhands gegund"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A\x1b[2J;ja;;8;7;6;7\n", "rij 2, kolom 'aanbieder': bevat een stuurteken"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;" + "x" * 300 + ";ja;;8;7;6;7\n", "rij 2, kolom 'aanbieder': te lang"),
+    ("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+     "wonen-1;A;ja;;8;7;6\n", "rij 2: 7 kolommen, de kopregel heeft er 8"),
+    ("", "leeg"),
+])
+def test_bad_csv_rows_are_refused_with_row_and_column_and_nothing_is_written(session, tmp_path, content, message):
+    path = tmp_path / "inschrijvingen.csv"
+    path.write_text(content, encoding="utf-8")
+    with session.begin(), pytest.raises(CsvError) as caught:
+        import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+    assert message in str(caught.value) and str(caught.value).startswith("inschrijvingen.csv: ")
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(OfferImport)) == 0
+        assert session.scalar(select(func.count()).select_from(Offer)) == 0
+
+
+def test_bytes_that_are_not_a_csv_are_refused(session, tmp_path):
+    for name, raw, message in (("x.csv", b"\xff\xfe\x00p\x00e", "geen UTF-8"),
+                               ("x.xlsx", b"PK\x03\x04", "Regie leest CSV")):
+        path = tmp_path / name
+        path.write_bytes(raw)
+        with session.begin(), pytest.raises(CsvError, match=message):
+            import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+
+
+def test_the_2022_selection_invites_the_top_x_and_says_when_fewer_than_the_legal_minimum_qualify(session, tmp_path):
+    rows = ["perceel;aanbieder;voldoet;reden;competenties;referenties;regionaal"]
+    rows += [f"jeugdhulp;Gegadigde {i:02d};ja;;{10 - i % 5};{5 + i % 4};{6 + i % 3}" for i in range(11)]
+    rows += ["jeugdhulp;Gegadigde 99;nee;geen competentiedossier;;;"]
+    rows += [f"wmo;Gegadigde {i:02d};ja;;8;8;8" for i in range(3)]
+    path = tmp_path / "verzoeken.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with session.begin():
+        import_offers(session, programme="inkoop-2022", path=path, stage="selection", recorded_by="Inkoper")
+        ranks = {r.lot: r for r in rankings(session, "inkoop-2022", "selection")}
+    jeugd = ranks["jeugdhulp"]
+    assert jeugd.valid == 11 and len(jeugd.chosen) == 8 and "de beste 8 van 11" in jeugd.note
+    totals = [x.total for x in jeugd.ranked if x.valid]
+    assert totals == sorted(totals, reverse=True)
+    assert all(x.total >= max(y.total for y in jeugd.ranked if y.valid and not y.chosen) for x in jeugd.chosen)
+    wmo = ranks["wmo"]
+    assert len(wmo.chosen) == 3 and "minder dan het minimum van 5" in wmo.note and "art. 2.99" in wmo.note
+    with session.begin(), pytest.raises(InputError, match="kent geen voorselectie"):
+        rankings(session, "inkoop-2026", "selection")
+
+
+def _secretaries(monkeypatch, tmp_path, bodies) -> None:
+    lines = ["recipients:"]
+    for body in bodies:
+        lines += [f"  - name: Secretaris {body}", "    role: secretary", f"    body: {body}",
+                  f'    urls: ["json://localhost:9/{body}"]']
+    path = tmp_path / "recipients.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(path))
+
+
+def test_contract_options_are_reminded_on_time_and_the_end_follows_the_decisions(session, env_db, monkeypatch, tmp_path):
+    from notifications.reminders import remind_all
+
+    with session.begin():
+        points = {dp.key: dp.planned_date for dp in session.scalars(
+            select(DecisionPoint).join(Programme).where(Programme.key == "inkoop-2026", DecisionPoint.track == "contract"))}
+    # option 1: 6 months before the initial term ends (31-12-2028), on the colleges' last Tuesday by then
+    assert points == {"contract-option-1": dt.date(2028, 6, 27), "contract-option-2": dt.date(2030, 6, 25),
+                      "interim-evaluation": dt.date(2028, 3, 31)}
+    everyone = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+                "oude-ijsselstreek", "winterswijk"]
+    _secretaries(monkeypatch, tmp_path, everyone)
+    _today(monkeypatch, "2028-04-03")
+    with session.begin():
+        record_decision(session, programme="inkoop-2026", point="interim-evaluation", body="projectteam",
+                        outcome="approved", decided_on="2028-03-31", recorded_by="Inkoper")
+    # 28 days before the agenda cut-off (13 June 2028, 10 working days before the meeting) the secretaries hear
+    rows = remind_all(dt.date(2028, 5, 16), dry_run=True, programmes=["inkoop-2026"])
+    assert {r.point for r in rows if r.status == "would-send"} == {"contract-option-1"}
+    assert sorted(r.recipient for r in rows if r.status == "would-send") == sorted(f"Secretaris {b}" for b in everyone)
+    assert not [r for r in remind_all(dt.date(2028, 5, 15), dry_run=True, programmes=["inkoop-2026"])
+                if r.point == "contract-option-1" and r.status == "would-send"]
+    _today(monkeypatch, "2028-06-28")
+    with session.begin():
+        for body in everyone:
+            record_decision(session, programme="inkoop-2026", point="contract-option-1", body=body,
+                            outcome="approved", decided_on="2028-06-27", recorded_by=f"Secretaris {body}")
+    report = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 6, 28))
+    assert [o["state"] for o in report["options"]][0] == "verlengd" and report["end"] == "2030-12-31"
+    assert not report["end_settled"] and report["due"][0]["due"] == "2030-06-25"
+    # option 2 is reminded in its turn; the finished programme's own points are not
+    rows = remind_all(dt.date(2030, 5, 14), dry_run=True, programmes=["inkoop-2026"])
+    assert {r.point for r in rows if r.status == "would-send"} == {"contract-option-2"}
+    _today(monkeypatch, "2030-06-26")
+    with session.begin():
+        record_decision(session, programme="inkoop-2026", point="contract-option-2", body="winterswijk",
+                        outcome="rejected", decided_on="2030-06-25", recorded_by="Secretaris Winterswijk")
+        ev = evaluate(session, "inkoop-2026", dt.date(2030, 6, 26))
+        assert "contract-option-2" not in ev.gates[5].reason  # the contracts' points are outside the phase gates
+        assert all(lot.state != "gestopt" for lot in ev.lots)  # not extending stops no lot
+    report = _read(session, contracts_report, "inkoop-2026", dt.date(2030, 6, 26))
+    assert [o["state"].split(":")[0] for o in report["options"]] == ["verlengd", "niet verlengd"]
+    assert report["end"] == "2030-12-31" and report["end_settled"]
+    assert not [r for r in remind_all(dt.date(2030, 6, 26), dry_run=True, programmes=["inkoop-2026"])
+                if r.status == "would-send"]
+
+
+def test_a_first_option_not_taken_makes_the_second_moot_and_silent(session, env_db, monkeypatch, tmp_path):
+    from notifications.reminders import remind_all
+
+    _secretaries(monkeypatch, tmp_path, ["aalten", "winterswijk"])
+    _today(monkeypatch, "2028-06-28")
+    with session.begin():
+        record_decision(session, programme="inkoop-2026", point="contract-option-1", body="aalten",
+                        outcome="rejected", decided_on="2028-06-27", recorded_by="Secretaris Aalten")
+    report = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 6, 28))
+    assert report["end"] == "2028-12-31" and report["end_settled"]
+    assert report["options"][1]["state"] == "vervalt: een eerdere optie is niet genomen"
+    assert not [r for r in remind_all(dt.date(2030, 5, 14), dry_run=True, programmes=["inkoop-2026"])
+                if r.status == "would-send"]
+
+
+def test_the_2022_contracts_lead_to_the_2026_programme(session):
+    report = _read(session, contracts_report, "inkoop-2022", dt.date(2025, 1, 1))
+    assert report["followed_by"] == {"programme": "inkoop-2026", "contract_start": "2026-01-01"}
+    assert report["options"][0]["due"] == "2024-06-25"  # 6 months before 31-12-2024, the last Tuesday
+    assert report["options"][1]["state"].startswith("vervalt: inkoop-2026 start nieuwe contracten")
+    assert report["interim_evaluation"]["due"] == "2024-05-31"
+    assert _read(session, contracts_report, "inkoop-2026", dt.date(2025, 1, 1))["follows"] == "inkoop-2022"
+
+
+def test_calendar_has_the_tender_steps_the_standstill_and_the_contract_deadlines(session, monkeypatch):
+    from icalendar import Calendar
+
+    from notifications.calendar_export import programme_ics
+
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots=["wonen-2", "wonen-3"], event="award",
+                    on=dt.date(2025, 3, 24), recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots="all", event="letters-sent", on=dt.date(2025, 3, 25),
+                    recorded_by="Inkoper")
+    with session.begin():
+        cal = Calendar.from_ical(programme_ics(session, "inkoop-2026"))
+    events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
+    for title in ("Mijlpaal: Eerste inlichtingenronde - nota van inlichtingen 1 gepubliceerd",
+                  "Mijlpaal: Opschortende termijn (Alcatel) verstreken",
+                  "Mijlpaal: Aankondiging van de gegunde opdracht gepubliceerd",
+                  "Mijlpaal: Tussentijdse evaluatie van de contracten afgerond"):
+        assert title in events, title
+    option = next(e for t, e in events.items() if t.startswith("Besluit: Optie 1"))
+    assert option["dtstart"].dt == dt.date(2028, 6, 27)
+    standstill = events["Opschortende termijn tot en met maandag 14 april 2025 (2 percelen)"]
+    assert standstill["dtstart"].dt == dt.date(2025, 3, 26)
+    assert "Einde contracten (zover besloten)" in events
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Decision)) == 2  # award, and the letters' milestone

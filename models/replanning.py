@@ -101,7 +101,7 @@ def _phase_moves(session: Session, key: str, plan: Plan, point: str, moved: tupl
     the later one begins. A phase keeps any point that did not move (the contract start).
     """
     prog = get_programme(session, key)
-    phase_of = {dp.key: dp.phase for dp in prog.decision_points}
+    phase_of = {dp.key: dp.phase for dp in prog.decision_points if dp.track == "programme"}  # not the contracts
     windows = {ph.number: [ph.planned_start, ph.planned_end] for ph in prog.phases}
     old = {n: tuple(w) for n, w in windows.items()}
     new_date = {dp.key: dp.planned_date for dp in prog.decision_points} | {m.point: m.new for m in moved}
@@ -200,7 +200,10 @@ def plan_backwards(session: Session, template: str, contract_start: dt.date, as_
     shift = contract_start - anchor.date
     latest = plan.backward(contract_start)
     rows = []
+    after_start = {dp.key for dp, _, _ in ev.points if dp.track == "contract"}  # the contracts' own points
     for key in plan.order():
+        if key in after_start:
+            continue
         point = plan.points[key]
         bound, edge = latest.get(key, (None, None))
         planned = point.date + shift

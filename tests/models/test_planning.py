@@ -90,7 +90,9 @@ def test_moving_the_2026_award_to_15_october_2025_fails_on_the_implementation_pe
     with clock.frozen(D(2024, 11, 6)), session.begin():
         result = what_if(session, "inkoop-2026", "award", D(2025, 10, 15))
         assert session.scalar(select(func.count()).select_from(PlanRevision)) == 0
-    assert [(m.point, m.new) for m in result.moved] == [("award", D(2025, 10, 15))]  # the contract start is fixed
+    assert [(m.point, m.new) for m in result.moved] == [  # the tender's last steps follow; the contract start is fixed
+        ("award", D(2025, 10, 15)), ("award-letters", D(2025, 10, 15)), ("standstill", D(2025, 11, 4)),
+        ("contracts-signed", D(2025, 11, 4)), ("award-notice", D(2025, 11, 4))]
     assert [v.rule for v in result.violations] == ["implementation-period"]
     violation = result.violations[0]
     assert "Norm voor Opdrachtgeverschap" in violation.source
@@ -159,7 +161,7 @@ def test_shifting_the_2022_programme_a_year_keeps_calendar_days_and_snaps_to_mee
         if key not in ("contract-start", "contract-start-dyslexia", "replan-2022"):
             assert day.weekday() < 5, (key, day)
     assert before["publication"] == D(2021, 4, 1)
-    assert (phases[3]["planned_start"], phases[3]["planned_end"]) == ("2022-04-01", "2022-09-30")
+    assert (phases[3]["planned_start"], phases[3]["planned_end"]) == ("2022-04-01", "2022-11-26")
     assert {m.point for m in result.phases} >= {"fase-5-begin", "fase-5-einde", "fase-3-begin"}
 
 

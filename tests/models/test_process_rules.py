@@ -160,7 +160,13 @@ def test_a_programme_long_past_its_contract_start_sends_nothing_and_says_why(ses
     with clock.frozen(dt.date(2026, 11, 26)):
         rows = remind(session, "inkoop-2026", dt.date(2026, 11, 26), dry_run=True, recipients=[])
         session.rollback()
-    assert len(rows) == 1 and rows[0].status == "skipped" and "contractstart" in rows[0].reason
+    # long after the start only the contracts' own points (options, evaluation) count, and none is due today
+    assert len(rows) == 1 and rows[0].status == "skipped"
+    assert rows[0].reason == "vandaag valt geen herinneringsmoment voor een open punt"
+    with clock.frozen(dt.date(2026, 11, 26)):
+        rows = remind(session, "inkoop-2022", dt.date(2026, 11, 26), dry_run=True, recipients=[])
+        session.rollback()
+    assert len(rows) == 1 and "reminders.enabled: false" in rows[0].reason
 
 
 # --- 4. who does what ---------------------------------------------------------------------------------
@@ -280,7 +286,15 @@ def test_implementation_is_the_current_phase_after_the_award(session):
         for key, on in (("publication", "2024-11-07"), ("lumpsum-dialogue", "2024-12-13"),
                         ("qa-rounds", "2024-12-20"), ("submission", "2025-02-07")):
             decide(session, key, "projectteam", on=on)
+        decide(session, "qa-1", "projectteam", on="2024-11-29")
+        decide(session, "assessment", "projectteam", on="2025-03-07")
         decide(session, "award", "doetinchem", on="2025-03-24")
+        decide(session, "award-letters", "projectteam", on="2025-03-25")
+        # the tender is not over while the standstill runs: no contract before it ends
+        assert report(session, dt.date(2025, 4, 14))["current_phase"] == 3
+        decide(session, "standstill", "projectteam", on="2025-04-15")
+        decide(session, "contracts-signed", "projectteam", on="2025-04-25")
+        decide(session, "award-notice", "projectteam", on="2025-05-23")
         assert report(session, dt.date(2025, 6, 2))["current_phase"] == 4
         assert report(session, dt.date(2026, 1, 1))["current_phase"] == 5
 
@@ -480,6 +494,6 @@ def test_phase_windows_move_with_their_points_and_keep_the_contract_start_inside
     with clock.frozen(dt.date(2024, 10, 1)), session.begin():
         result = what_if(session, "inkoop-2026", "publication", dt.date(2024, 11, 6), mode="shift")
     phases = {m.point: m.new for m in result.phases}
-    assert phases["fase-3-begin"] == dt.date(2024, 11, 6) and phases["fase-3-einde"] == dt.date(2025, 3, 23)
-    assert phases["fase-4-begin"] == dt.date(2025, 3, 24)  # implementation fills the time up to the start
+    assert phases["fase-3-begin"] == dt.date(2024, 11, 6) and phases["fase-3-einde"] == dt.date(2025, 5, 22)
+    assert phases["fase-4-begin"] == dt.date(2025, 5, 23)  # implementation fills the time up to the start
     assert not [k for k in phases if k.startswith("fase-5")]  # the contract start did not move, nor its phase

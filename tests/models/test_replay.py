@@ -20,10 +20,16 @@ DECISIONS_2026 = {
     D(2024, 10, 8): [("tariffs", COLLEGES, "approved")],
     D(2024, 11, 5): [("go-no-go", COLLEGES, "go")],
     D(2024, 11, 7): [("publication", ["projectteam"], "approved")],
+    D(2024, 11, 29): [("qa-1", ["projectteam"], "approved")],
     D(2024, 12, 13): [("lumpsum-dialogue", ["projectteam"], "approved")],
     D(2024, 12, 20): [("qa-rounds", ["projectteam"], "approved")],
     D(2025, 2, 7): [("submission", ["projectteam"], "approved")],
+    D(2025, 3, 7): [("assessment", ["projectteam"], "approved")],
     D(2025, 3, 24): [("award", ["doetinchem"], "approved")],
+    D(2025, 3, 25): [("award-letters", ["projectteam"], "approved")],
+    D(2025, 4, 15): [("standstill", ["projectteam"], "approved")],
+    D(2025, 4, 25): [("contracts-signed", ["projectteam"], "approved")],
+    D(2025, 5, 23): [("award-notice", ["projectteam"], "approved")],
     D(2026, 1, 1): [("contract-start", ["projectteam"], "approved")],
 }
 
@@ -36,8 +42,17 @@ DECISIONS_2022 = {
     D(2021, 3, 30): [("tender-documents", COLLEGES, "approved")],
     D(2021, 4, 1): [("publication", ["projectteam"], "approved")],
     D(2021, 4, 20): [("award-dyslexia", COLLEGES, "approved")],
+    D(2021, 5, 3): [("requests", ["projectteam"], "approved")],
+    D(2021, 5, 25): [("selection", ["projectteam"], "approved")],
+    D(2021, 5, 27): [("invitation", ["projectteam"], "approved")],
+    D(2021, 7, 1): [("submission", ["projectteam"], "approved")],
     D(2021, 8, 1): [("contract-start-dyslexia", ["projectteam"], "approved")],
+    D(2021, 8, 31): [("assessment", ["projectteam"], "approved")],
     D(2021, 9, 28): [("award", COLLEGES, "approved")],
+    D(2021, 9, 30): [("award-letters", ["projectteam"], "approved")],
+    D(2021, 10, 21): [("standstill", ["projectteam"], "approved")],
+    D(2021, 10, 29): [("contracts-signed", ["projectteam"], "approved")],
+    D(2021, 11, 26): [("award-notice", ["projectteam"], "approved")],
     D(2022, 1, 1): [("contract-start", ["projectteam"], "approved")],
 }
 
@@ -102,7 +117,9 @@ def test_replay_2026_day_by_day(session):
         seen[day] = rep["current_phase"]
 
     replay(session, "inkoop-2026", DECISIONS_2026, D(2024, 7, 1), D(2026, 1, 2), check)
-    assert seen[D(2024, 11, 4)] == 2 and seen[D(2025, 3, 24)] == 3 and seen[D(2025, 3, 25)] == 4
+    # the tender runs on through the standstill, the signing and the award notice; then implementation
+    assert seen[D(2024, 11, 4)] == 2 and seen[D(2025, 3, 25)] == 3 and seen[D(2025, 5, 23)] == 3  # (mornings)
+    assert seen[D(2025, 5, 24)] == 4
 
 
 def test_replay_2022_day_by_day(session):
@@ -120,6 +137,8 @@ def test_replay_2022_day_by_day(session):
         if day == D(2021, 6, 1):
             assert rep["current_phase"] == 3
         if day == D(2021, 10, 15):
+            assert rep["current_phase"] == 3  # the standstill runs until 20 October
+        if day == D(2021, 12, 1):
             assert rep["current_phase"] == 4
         if day == D(2022, 1, 2):
             assert rep["current_phase"] == 5

@@ -9,6 +9,17 @@ from models import clock
 from models.status import PhaseSnapshot
 from tasks.notify import announce_phase_result, announce_phase_started
 from tasks.register import check_point, evaluate_phase
+from tasks.tender import settle_standstill_task, tender_overview
+
+
+def has_tender(programme: str) -> bool:
+    from sqlalchemy import select
+
+    from models.db import register_session
+    from models.entities import Programme
+
+    with register_session(read_only=True) as session:
+        return session.scalar(select(Programme.tender).where(Programme.key == programme)) is not None
 
 PHASE_NAMES = {
     0: "Vaststellen visie en kaders",
@@ -23,12 +34,17 @@ PHASE_NAMES = {
 def _phase_flow(number: int) -> Flow:
     def run_phase(programme: str) -> State:
         """Judge the phase once; end in a state whose name says where it stands (the snapshot is its result)."""
+        tender = number == 3 and has_tender(programme)
+        if tender:  # the standstill ends by itself: lots whose term ran out are awarded definitively
+            settle_standstill_task(programme)
         snap = evaluate_phase(programme, number)  # one evaluation of the register for this step
         if not snap.entry_open:
             return Completed(data=snap, name="Nog niet begonnen", message=snap.entry_reason)
         announce_phase_started(snap)
         for point in snap.points:  # the phase's work: its decision points, in plan order
             check_point(point)
+        if tender:  # the tender per lot, and the letters of the lots awarded
+            tender_overview(programme)
         announce_phase_result(snap)
         return phase_state(snap)
 

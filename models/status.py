@@ -231,7 +231,7 @@ def status_document(ev: Evaluation) -> dict:
                 "status": verdict.status.value,
                 "status_nl": ("bevestigd" if dp.kind == Kind.MILESTONE.value and verdict.status is Status.SATISFIED
                               else STATUS_LABELS[verdict.status]),
-                "who": describe_bodies(spec.required_bodies, names),
+                "who": describe_bodies(spec.required_bodies, names) + _owner_words(dp.owner),
                 "required_bodies": list(spec.required_bodies),
                 "missing_bodies": list(verdict.missing),
                 "missing_names": [describe_bodies([b], names) for b in verdict.missing],
@@ -248,6 +248,17 @@ def status_document(ev: Evaluation) -> dict:
         "stopped": next((f"'{dp.title}': {v.reason}" for dp, spec, v in ev.points
                          if v.status is Status.REJECTED and spec.scope_all and dp.track == "programme"), None),
     }
+
+
+def _owner_words(owner: str | None) -> str:
+    """Who does the work where that is not who confirms it: the assessment team, or the clock itself."""
+    from models.vocabulary import OWNER_LABELS
+
+    if owner == "beoordelingsteam":
+        return ", na het werk van " + OWNER_LABELS[owner]
+    if owner == "regie":
+        return "; " + OWNER_LABELS[owner]
+    return ""
 
 
 def decision_history(session: Session, key: str, point: str | None = None) -> list[dict]:

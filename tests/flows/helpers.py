@@ -26,6 +26,8 @@ def record_all(programme: str = "inkoop-2026", skip: set[tuple[str, str]] = froz
             if any(p in negative or p in blocked for p in before.get(dp["key"], [])):
                 blocked.add(dp["key"])
         for dp in report["decision_points"]:
+            if dp["track"] == "contract":
+                continue  # the contracts' options and evaluation come years after the programme
             for body in dp["required_bodies"]:
                 if (dp["key"], body) in skip:
                     continue

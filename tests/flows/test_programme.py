@@ -246,3 +246,38 @@ def test_a_phase_end_state_without_its_result_is_read_from_the_register(flow_env
     snap = run_phase(lambda programme, return_state: FromTheApi(), "inkoop-2026", 2)
     assert (snap.number, snap.exit_open, snap.blocking.key) == (2, False, "go-no-go")
     assert snap.blocking.missing == ("winterswijk",)
+
+
+def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env):
+    import datetime as dt
+    from pathlib import Path
+
+    from models.programme_file import BUILTIN_DIR
+    from models.tender import import_offers, record_step, tender_report
+
+    record_all()
+    with register_session() as session:
+        import_offers(session, programme="inkoop-2026", path=BUILTIN_DIR / "voorbeelden" / "inkoop-2026-inschrijvingen.csv",
+                      recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots="all", event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots=["jeugd-11"], event="lot-decision", on=dt.date(2025, 3, 24),
+                    detail={"choice": "re-tender"}, reference="B&W 2025/32", recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots="all", event="letters-sent", on=dt.date(2025, 3, 25),
+                    recorded_by="Inkoper")
+    state = programme_flow("inkoop-2026", return_state=True)
+    assert state.is_completed(), state.message
+    with register_session(read_only=True) as session:
+        lots = {x["lot"]: x for x in tender_report(session, "inkoop-2026")["lots"]}
+    # nobody recorded the definitive award: the phase 3 run did, once the standstill had run out
+    assert lots["wonen-1"]["state"] == "definitief gegund" and lots["wonen-1"]["definitive_on"] == "2025-04-15"
+    assert lots["jeugd-11"]["state"] == "besloten: opnieuw aanbesteden"
+    table = json.loads(artifacts("inkoop-2026-aanbesteding")[0].data)
+    row = next(r for r in table if r["Perceel"] == "Beschermd wonen SDA regionaal")
+    assert row["Stand"] == "definitief gegund" and row["Opschortende termijn tot en met"] == "maandag 14 april 2025"
+    letters = artifacts("inkoop-2026-brieven")[0].data
+    pdf = next(line.split("`")[1] for line in letters.splitlines() if "wonen-1-afwijzing-stichting-kompas" in line)
+    from models.db import private_data_dir
+
+    assert Path(pdf).is_file() and Path(pdf).is_relative_to(private_data_dir())  # scores stay in the 0700 folder
+    assert private_data_dir().stat().st_mode & 0o077 == 0

@@ -381,13 +381,13 @@ def test_strict_check_passes_on_the_shipped_files_and_names_each_fault_on_a_brok
     text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
     broken = (text
               .replace("    date: 2024-11-05\n", "    date: 2024-11-06\n")  # go/no-go on a Wednesday
-              .replace("    phase: 3\n    date: 2025-03-24", "    phase: 3\n    date: 2025-03-31")  # award after phase 3
+              .replace("    phase: 3\n    date: 2025-03-24", "    phase: 3\n    date: 2025-06-30")  # award after phase 3
               .replace("participants: [aalten]}", "participants: [oude-ijsselstreek]}", 1)  # not in the segment
               .replace("spend_notes:\n  - segment: wmo-begeleiding\n", "spend_notes:\n  - segment: crisis\n"))
     faults, _ = _strict(broken)
     found = {where: what for where, what in faults}
     assert "geen vergaderdag" in found["decision_points[2] (go-no-go).date"]
-    assert "buiten fase 3" in found["decision_points[7] (award).date"]
+    assert "buiten fase 3" in found["decision_points[9] (award).date"]
     assert "Oude IJsselstreek neemt niet deel" in found["lots[0] (jeugd-1).participants"]
     assert "27,3 mln" in found["segments[3] (wmo-begeleiding).spend_2023_by_municipality"]
     no_penvoerder = LOTS_PROGRAMME.replace("penvoerder: doetinchem", "penvoerder: winterswijk").replace(

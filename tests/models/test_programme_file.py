@@ -22,9 +22,14 @@ def test_builtin_programmes_validate_with_the_documents_facts():
     assert dates["award"] == dt.date(2025, 3, 24)
     assert dates["contract-start"] == dt.date(2026, 1, 1)
     assert [dp.key for dp in p26.decision_points] == [
-        "market-consultation-2", "tariffs", "go-no-go", "publication", "lumpsum-dialogue", "qa-rounds", "submission",
-        "award", "contract-start",
+        "market-consultation-2", "tariffs", "go-no-go", "publication", "lumpsum-dialogue", "qa-1", "qa-rounds",
+        "submission", "assessment", "award", "award-letters", "standstill", "contracts-signed", "award-notice",
+        "contract-start", "contract-option-1", "contract-option-2", "interim-evaluation",
     ]
+    assert {dp.key for dp in p26.decision_points if dp.track == "contract"} == {
+        "contract-option-1", "contract-option-2", "interim-evaluation"}  # made from the `contracts` section
+    assert p26.tender.award_per_lot == 3 and sum(c.weight for c in p26.tender.criteria) == 100
+    assert (p26.contracts.initial_years, p26.contracts.options_years) == (3, [2, 2]) and p26.follows == "inkoop-2022"
     ambulant = next(s for s in p26.segments if s.key == "ambulante-jeugdhulp")
     assert ambulant.spend_2023_by_municipality["doetinchem"] == 11096235
     assert "oude-ijsselstreek" not in ambulant.spend_2023_by_municipality  # "Buiten scope"
@@ -41,7 +46,10 @@ def test_builtin_programmes_validate_with_the_documents_facts():
     assert {dp.key for dp in p22.decision_points} == {
         "replan-2022", "principles", "dyslexia-start", "inkoop-2021", "segments-funding", "financial",
         "tender-documents", "publication", "award-dyslexia", "contract-start-dyslexia", "award", "contract-start",
+        "requests", "selection", "invitation", "submission", "assessment", "award-letters", "standstill",
+        "contracts-signed", "award-notice", "contract-option-1", "contract-option-2", "interim-evaluation",
     }
+    assert p22.tender.selection.invite_per_lot == 8 and p22.tender.selection.legal_minimum == 5
     assert not [lot for lot in p22.lots if "huishouden" in lot.key]  # its own track, not a lot of this tender
     local = {lot.key: lot.participants for lot in p26.lots if lot.number and lot.number <= 7 and lot.key[:4] in ("jeug", "wmo-")}
     assert local["jeugd-1"] == ["aalten"] and local["wmo-7"] == ["winterswijk"] and len(local) == 14

@@ -1,0 +1,61 @@
+"""The tender inside phase 3: the standstill that ends by itself, the state per lot, and the letters."""
+
+from __future__ import annotations
+
+import json
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from models import clock
+from models.db import private_data_dir, register_session
+from models.inputs import printable
+from tasks.artifacts import _changed
+
+
+@task(name="opschortende termijn bijhouden", task_run_name="opschortende termijn {programme}")
+def settle_standstill_task(programme: str) -> list[str]:
+    """Record the definitive award of every lot whose standstill ran out without an objection."""
+    from models.tender import settle_standstill
+
+    with register_session() as session:
+        done = settle_standstill(session, programme, clock.today())
+    for line in done:
+        get_run_logger().info("%s", line)
+    return done
+
+
+@task(name="aanbesteding per perceel", task_run_name="aanbesteding {programme} per perceel")
+def tender_overview(programme: str) -> int:
+    """A table of every lot (state, winners, standstill, what is owed); letters of awarded lots as files."""
+    from models.tender import tender_report
+    from notifications.letters import build_letters, write_letters
+
+    d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
+    with register_session(read_only=True) as session:
+        report = tender_report(session, programme)
+        letters = {lot["lot"]: build_letters(session, programme, lot["lot"])
+                   for lot in report["lots"] if lot["award_on"]}
+    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Gegund aan": ", ".join(lot["winners"]) or "-",
+             "Opschortende termijn tot en met": d(lot["standstill_end"]), "Te doen": lot["owed"] or "-"}
+            for lot in report["lots"]]
+    if _changed(f"{programme}-aanbesteding", json.dumps(rows)):
+        create_table_artifact(rows, key=f"{programme}-aanbesteding",
+                              description=f"Aanbesteding {programme} per perceel; voorstel: "
+                                          + "; ".join(report["proposal"][:3])[:400])
+    if not letters:
+        return 0
+    folder = private_data_dir() / "brieven" / programme  # scores are confidential: the private folder
+    lines = [f"# Brieven {programme}", "", f"Map: `{folder}` (HTML en PDF per aanbieder en perceel)", "",
+             "| Perceel | Aanbieder | Brief | PDF |", "|---|---|---|---|"]
+    count = 0
+    for lot, items in letters.items():
+        write_letters(items, folder / lot)
+        for x in items:
+            count += 1
+            lines.append(f"| {lot} | {printable(x.provider, 80)} | {x.kind} | `{folder / lot / (x.stem + '.pdf')}` |")
+    text = "\n".join(lines)
+    if _changed(f"{programme}-brieven", text):
+        create_markdown_artifact(text, key=f"{programme}-brieven", description=f"Gunnings- en afwijzingsbrieven {programme}")
+    get_run_logger().info("%d brieven in %s", count, folder)
+    return count

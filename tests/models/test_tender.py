@@ -366,3 +366,96 @@ def test_calendar_has_the_tender_steps_the_standstill_and_the_contract_deadlines
     assert "Einde contracten (zover besloten)" in events
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Decision)) == 2  # award, and the letters' milestone
+
+
+def test_postgresql_roles_the_project_team_records_the_tender_a_secretary_cannot_and_the_service_ends_the_standstill(
+        postgres_state, monkeypatch):
+    """Real login roles on a real register (the server's clock): who may write the tender's steps."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from models.db import make_engine, migrate, session_factory
+    from models.identity import add_person, login_of
+    from models.loader import load_builtin_if_empty
+    from tests.conftest import POSTGRES_URL
+    from tests.models.test_identity import _regie, _role_url
+
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    tag = uuid.uuid4().hex[:8]
+    schema = f"regie_tender_{tag}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    owner = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    monkeypatch.delenv("REGIE_SANDBOX")
+    try:
+        migrate(owner)
+        s = session_factory(owner)()
+        with s.begin():
+            load_builtin_if_empty(s)
+            add_person(s, login=login_of(s), name="Beheerder", role="beheerder")
+            lead = add_person(s, login=f"inkoper_{tag}", name="Inkoper", role="projectteam", db_role=True)
+            sec = add_person(s, login=f"sec_doet_{tag}", name="Secretaris Doetinchem", role="secretaris",
+                             body="doetinchem", db_role=True)
+            svc = add_person(s, login=f"dienst_{tag}", name="Programmabureau (dienst)", role="programmabureau",
+                             db_role=True)
+        lead_url = _role_url(f"inkoper_{tag}", lead.db_password, schema)
+        sec_url = _role_url(f"sec_doet_{tag}", sec.db_password, schema)
+        svc_url = _role_url(f"dienst_{tag}", svc.db_password, schema)
+        csv = str(DEMO)
+        refused = _regie(sec_url, "offers", "import", "inkoop-2026", csv)
+        assert refused.returncode == 2 and "mag geen stappen van de aanbesteding" in refused.stderr
+        assert _regie(lead_url, "offers", "import", "inkoop-2026", csv).returncode == 0
+        assert _regie(sec_url, "decide", "inkoop-2026", "award", "--body", "doetinchem", "--outcome", "approved",
+                      "--on", "2025-03-24").returncode == 0
+        for argv in (("award", "--lot", "wonen-1,wonen-2", "--on", "2025-03-24"),
+                     ("letters-sent", "--lot", "all", "--on", "2025-03-25"),
+                     ("objection", "--lot", "wonen-1", "--on", "2025-04-10", "--reference", "KG 1")):
+            done = _regie(lead_url, "tender", "record", "inkoop-2026", *argv)
+            assert done.returncode == 0, done.stderr
+        sec_step = _regie(sec_url, "tender", "record", "inkoop-2026", "signed", "--lot", "wonen-2", "--on", "2025-04-20")
+        assert sec_step.returncode == 2 and "Traceback" not in sec_step.stderr
+        # the service's sweep ends the standstill: wonen-2 definitive, wonen-1 held, the point confirmed
+        swept = _regie(svc_url, "remind")
+        assert swept.returncode in (0, 4), swept.stderr
+        assert "Opschortende termijn: inkoop-2026: Beschut wonen SDA regionaal: definitief gegund" in swept.stdout
+        rows = dict(s.execute(text("SELECT lot_key, recorded_by FROM tender_records WHERE event = 'definitive'")).all())
+        assert rows == {"wonen-2": "Programmabureau (dienst)"}
+        confirmed = s.execute(text("SELECT d.recorded_as, d.via FROM decisions d JOIN decision_points p ON "
+                                   "p.id = d.decision_point_id WHERE p.key = 'standstill'")).all()
+        assert confirmed == [(f"dienst_{tag}", "regie")]
+        s.rollback()
+        # straight at the database: the secretary writes no tender step, the service no other decision
+        for url, sql in ((sec_url, "INSERT INTO tender_records (programme_id, lot_key, event, \"on\", detail, "
+                                   "recorded_by, recorded_as, recorded_at, fingerprint) VALUES (1, 'wonen-1', "
+                                   "'definitive', '2025-04-20', '{}', 'Secretaris Doetinchem', current_user, "
+                                   "date_trunc('second', now()), 'x1')"),
+                         (svc_url, "INSERT INTO decisions (decision_point_id, body_id, outcome, decided_on, recorded_by,"
+                                   " recorded_as, recorded_at, via, extra_meeting, fingerprint) SELECT p.id, b.id, "
+                                   "'approved', '2025-04-20', 'Programmabureau (dienst)', current_user, "
+                                   "date_trunc('second', now()), 'regie', false, 'x2' FROM decision_points p, "
+                                   "governing_bodies b WHERE p.key = 'contracts-signed' AND b.slug = 'projectteam' "
+                                   "LIMIT 1")):
+            role = create_engine(url)
+            with pytest.raises(DBAPIError) as caught:
+                with role.begin() as conn:
+                    conn.execute(text(sql))
+            assert caught.value.orig.sqlstate in ("42501", "42000")
+            role.dispose()
+        s.close()
+    finally:
+        owner.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{f"regie_{schema}_{group}"[:63]}"'))
+            for login in (f"inkoper_{tag}", f"sec_doet_{tag}", f"dienst_{tag}"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        admin.dispose()

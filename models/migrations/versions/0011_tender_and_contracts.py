@@ -114,6 +114,17 @@ def upgrade() -> None:
                     AND (NOT EXISTS (SELECT 1 FROM people) OR EXISTS (
                         SELECT 1 FROM people p WHERE p.login = {table}.recorded_as AND p.active
                           AND p.name = {table}.recorded_by AND p.role IN ('projectteam', 'programmabureau'))))""")
+        # The standstill ends by itself: the service that runs the sweep (a programmabureau person) confirms
+        # the point `standstill` in its own name; no other decision can come in this way.
+        op.execute("""
+            CREATE POLICY decisions_standstill ON decisions FOR INSERT WITH CHECK (
+                decisions.via = 'regie' AND decisions.recorded_as = current_user
+                AND EXISTS (SELECT 1 FROM people s WHERE s.login = current_user AND s.active
+                            AND s.role = 'programmabureau' AND s.name = decisions.recorded_by)
+                AND EXISTS (SELECT 1 FROM governing_bodies b WHERE b.id = decisions.body_id AND b.kind = 'projectteam')
+                AND EXISTS (SELECT 1 FROM decision_points p WHERE p.id = decisions.decision_point_id
+                            AND p.key = 'standstill')
+                AND decisions.supersedes_id IS NULL AND decisions.lifts_id IS NULL)""")
         # an offer row belongs to an import of the same login: nobody slips rows into another's import
         op.execute("ALTER TABLE offers ENABLE ROW LEVEL SECURITY")
         op.execute("CREATE POLICY offers_read ON offers FOR SELECT USING (true)")
@@ -123,6 +134,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP POLICY IF EXISTS decisions_standstill ON decisions")
         op.execute("DROP POLICY IF EXISTS offers_record ON offers")
         op.execute("DROP POLICY IF EXISTS offers_read ON offers")
         for table in ("offer_imports", "tender_records"):

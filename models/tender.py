@@ -133,12 +133,7 @@ def _number(text: str) -> float | None:
     return float(text.replace(",", "."))
 
 
-def parse_offers(raw: bytes, programme: Programme, stage: str, name: str = "bestand") -> list[OfferRow]:
-    """Read a CSV of offers (or requests) with their assessment; every fault names its row and column."""
-    rules = TenderRules.of(programme)
-    criteria, _ = rules.for_stage(stage)
-    if len(raw) > MAX_CSV_BYTES:
-        raise CsvError(f"{name}: groter dan {MAX_CSV_BYTES // 1_000_000} MB")
+def _csv_rows(raw: bytes, name: str) -> list[list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -149,9 +144,56 @@ def parse_offers(raw: bytes, programme: Programme, stage: str, name: str = "best
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        rows = list(reader)
+        return list(reader)
     except csv.Error as exc:
         raise CsvError(f"{name}: rij {reader.line_num}: geen geldige CSV ({exc})") from None
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return f"datum {value}"  # refused by the checks below, with row and column
+    return str(value)
+
+
+def _xlsx_rows(raw: bytes, name: str) -> list[list[str]]:
+    """The first sheet of a workbook, as text cells (the values as last calculated, not the formulas)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise CsvError(f"{name}: geen leesbaar Excel-werkboek (.xlsx): {printable(exc, 80)}") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append([_cell(v) for v in row])
+            if len(rows) > MAX_ROWS + 1:
+                break
+    finally:
+        book.close()
+    width = max((i + 1 for r in rows for i, c in enumerate(r) if c.strip()), default=0)
+    return [r[:width] + [""] * (width - len(r[:width])) for r in rows]
+
+
+def parse_offers(raw: bytes, programme: Programme, stage: str, name: str = "bestand") -> list[OfferRow]:
+    """Read a CSV (or the first sheet of an XLSX) of offers or requests with their assessment; every fault
+    names its row and column."""
+    rules = TenderRules.of(programme)
+    criteria, _ = rules.for_stage(stage)
+    if len(raw) > MAX_CSV_BYTES:
+        raise CsvError(f"{name}: groter dan {MAX_CSV_BYTES // 1_000_000} MB")
+    rows = _xlsx_rows(raw, name) if raw[:4] == b"PK\x03\x04" else _csv_rows(raw, name)
     if not rows or not any(c.strip() for c in rows[0]):
         raise CsvError(f"{name}: leeg; verwacht een kopregel met {', '.join(FIXED)} en de criteria")
     header = [c.strip().lower() for c in rows[0]]
@@ -252,8 +294,8 @@ def import_offers(session: Session, *, programme: str, path: Path | str, stage: 
             raw = path.read_bytes()
         except OSError as exc:
             raise CsvError(f"{path}: kan het bestand niet lezen: {exc.strerror}") from None
-    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
-        raise CsvError(f"{path.name}: Regie leest CSV (sla het werkblad op als 'CSV UTF-8'); zie de README")
+    if path.suffix.lower() in (".xls", ".ods"):
+        raise CsvError(f"{path.name}: Regie leest CSV en XLSX (sla het werkblad op als .xlsx of 'CSV UTF-8')")
     rows = parse_offers(raw, prog, stage, path.name)
     _, name = authorize(session, "tender", typed_name=recorded_by, field="door (--by)",
                         required="naam ontbreekt (--by)")

@@ -226,9 +226,33 @@ def test_bad_csv_rows_are_refused_with_row_and_column_and_nothing_is_written(ses
         assert session.scalar(select(func.count()).select_from(Offer)) == 0
 
 
+def test_an_excel_workbook_reads_like_the_csv_and_its_faults_name_row_and_column(session, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["perceel", "aanbieder", "voldoet", "reden", "samenwerking", "doorlooptijd", "afschalen", "regionaal"])
+    sheet.append(["wonen-1", "Zorggroep De Linde", "ja", None, 8, 6.5, 7, 7])
+    sheet.append(["wonen-1", "Praktijk De Brug", "nee", "geen VOG", None, None, None, None])
+    good = tmp_path / "beoordeling.xlsx"
+    book.save(good)
+    sheet.append(["wonen-1", "Het Baken", "ja", None, 8, "=B2", 7, 7])
+    bad = tmp_path / "fout.xlsx"
+    book.save(bad)
+    with session.begin():
+        done = import_offers(session, programme="inkoop-2026", path=good, recorded_by="Inkoper")
+        assert done.created and done.rows == 2
+        ranked = {x.provider: x for x in rankings(session, "inkoop-2026", lot="wonen-1")[0].ranked}
+    assert round(ranked["Zorggroep De Linde"].total, 2) == 0.4 * 80 + 0.2 * 65 + 0.2 * 70 + 0.2 * 70
+    assert not ranked["Praktijk De Brug"].valid and ranked["Praktijk De Brug"].reason == "geen VOG"
+    with session.begin(), pytest.raises(CsvError, match="rij 4, kolom 'doorlooptijd'"):
+        import_offers(session, programme="inkoop-2026", path=bad, recorded_by="Inkoper")
+
+
 def test_bytes_that_are_not_a_csv_are_refused(session, tmp_path):
     for name, raw, message in (("x.csv", b"\xff\xfe\x00p\x00e", "geen UTF-8"),
-                               ("x.xlsx", b"PK\x03\x04", "Regie leest CSV")):
+                               ("x.xlsx", b"PK\x03\x04", "geen leesbaar Excel-werkboek"),
+                               ("x.ods", b"PK\x03\x04", "Regie leest CSV en XLSX")):
         path = tmp_path / name
         path.write_bytes(raw)
         with session.begin(), pytest.raises(CsvError, match=message):

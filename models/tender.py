@@ -597,21 +597,23 @@ def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date) -> None:
 
 
 def _award_decision(session: Session, programme: Programme, lot: str, on: dt.date) -> Decision:
-    """The standing positive award decision that covers this lot, taken on or before `on`."""
-    from models.register import get_programme  # noqa: F401
-    from models.rules import current_decisions
-    from models.register import fact
+    """The award decision that covers this lot, complete (every body that must decide did) on `on`.
 
-    points = [dp for dp in programme.decision_points if dp.kind == Kind.AWARD.value
-              and (not dp.scope or lot in dp.scope or _lot_in_segments(programme, lot, dp.scope))]
-    for dp in points:
-        decisions = list(session.scalars(select(Decision).where(Decision.decision_point_id == dp.id)
-                                         .order_by(Decision.id)))
-        standing = current_decisions([fact(x) for x in decisions if x.decided_on <= on])
-        positive = [f for f in standing.values() if f.outcome in POSITIVE]
-        if positive and len(positive) == len(standing) and not any(f.outcome not in POSITIVE for f in standing.values()):
-            last = max(positive, key=lambda f: f.decided_on)
-            return session.get(Decision, last.id)
+    A lot with its own award point (the 2022 dyslexia track) is decided there, not by the general one."""
+    from models.status import evaluate
+    from models.vocabulary import Status
+
+    covering = [dp for dp in programme.decision_points if dp.kind == Kind.AWARD.value
+                and (not dp.scope or lot in dp.scope or _lot_in_segments(programme, lot, dp.scope))]
+    covering.sort(key=lambda dp: not dp.scope)  # the lot's own point first
+    if covering:
+        ev = evaluate(session, programme.key, on)
+        dp = covering[0]
+        if ev.verdict(dp.key).status is Status.SATISFIED:
+            positive = [f for f in ev.facts.get(dp.key, []) if f.decided_on <= on and f.outcome in POSITIVE]
+            return session.get(Decision, max(positive, key=lambda f: (f.decided_on, f.id)).id)
+        raise InputError(f"perceel {lot}: het gunningsbesluit '{dp.title}' is op {clock.dutch_date(on)} niet "
+                         f"genomen ({ev.verdict(dp.key).reason}); leg eerst het besluit vast (regie decide)")
     raise InputError(f"perceel {lot}: er is geen gunningsbesluit (akkoord) op of voor {clock.dutch_date(on)}; "
                      "leg eerst het besluit van het college vast (regie decide ... award)")
 
@@ -659,6 +661,14 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     else:
         _, name = authorize(session, "tender", typed_name=recorded_by, field="door (--by)",
                             required="naam ontbreekt (--by)")
+    from models.status import evaluate
+
+    stopped = {x.key: x.reason for x in evaluate(session, prog.key, today).lots if x.state == "gestopt"}
+    if every:
+        lots = [lot for lot in lots if lot not in stopped]
+    for lot in lots:
+        if lot in stopped:
+            raise InputError(f"perceel {lot} is gestopt ({stopped[lot]}); daar gebeurt in de aanbesteding niets meer")
     states = {t.lot: t for t in lot_states(session, prog, on)}
     ranks = {r.lot: r for r in lot_states_ranks(session, prog)} if event in ("award", "lot-decision") else {}
     if every:  # all lots where this step fits now

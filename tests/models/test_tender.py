@@ -58,7 +58,7 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
     # Gezinshuizen: one valid offer, the programme asks for two: no award, a decision instead
     assert ranks["jeugd-11"].too_few and ranks["jeugd-11"].valid == 1 and not ranks["jeugd-11"].chosen
 
-    with session.begin(), pytest.raises(InputError, match="geen gunningsbesluit"):
+    with session.begin(), pytest.raises(InputError, match="gunningsbesluit .* is op maandag 24 maart 2025 niet genomen"):
         record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="award", on=dt.date(2025, 3, 24),
                     recorded_by="Inkoper")
     with session.begin():
@@ -483,3 +483,36 @@ def test_postgresql_roles_the_project_team_records_the_tender_a_secretary_cannot
             for login in (f"inkoper_{tag}", f"sec_doet_{tag}", f"dienst_{tag}"):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
         admin.dispose()
+
+
+def test_the_2022_award_needs_every_college_and_the_dyslexia_lot_follows_its_own_award(session, tmp_path, monkeypatch):
+    rows = ["perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen"]
+    rows += [f"{lot};Aanbieder {lot} {i};ja;;{9 - i};7;7" for lot in ("jeugdhulp", "dyslexie") for i in range(3)]
+    path = tmp_path / "plannen.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    colleges = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+                "oude-ijsselstreek", "winterswijk"]
+    _today(monkeypatch, "2021-09-29")
+    with session.begin():
+        import_offers(session, programme="inkoop-2022", path=path, recorded_by="Inkoper")
+        for body in colleges[:-1]:
+            record_decision(session, programme="inkoop-2022", point="award", body=body, outcome="approved",
+                            decided_on="2021-09-28", recorded_by=f"Secretaris {body}")
+    with session.begin(), pytest.raises(InputError, match="wacht op het gunningsbesluit van het college van Winterswijk"):
+        record_step(session, programme="inkoop-2022", lots=["jeugdhulp"], event="award", on=dt.date(2021, 9, 28),
+                    recorded_by="Inkoper")
+    with session.begin():
+        record_decision(session, programme="inkoop-2022", point="award", body="winterswijk", outcome="approved",
+                        decided_on="2021-09-28", recorded_by="Secretaris Winterswijk")
+        done = record_step(session, programme="inkoop-2022", lots=["jeugdhulp"], event="award",
+                           on=dt.date(2021, 9, 28), recorded_by="Inkoper")
+        assert done[0].detail["winners"] == [f"Aanbieder jeugdhulp {i}" for i in range(3)]
+    # dyslexia has its own award point, on which Doetinchem said no: the general award does not cover it
+    with session.begin():
+        for body in sorted(colleges, key=lambda b: b == "doetinchem"):  # the no last: it stops the lot
+            record_decision(session, programme="inkoop-2022", point="award-dyslexia", body=body,
+                            outcome="rejected" if body == "doetinchem" else "approved",
+                            decided_on="2021-04-20", recorded_by=f"Secretaris {body}")
+    with session.begin(), pytest.raises(InputError, match=r"perceel dyslexie is gestopt \(afgewezen door het college van Doetinchem"):
+        record_step(session, programme="inkoop-2022", lots=["dyslexie"], event="award", on=dt.date(2021, 9, 28),
+                    recorded_by="Inkoper")

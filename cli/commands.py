@@ -295,6 +295,8 @@ def cmd_remind(args) -> int:
         from models.tender import settle_all
 
         settled = settle_all(min(as_of, clock.today()))
+    for key in sorted({line.split(":", 1)[0] for line in settled if "opschortende termijn verstreken" in line}):
+        _after_milestone(key, "standstill")  # the standstill ended: the run that waited on it moves on
     rows = remind_all(as_of, dry_run=args.dry_run, programmes=args.programmes)
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "dry_run": args.dry_run, "rows": [r.as_dict() for r in rows]})
@@ -619,6 +621,8 @@ def cmd_tender(args) -> int:
     with register_session() as session:
         rows = tender.record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
                                   reference=args.reference, detail=detail, recorded_by=args.recorded_by)
+    if rows and args.step == "letters-sent":  # it confirmed the milestone `award-letters`: tell, and move on
+        _after_milestone(args.programme, "award-letters")
     if args.json:
         emit_json({"recorded": [{"id": r.id, "lot": r.lot_key, "event": r.event, "on": r.on.isoformat()} for r in rows]})
         return 0
@@ -632,6 +636,23 @@ def cmd_tender(args) -> int:
             extra = f"; aan {', '.join(r.detail.get('winners', []))}"
         print(f"#{r.id} {r.lot_key}: {tender.EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")
     return 0
+
+
+def _after_milestone(programme: str, point: str) -> None:
+    """A milestone that a tender step (or the clock) confirmed: its announcement goes out, a run moves on."""
+    from notifications import events, prefect_events
+
+    from cli.stack import use_known_api
+
+    use_known_api()
+    try:
+        events.deliver_owed([programme])
+    except Exception as exc:  # noqa: BLE001 - what is owed stays in the outbox; the next sweep sends it
+        print(f"Berichten nog niet verzonden ({type(exc).__name__}); de volgende ronde verstuurt ze.", file=sys.stderr)
+    try:
+        resume_waiting(programme, point)
+    finally:
+        prefect_events.flush()
 
 
 def cmd_letters(args) -> int:

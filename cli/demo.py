@@ -58,7 +58,41 @@ def load_scenario(name: str) -> dict:
         if row.get("via", "cli") not in ("cli", "formulier"):
             raise InputError(f"scenario {path}: besluit {i}: via is cli of formulier, niet {row['via']!r}")
         decisions.append(dict(row, on=clock.parse_date(row["on"], field=f"besluit {i}: on"), via=row.get("via", "cli")))
-    return {"programme": str(data["programme"]), "start": start, "end": end, "decisions": decisions, "path": path}
+    steps = []
+    for i, row in enumerate(data.get("tender") or [], 1):
+        if isinstance(row, dict) and True in row:
+            row = {("on" if k is True else k): v for k, v in row.items()}
+        if not isinstance(row, dict) or "on" not in row or "by" not in row or not ({"offers"} <= set(row) or
+                                                                                  {"step", "lot"} <= set(row)):
+            raise InputError(f"scenario {path}: aanbestedingsstap {i} mist on, by, en offers of step en lot")
+        steps.append(dict(row, on=clock.parse_date(row["on"], field=f"aanbestedingsstap {i}: on")))
+    return {"programme": str(data["programme"]), "start": start, "end": end, "decisions": decisions, "path": path,
+            "tender": steps}
+
+
+def tender_argv(programme: str, row: dict) -> list[str]:
+    """A scenario's tender step as the `regie` command a project team would type."""
+    if "offers" in row:
+        return ["offers", "import", programme, str(ROOT / row["offers"]), "--by", row["by"]]
+    argv = ["tender", "record", programme, row["step"], "--lot", str(row["lot"]), "--on", row["on"].isoformat(),
+            "--by", row["by"]]
+    for key in ("reference", "outcome", "choice"):
+        if row.get(key):
+            argv += [f"--{key}", str(row[key])]
+    return argv
+
+
+def _tender(programme: str, row: dict) -> str:
+    from cli.main import main as regie
+
+    with open(os.devnull, "w") as quiet:
+        stdout, sys.stdout = sys.stdout, quiet
+        try:
+            code = regie(tender_argv(programme, row))
+        finally:
+            sys.stdout = stdout
+    what = "inschrijvingen geïmporteerd" if "offers" in row else f"{row['step']} ({row['lot']})"
+    return f"aanbesteding: {what}" + ("" if code == 0 else f" (geweigerd, code {code})")
 
 
 class Sink:
@@ -165,6 +199,10 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
     for row in [d for d in pending if d["on"] < day]:  # what was decided before the demo starts
         _decide(programme, row)
     pending = [d for d in pending if d["on"] >= day]
+    steps = sorted(scenario.get("tender", []), key=lambda d: d["on"])
+    for row in [d for d in steps if d["on"] < day]:
+        _tender(programme, row)
+    steps = [d for d in steps if d["on"] >= day]
     run = run_deployment("regie-programma/programme", parameters={"programme": programme}, timeout=0)
     print(f"Programmarun gestart: {run.name}", flush=True)
     _settle(run.id)  # it has judged the phases and opened the inboxes before the first day
@@ -175,6 +213,8 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
         told = []
         for row in [d for d in pending if d["on"] == day]:
             told.append(_decide(programme, row))
+        for row in [d for d in steps if d["on"] == day]:  # after the day's decisions (an award, then its lots)
+            told.append(_tender(programme, row))
         if clock.is_working_day(day):
             before = sink.count
             with open(os.devnull, "w") as quiet:

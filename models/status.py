@@ -462,8 +462,12 @@ def to_act(ev: Evaluation) -> list[dict]:
     settled = {dp.key for dp, _, v in ev.points if v.ok or dp.key in ev.passed_over}
     planning = planning_model(snap.planning) if snap is not None and snap.planning else None
     rows = []
+    # the contracts' own points (options, evaluation) come into view once the contracts have started
+    started = all(v.ok for dp, _, v in ev.points if dp.key == "contract-start")
     for dp, spec, verdict in ev.points:
         if verdict.ok or dp.key in ev.passed_over or dp.key in ev.blocked:
+            continue
+        if dp.track == "contract" and not started:
             continue
         if verdict.status in (Status.REJECTED, Status.STOPPED):
             continue

@@ -84,4 +84,22 @@ def verify(session: Session) -> list[ChainReport]:
                           "tussengevoegd" if row.chain else "de regel heeft geen schakel (buiten Regie toegevoegd)")
             previous = row.chain or expected
         out.append(ChainReport(what, count, broken, reason))
+    out.append(_offer_rows(session))
     return out
+
+
+def _offer_rows(session: Session) -> ChainReport:
+    """The offers themselves: each import's rows must still hash to the content it recorded (and chained)."""
+    from models.entities import Offer
+    from models.tender import OfferRow, content_hash
+
+    imports = session.scalars(select(OfferImport).order_by(OfferImport.id)).all()
+    count = 0
+    for batch in imports:
+        rows = [OfferRow(o.row_number, o.lot_key, o.provider, o.requirements_met, o.reason, o.scores)
+                for o in session.scalars(select(Offer).where(Offer.import_id == batch.id).order_by(Offer.row_number))]
+        count += len(rows)
+        if content_hash(rows) != batch.content_sha256 or len(rows) != batch.rows:
+            return ChainReport("inschrijvingen (per import)", count, batch.id,
+                               "de inschrijvingen van deze import zijn na het importeren veranderd of verwijderd")
+    return ChainReport("inschrijvingen (per import)", count, None, "")

@@ -318,17 +318,6 @@ def import_offers(session: Session, *, programme: str, path: Path | str, stage: 
     return Imported(batch.id, True, len(rows), tuple(lots))
 
 
-def offers_changed(session: Session) -> list[str]:
-    """Imports whose rows no longer hash to what was recorded (a row changed behind Regie's back)."""
-    out = []
-    for batch in session.scalars(select(OfferImport).order_by(OfferImport.id)):
-        rows = [OfferRow(o.row_number, o.lot_key, o.provider, o.requirements_met, o.reason, o.scores)
-                for o in session.scalars(select(Offer).where(Offer.import_id == batch.id).order_by(Offer.row_number))]
-        if content_hash(rows) != batch.content_sha256:
-            out.append(f"import #{batch.id} ({batch.file_name}): de inschrijvingen zijn na het importeren veranderd")
-    return out
-
-
 # ------------------------------------------------------------------------------------------- the ranking
 
 @dataclass(frozen=True)
@@ -882,8 +871,6 @@ def settle_all(as_of: dt.date | None = None) -> list[str]:
 def check_statutory_order(session: Session, prog: Programme, ev, point: str, day: dt.date) -> None:
     """The standstill is the law, not a plan: the point `standstill` cannot be confirmed before it has run
     out, and contracts cannot be signed (nor their award announced) before the standstill is over."""
-    from models.vocabulary import Status
-
     verdicts = {dp.key: v for dp, _, v in ev.points}
     facts = ev.facts
     if point == STANDSTILL_POINT:

@@ -516,3 +516,26 @@ def test_the_2022_award_needs_every_college_and_the_dyslexia_lot_follows_its_own
     with session.begin(), pytest.raises(InputError, match=r"perceel dyslexie is gestopt \(afgewezen door het college van Doetinchem"):
         record_step(session, programme="inkoop-2022", lots=["dyslexie"], event="award", on=dt.date(2021, 9, 28),
                     recorded_by="Inkoper")
+
+
+def test_verify_sees_an_offer_changed_behind_regie_s_back(session):
+    from sqlalchemy import text
+
+    from models.chain import verify
+
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        assert all(r.broken_at is None for r in verify(session))
+        offers = next(r for r in verify(session) if r.what == "inschrijvingen (per import)")
+        assert offers.rows == 135
+    with session.begin():  # the owner, behind the triggers: a better score for a losing provider
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("DROP TRIGGER offers_no_update"))
+        else:
+            session.execute(text("ALTER TABLE offers DISABLE TRIGGER offers_append_only"))
+        better = '{"samenwerking": 10, "doorlooptijd": 10, "afschalen": 10, "regionaal": 10}'
+        session.execute(text("UPDATE offers SET scores = :s WHERE provider = "
+                             "'Voorbeeld: Stichting Kompas Achterhoek' AND lot_key = 'wonen-1'"), {"s": better})
+    with session.begin():
+        broken = next(r for r in verify(session) if r.what == "inschrijvingen (per import)")
+        assert broken.broken_at is not None and "veranderd" in broken.reason

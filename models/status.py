@@ -452,6 +452,9 @@ def proposed_date(session: Session, programme: str, point: PointState) -> str:
         return day.isoformat()
 
 
+CONTRACT_HORIZON_DAYS = 90
+
+
 def to_act(ev: Evaluation) -> list[dict]:
     """'Nu aan zet': per open point that can be decided now (its predecessors settled, nothing holds
     it), who must act, the agenda cut-off and meeting that still make the date, and days left or late."""
@@ -463,12 +466,12 @@ def to_act(ev: Evaluation) -> list[dict]:
     planning = planning_model(snap.planning) if snap is not None and snap.planning else None
     rows = []
     # the contracts' own points (options, evaluation) come into view once the contracts have started
-    started = all(v.ok for dp, _, v in ev.points if dp.key == "contract-start")
+    started = all(g.ok for g in ev.gates.values())  # every phase done, the contract start confirmed
     for dp, spec, verdict in ev.points:
         if verdict.ok or dp.key in ev.passed_over or dp.key in ev.blocked:
             continue
-        if dp.track == "contract" and not started:
-            continue
+        if dp.track == "contract" and (not started or (dp.planned_date - ev.as_of).days > CONTRACT_HORIZON_DAYS):
+            continue  # years ahead is not "now": in view from 90 days before its date
         if verdict.status in (Status.REJECTED, Status.STOPPED):
             continue
         if any(p not in settled for p in before.get(dp.key, [])):

@@ -248,9 +248,11 @@ def test_a_phase_end_state_without_its_result_is_read_from_the_register(flow_env
     assert snap.blocking.missing == ("winterswijk",)
 
 
-def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env):
+def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, tmp_path, monkeypatch):
     import datetime as dt
     from pathlib import Path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the letters go into this data folder
 
     from models.programme_file import BUILTIN_DIR
     from models.tender import import_offers, record_step, tender_report

@@ -692,6 +692,8 @@ def cmd_contracts(args) -> int:
         print(f"  tussentijdse evaluatie uiterlijk {e['due_nl']}: {e['state']}")
     word = "einde" if r["end_settled"] else "einde zover besloten"
     print(f"  {word}: {d(r['end'])}")
+    if r["gap"]:
+        print(f"  let op: {r['gap']}")
     if r["follows"]:
         print(f"  volgt op: {r['follows']}")
     if r["followed_by"]:

@@ -93,7 +93,10 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
         "start": start.isoformat(), "initial_years": c["initial_years"], "options_years": c["options_years"],
         "initial_term": [terms[0][0].isoformat(), terms[0][1].isoformat()],
         "longest_end": terms[-1][1].isoformat(),
-        "end": end.isoformat(), "end_settled": settled or (successor_start is not None),
+        "end": end.isoformat(), "end_settled": settled,
+        "gap": (f"tussen het einde van de contracten ({clock.dutch_date(end)}) en de start van {successor.key} "
+                f"({clock.dutch_date(successor_start)}) is geen contract, als er niet verlengd wordt"
+                if successor_start is not None and end + dt.timedelta(days=1) < successor_start else None),
         "options": options, "interim_evaluation": evaluation,
         "due": sorted(due, key=lambda d: d["due"]),
         "contracts": awarded,

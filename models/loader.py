@@ -134,7 +134,18 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.loaded_as = loaded_as
     programme.reminder_policy = spec.reminders.model_dump(mode="json")
     programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
-    programme.tender = spec.tender.model_dump(mode="json") if spec.tender else None
+    tender = spec.tender.model_dump(mode="json") if spec.tender else None
+    if programme.id is not None and _rules_of(programme.tender) != _rules_of(tender):
+        from models.entities import OfferImport
+
+        imported = session.scalar(select(func.count()).select_from(OfferImport)
+                                  .where(OfferImport.programme_id == programme.id))
+        if imported:
+            raise InputError(
+                f"{path}: de beoordelingsregels (tender: criteria, wegingen, aantallen, tie-break) kunnen niet meer "
+                f"veranderen: er zijn al {imported} import(s) van inschrijvingen beoordeeld op de huidige regels; "
+                "de rangorde, de gunning en de brieven rusten daarop")
+    programme.tender = tender
     programme.contracts = spec.contracts.model_dump(mode="json") if spec.contracts else None
     programme.follows = spec.follows
 
@@ -223,6 +234,12 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
         changes.append(f"besluitpunt {dp.key} verwijderd")
     session.flush()
     return LoadResult(spec.key, "created" if created else "updated", tuple(changes))
+
+
+def _rules_of(tender: dict | None) -> dict:
+    """What a ranking rests on: once offers are assessed by it, it stays as it was."""
+    keys = ("criteria", "award_per_lot", "award_per_lot_by_lot", "min_valid_offers", "tie_break", "selection")
+    return {k: (tender or {}).get(k) for k in keys}
 
 
 def _decided_points(session: Session, programme: Programme) -> dict[str, int]:

@@ -376,6 +376,10 @@ def tender_problems(p: ProgrammeIn) -> list[tuple[str, str]]:
             if abs(total - 100) > 1e-6:
                 problems.append((f"{where}.criteria", f"de wegingen tellen op tot {total:g}, niet tot 100"))
             keys = {c.key for c in criteria}
+            for i, c in enumerate(criteria):
+                if c.key in ("perceel", "aanbieder", "voldoet", "reden"):
+                    problems.append((f"{where}.criteria[{i}].key", f"'{c.key}' is al een kolom van het "
+                                                                   "beoordelingsbestand; kies een andere sleutel"))
             for i, key in enumerate(tie_break):
                 if key not in keys:
                     problems.append((f"{where}.tie_break[{i}]", f"onbekend criterium '{key}'"))
@@ -396,6 +400,10 @@ def tender_problems(p: ProgrammeIn) -> list[tuple[str, str]]:
             problems.append(("contracts.start", "ontbreekt, en er is geen besluitpunt 'contract-start' om van uit "
                                                 "te gaan"))
         start = contract_start(p)
+        if c.options_years and c.decide_months_before >= 12 * c.initial_years:
+            problems.append(("contracts.decide_months_before",
+                             f"{c.decide_months_before} maanden voor het einde van een eerste looptijd van "
+                             f"{c.initial_years} jaar valt voor de start van de contracten"))
         if start is not None and c.interim_evaluation is not None:
             end = contract_terms(start, c.initial_years, c.options_years)[-1][1]
             if not start <= c.interim_evaluation <= end:

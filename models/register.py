@@ -275,10 +275,9 @@ def record_decision(
     if lifts is None and supersedes is None and result in (Outcome.APPROVED, Outcome.GO) and liftable:
         lifts = min(liftable)  # the planned lift: this decision lifts the reservation, one entry
 
-    if result in (Outcome.APPROVED, Outcome.GO):
-        from models.tender import check_statutory_order
+    from models.tender import check_statutory_order
 
-        check_statutory_order(session, prog, ev, dp.key, day)
+    check_statutory_order(session, prog, ev, dp.key, day, positive=result in (Outcome.APPROVED, Outcome.GO))
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
     verdict = ev.verdict(dp.key)
     stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}

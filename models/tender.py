@@ -13,10 +13,11 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import clock
@@ -28,7 +29,10 @@ from models.vocabulary import POSITIVE, Kind, Outcome
 MAX_CSV_BYTES = 5_000_000
 MAX_ROWS = 20_000
 STANDSTILL_DAYS = 20  # Aanbestedingswet 2012, art. 2.127: 20 calendar days from the day after sending
-STANDSTILL_SOURCE = "Aanbestedingswet 2012, art. 2.127 (opschortende termijn, 20 kalenderdagen)"
+STANDSTILL_SOURCE = ("Aanbestedingswet 2012, art. 2.127 (opschortende termijn, 20 kalenderdagen), met de Algemene "
+                     "termijnenwet")
+TENDER_LOCK = 0x54454E44  # "TEND": one writer per programme's tender
+LATEST = dt.date(2100, 12, 31)  # "everything recorded, whatever its date"
 AWARD_NOTICE_SOURCE = ("Aanbestedingswet 2012, art. 2.134 (aankondiging van de gegunde opdracht binnen 30 dagen na "
                        "het sluiten van de overeenkomst)")
 FIXED = ("perceel", "aanbieder", "voldoet", "reden")
@@ -128,7 +132,7 @@ def _number(text: str) -> float | None:
     text = text.strip().replace(" ", "")
     if not text:
         return None
-    if re.fullmatch(r"-?\d+([.,]\d+)?", text) is None:
+    if re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text) is None:
         raise ValueError
     return float(text.replace(",", "."))
 
@@ -146,7 +150,12 @@ def _csv_rows(raw: bytes, name: str) -> list[list[str]]:
     try:
         return list(reader)
     except csv.Error as exc:
-        raise CsvError(f"{name}: rij {reader.line_num}: geen geldige CSV ({exc})") from None
+        why = str(exc)
+        why = ("een cel is langer dan toegestaan" if "field larger" in why else
+               "een aanhalingsteken is niet gesloten" if "unexpected end of data" in why or "EOF" in why else
+               "een aanhalingsteken staat op een verkeerde plek" if "delimiter" in why or "quote" in why else
+               "de regel is niet te lezen")
+        raise CsvError(f"{name}: rij {reader.line_num}: geen geldige CSV ({why})") from None
 
 
 def _cell(value) -> str:
@@ -229,10 +238,12 @@ def parse_offers(raw: bytes, programme: Programme, stage: str, name: str = "best
         if lot in private:
             raise fault("perceel", f"perceel '{lot}' wordt onderhands gegund, buiten de aanbesteding")
         try:
-            provider = clean_text(cell["aanbieder"], "aanbieder", 200, required="leeg")
-            reason = clean_text(cell["reden"], "reden", 2000)
+            if not cell["aanbieder"].strip():
+                raise InputError("aanbieder: leeg")
+            provider = _clean(cell["aanbieder"], "aanbieder", 200)
+            reason = _clean(cell["reden"], "reden", 2000)
         except InputError as exc:
-            col = "aanbieder" if "aanbieder" in str(exc) or str(exc) == "leeg" else "reden"
+            col = "aanbieder" if str(exc).startswith("aanbieder") else "reden"
             raise fault(col, str(exc).removeprefix(f"{col}: ")) from None
         met_text = cell["voldoet"].strip().lower()
         if met_text not in YES | NO:
@@ -289,16 +300,18 @@ def import_offers(session: Session, *, programme: str, path: Path | str, stage: 
     path = Path(path)
     if raw is None:
         try:
-            if path.stat().st_size > MAX_CSV_BYTES:
-                raise CsvError(f"{path.name}: groter dan {MAX_CSV_BYTES // 1_000_000} MB")
-            raw = path.read_bytes()
+            if not path.is_file():
+                raise CsvError(f"{printable(path, 200)}: geen gewoon bestand (verwacht een CSV- of XLSX-bestand)")
+            with path.open("rb") as handle:  # never more than the limit, whatever stat() said
+                raw = handle.read(MAX_CSV_BYTES + 1)
         except OSError as exc:
-            raise CsvError(f"{path}: kan het bestand niet lezen: {exc.strerror}") from None
+            raise CsvError(f"{printable(path, 200)}: kan het bestand niet lezen: {exc.strerror}") from None
     if path.suffix.lower() in (".xls", ".ods"):
         raise CsvError(f"{path.name}: Regie leest CSV en XLSX (sla het werkblad op als .xlsx of 'CSV UTF-8')")
     rows = parse_offers(raw, prog, stage, path.name)
     _, name = authorize(session, "tender", typed_name=recorded_by, field="door (--by)",
                         required="naam ontbreekt (--by)")
+    _lock(session, prog)  # two imports of one file at once: one import
     digest = content_hash(rows)
     existing = session.scalar(select(OfferImport).where(
         OfferImport.programme_id == prog.id, OfferImport.stage == stage, OfferImport.content_sha256 == digest))
@@ -487,6 +500,14 @@ class LotTender:
     notice_on: dt.date | None = None
     lot_decision: dict | None = None
     owed: str | None = None  # what someone must do next for this lot
+    award_decision_id: int | None = None  # the register's award decision the award rests on
+    withdrawn: str | None = None  # that decision was replaced since: why the award no longer stands
+    last_on: dt.date | None = None  # the date of the lot's last step, and which step it was
+    last_event: str | None = None
+
+    @property
+    def upheld(self) -> bool:
+        return bool(self.ruling and self.ruling["outcome"] == "upheld")
 
     def as_dict(self) -> dict:
         out = {}
@@ -495,9 +516,24 @@ class LotTender:
         return out
 
 
+def _atw_holidays(year: int) -> set[dt.date]:
+    """The days the Algemene termijnenwet (art. 3) counts as public holidays, besides the weekend."""
+    from dateutil.easter import easter
+
+    e = easter(year)
+    kings = dt.date(year, 4, 27) if dt.date(year, 4, 27).weekday() != 6 else dt.date(year, 4, 26)
+    return {dt.date(year, 1, 1), e + dt.timedelta(days=1), e + dt.timedelta(days=39), e + dt.timedelta(days=50),
+            kings, dt.date(year, 5, 5), dt.date(year, 12, 25), dt.date(year, 12, 26)}
+
+
 def standstill_end(sent: dt.date) -> dt.date:
-    """The last day of the standstill: 20 calendar days, counted from the day after sending."""
-    return sent + dt.timedelta(days=STANDSTILL_DAYS)
+    """The last day of the standstill: 20 calendar days, counted from the day after sending; a term that
+    would end on a Saturday, Sunday or public holiday runs on to the next day that is none of these
+    (Algemene termijnenwet, art. 1)."""
+    end = sent + dt.timedelta(days=STANDSTILL_DAYS)
+    while end.weekday() >= 5 or end in _atw_holidays(end.year):
+        end += dt.timedelta(days=1)
+    return end
 
 
 def records_of(session: Session, programme: Programme) -> list[TenderRecord]:
@@ -517,6 +553,11 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
     for rec in records_of(session, programme):
         if rec.on <= as_of:
             recs.setdefault(rec.lot_key, []).append(rec)
+    # an award decision replaced since (a correction, or withdrawn) no longer carries the lots it awarded
+    replaced = {sup: new for new, sup in session.execute(
+        select(Decision.id, Decision.supersedes_id).join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
+        .where(DecisionPoint.programme_id == programme.id, Decision.supersedes_id.is_not(None),
+               Decision.decided_on <= as_of)).all()}
     out = []
     for lot in programme.lots:
         if lot.funding_type == "private-award":
@@ -524,8 +565,12 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
         t = LotTender(lot.key, lot.name, "in aanbesteding")
         r = by_lot.get(lot.key)
         for rec in recs.get(lot.key, []):
+            if t.last_on is None or rec.on >= t.last_on:
+                t.last_on, t.last_event = rec.on, EVENTS[rec.event]
             if rec.event == "award":
                 t.award_on, t.winners = rec.on, list(rec.detail.get("winners", []))
+                t.award_decision_id = rec.decision_id
+                t.withdrawn = None
                 t.letters_on = t.standstill_end = t.objection = t.ruling = t.definitive_on = None
             elif rec.event == "letters-sent":
                 t.letters_on, t.standstill_end = rec.on, standstill_end(rec.on)
@@ -543,6 +588,9 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
             elif rec.event == "lot-decision":
                 t.lot_decision = {"choice": rec.detail.get("choice"), "on": rec.on.isoformat(),
                                   "reference": rec.reference}
+        if t.award_decision_id in replaced and not (t.definitive_on or t.signed_on):
+            t.withdrawn = (f"het gunningsbesluit #{t.award_decision_id} is vervangen door besluit "
+                           f"#{replaced[t.award_decision_id]}")
         _judge(t, r, as_of)
         out.append(t)
     return out
@@ -550,6 +598,10 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
 
 def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date) -> None:
     d = clock.dutch_date
+    if t.withdrawn:
+        t.state = "gunning vervallen: " + t.withdrawn
+        t.owed = "opnieuw gunnen op het nieuwe besluit (of het perceel laten)"
+        return
     if t.lot_decision and not t.award_on:
         t.state = f"besloten: {LOT_CHOICES.get(t.lot_decision['choice'], t.lot_decision['choice'])}"
         return
@@ -612,20 +664,40 @@ def _lot_in_segments(programme: Programme, lot: str, scope) -> bool:
     return row is not None and bool(set(row.segment_keys) & set(scope))
 
 
+def _lock(session: Session, prog: Programme) -> None:
+    """One writer per programme's tender at a time (PostgreSQL; SQLite writes one at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":  # an advisory lock: no UPDATE right on programmes needed
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": TENDER_LOCK, "id": prog.id})
+
+
+def _clean(value: str | None, field: str, limit: int) -> str | None:
+    """Typed text with invisible or direction-changing characters refused and runs of spaces made one."""
+    text = clean_text(value, field, limit)
+    if text is None:
+        return None
+    if any(unicodedata.category(ch) == "Cf" for ch in text):
+        raise InputError(f"{field}: bevat een onzichtbaar opmaak- of richtingsteken; gebruik gewone tekst")
+    return " ".join(text.split())
+
+
 def record_step(session: Session, *, programme: str, lots: list[str] | str, event: str, on: dt.date,
                 reference: str | None = None, detail: dict | None = None, recorded_by: str | None = None,
                 as_of: dt.date | None = None, system: bool = False) -> list[TenderRecord]:
-    """Record one step of the tender for one or more lots; all lots pass the checks, or nothing is written."""
+    """Record one step of the tender for one or more lots; all lots pass the checks, or nothing is written.
+
+    The checks look at every step recorded for a lot, whatever its date, and a lot's steps come in the
+    order of their dates: a step dated before the lot's last one is refused."""
     from models.chain import seal
     from models.identity import authorize, stamp
     from models.register import _fingerprint, get_programme
+    from models.status import evaluate
 
     prog = get_programme(session, programme)
     if event not in EVENTS:
         raise InputError(f"stap: '{printable(event, 30)}' is onbekend; kies uit {', '.join(EVENTS)}")
     if not prog.tender:
         raise InputError(f"programma {programme} heeft geen aanbestedingsregels (tender: in het programmabestand)")
-    reference = clean_text(reference, "kenmerk (--reference)", 200)
+    reference = _clean(reference, "kenmerk (--reference)", 200)
     detail = dict(detail or {})
     today = as_of or clock.today()
     if on > today:
@@ -650,60 +722,83 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     else:
         _, name = authorize(session, "tender", typed_name=recorded_by, field="door (--by)",
                             required="naam ontbreekt (--by)")
-    from models.status import evaluate
-
+    _lock(session, prog)
     stopped = {x.key: x.reason for x in evaluate(session, prog.key, today).lots if x.state == "gestopt"}
     if every:
         lots = [lot for lot in lots if lot not in stopped]
     for lot in lots:
         if lot in stopped:
             raise InputError(f"perceel {lot} is gestopt ({stopped[lot]}); daar gebeurt in de aanbesteding niets meer")
-    states = {t.lot: t for t in lot_states(session, prog, on)}
+    states = {t.lot: t for t in lot_states(session, prog, LATEST)}  # everything recorded, whatever its date
     ranks = {r.lot: r for r in lot_states_ranks(session, prog)} if event in ("award", "lot-decision") else {}
     if every:  # all lots where this step fits now
         fits = {
-            "award": lambda t: not ranks[t.lot].too_few and not ranks[t.lot].open_tie and not t.lot_decision,
-            "letters-sent": lambda t: bool(t.award_on),
-            "definitive": lambda t: bool(t.letters_on),
-            "signed": lambda t: bool(t.definitive_on),
-            "award-notice": lambda t: bool(t.signed_on),
-            "lot-decision": lambda t: ranks[t.lot].too_few and not t.award_on,
+            "award": lambda t: not ranks[t.lot].too_few and not ranks[t.lot].open_tie and not t.lot_decision
+                               and (not t.letters_on or t.upheld),
+            "letters-sent": lambda t: bool(t.award_on) and not t.letters_on,
+            "definitive": lambda t: bool(t.letters_on) and not t.definitive_on,
+            "signed": lambda t: bool(t.definitive_on) and not t.signed_on,
+            "award-notice": lambda t: bool(t.signed_on) and not t.notice_on,
+            "lot-decision": lambda t: ranks[t.lot].too_few and not t.award_on and not t.lot_decision,
         }[event]
         lots = [lot for lot in lots if fits(states[lot])]
         if not lots:
             raise InputError(f"geen perceel waarvoor de stap '{EVENTS[event]}' nu past")
+    d_ = clock.dutch_date
     rows = []
     for lot in lots:
         t = states[lot]
         decision_id = None
         d = dict(detail)
+        if t.last_on is not None and on < t.last_on and not (event == "ruling" and t.objection):
+            raise InputError(f"perceel {lot}: {d_(on)} ligt voor de laatste stap van dit perceel "
+                             f"({t.last_event}, {d_(t.last_on)}); stappen komen in volgorde van hun datum")
+        if t.withdrawn and event != "award":
+            raise InputError(f"perceel {lot}: {t.withdrawn}; gun eerst opnieuw")
         if event == "award":
             r = ranks[lot]
+            if t.lot_decision:
+                raise InputError(f"perceel {lot}: er is al besloten wat er met dit perceel gebeurt "
+                                 f"({LOT_CHOICES[t.lot_decision['choice']]}, {t.lot_decision['reference']})")
             if r.too_few:
                 raise InputError(f"perceel {lot}: {r.note}; leg daarvoor een besluit vast (stap lot-decision)")
             if r.open_tie:
                 raise InputError(f"perceel {lot}: {r.open_tie}; importeer de beoordeling na de loting opnieuw")
+            if t.letters_on and not t.upheld:
+                raise InputError(f"perceel {lot}: de gunningsbeslissing is al verzonden ({d_(t.letters_on)}); "
+                                 "opnieuw gunnen kan alleen na een toegewezen kort geding")
             decision = _award_decision(session, prog, lot, on)
             decision_id = decision.id
             d = {"winners": [w.provider for w in r.chosen]}
-            if t.award_on and t.winners == d["winners"] and not (t.ruling and t.ruling["outcome"] == "upheld"):
-                continue  # the same award again: already recorded
+            if t.award_on and not t.upheld and not t.withdrawn:
+                if t.winners == d["winners"]:
+                    continue  # the same award again: already recorded
+                if decision_id == t.award_decision_id:
+                    raise InputError(f"perceel {lot}: de winnaars zouden veranderen ({', '.join(d['winners'])}); "
+                                     "daarvoor is een nieuw gunningsbesluit nodig")
+            if (t.upheld or t.withdrawn) and decision.decided_on < (t.last_on or on) and decision_id == t.award_decision_id:
+                raise InputError(f"perceel {lot}: na {'de uitspraak' if t.upheld else 'het intrekken'} is een nieuw "
+                                 "gunningsbesluit nodig (regie decide ... award --supersedes ...)")
         elif event == "letters-sent":
             if not t.award_on:
                 raise InputError(f"perceel {lot}: nog niet gegund; verzend de brieven na de stap award")
             if t.letters_on:
-                continue
+                if t.letters_on == on:
+                    continue
+                raise InputError(f"perceel {lot}: de gunningsbeslissing is al verzonden op {d_(t.letters_on)}")
             if on < t.award_on:
-                raise InputError(f"perceel {lot}: brieven verzonden op {clock.dutch_date(on)}, voor de gunning "
-                                 f"({clock.dutch_date(t.award_on)})")
+                raise InputError(f"perceel {lot}: brieven verzonden op {d_(on)}, voor de gunning "
+                                 f"({d_(t.award_on)})")
         elif event == "objection":
             if not t.letters_on:
                 raise InputError(f"perceel {lot}: er loopt geen opschortende termijn (brieven niet verzonden)")
             if on > t.standstill_end:
-                raise InputError(f"perceel {lot}: de opschortende termijn eindigde op {clock.dutch_date(t.standstill_end)};"
-                                 f" een kort geding van {clock.dutch_date(on)} houdt de gunning niet meer op")
-            if t.definitive_on:
-                raise InputError(f"perceel {lot}: al definitief gegund op {clock.dutch_date(t.definitive_on)}")
+                raise InputError(f"perceel {lot}: de opschortende termijn eindigde op {d_(t.standstill_end)};"
+                                 f" een kort geding van {d_(on)} houdt de gunning niet meer op")
+            if t.definitive_on or t.signed_on:
+                raise InputError(f"perceel {lot}: al definitief gegund op {d_(t.definitive_on or t.signed_on)}")
+            if t.objection and not t.ruling:
+                raise InputError(f"perceel {lot}: er is al een kort geding aanhangig ({t.objection['reference']})")
             if not reference:
                 raise InputError("kenmerk (--reference) ontbreekt: noem de zaak (bijv. het zaaknummer van de rechtbank)")
         elif event == "ruling":
@@ -720,15 +815,19 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
                 raise InputError(f"perceel {lot}: de gunningsbeslissing is niet verzonden")
             if on <= t.standstill_end:
                 raise InputError(f"perceel {lot}: de opschortende termijn loopt tot en met "
-                                 f"{clock.dutch_date(t.standstill_end)} ({STANDSTILL_SOURCE})")
+                                 f"{d_(t.standstill_end)} ({STANDSTILL_SOURCE})")
             if t.objection and not t.ruling:
                 raise InputError(f"perceel {lot}: een kort geding is aanhangig; wacht de uitspraak af")
-            if t.ruling and t.ruling["outcome"] == "upheld":
+            if t.upheld:
                 raise InputError(f"perceel {lot}: het kort geding is toegewezen; eerst opnieuw beoordelen en gunnen")
             if t.definitive_on:
                 continue
         elif event == "signed":
-            if not t.definitive_on:
+            if t.objection and not t.ruling:
+                raise InputError(f"perceel {lot}: een kort geding is aanhangig; tekenen kan pas na de uitspraak")
+            if t.upheld:
+                raise InputError(f"perceel {lot}: het kort geding is toegewezen; eerst opnieuw beoordelen en gunnen")
+            if not t.definitive_on or on < t.definitive_on:
                 raise InputError(f"perceel {lot}: nog niet definitief gegund; tekenen kan pas daarna "
                                  f"({STANDSTILL_SOURCE})")
             if t.signed_on:
@@ -750,7 +849,10 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             if not reference:
                 raise InputError("kenmerk (--reference) ontbreekt: noem het besluit van het college")
             if t.lot_decision:
-                continue
+                if t.lot_decision["choice"] == choice:
+                    continue
+                raise InputError(f"perceel {lot}: al besloten op {d_(dt.date.fromisoformat(t.lot_decision['on']))}: "
+                                 f"{LOT_CHOICES[t.lot_decision['choice']]} ({t.lot_decision['reference']})")
         login, now = stamp(session)
         fingerprint = _fingerprint(kind="tender", programme=prog.key, lot=lot, event=event, on=on.isoformat(),
                                    detail=json.dumps(d, sort_keys=True), reference=reference or "")
@@ -763,7 +865,6 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
         session.add(row)
         session.flush()
         rows.append(row)
-        states = {x.lot: x for x in lot_states(session, prog, on)} if event == "award" else states
     if event == "letters-sent" and rows:
         _confirm(session, prog, "award-letters", on, name, f"gunningsbeslissing verzonden voor {len(rows)} perceel/percelen")
     return rows
@@ -813,26 +914,25 @@ def settle_standstill(session: Session, programme: str, as_of: dt.date) -> list[
                 done.append(f"{t.name}: definitief gegund op {clock.dutch_date(day)}")
     point = session.scalar(select(DecisionPoint).where(DecisionPoint.programme_id == prog.id,
                                                        DecisionPoint.key == STANDSTILL_POINT))
-    sent = [t for t in states if t.letters_on]
-    if point is None or not sent or any(as_of <= t.standstill_end for t in sent):
+    # The point is the tender's as a whole: confirmed once every awarded lot is definitive (a lot held by
+    # a court case, or sent back by one, keeps it open; the other lots go on meanwhile).
+    states = [t for t in lot_states(session, prog, as_of) if t.award_on and not t.withdrawn]
+    if point is None or not states or any(not t.definitive_on for t in states):
         return done
-    already = session.scalar(select(Decision.id).join(GoverningBody, Decision.body_id == GoverningBody.id)
-                             .where(Decision.decision_point_id == point.id,
-                                    Decision.outcome == Outcome.APPROVED.value))
+    already = session.scalar(select(Decision.id).where(Decision.decision_point_id == point.id,
+                                                       Decision.outcome == Outcome.APPROVED.value))
     if already is None:
-        end = max(t.standstill_end for t in sent)
-        day = clock.next_working_day(end + dt.timedelta(days=1)) if not clock.is_working_day(
-            end + dt.timedelta(days=1)) else end + dt.timedelta(days=1)
-        day = min(day, as_of)
+        last = max(t.definitive_on for t in states)
         from models.identity import current_actor
 
         actor = current_actor(session)  # the sweep's own login: the term ran out, nobody decided it
         record_decision(session, programme=prog.key, point=STANDSTILL_POINT, body="projectteam",
-                        outcome=Outcome.APPROVED, decided_on=day, recorded_by=actor.name or "Regie",
-                        reference=f"opschortende termijn verstreken op {clock.dutch_date(end)}", via="regie",
+                        outcome=Outcome.APPROVED, decided_on=last, recorded_by=actor.name or "Regie",
+                        reference=f"opschortende termijn verstreken; alle gegunde percelen definitief op "
+                                  f"{clock.dutch_date(last)}"[:200], via="regie",
                         verified=(actor.login, actor.name or "Regie"))
-        done.append(f"opschortende termijn verstreken (tot en met {clock.dutch_date(end)}); "
-                    f"{sum(1 for t in sent if t.objection and not t.ruling)} perceel/percelen aangehouden door een kort geding")
+        done.append(f"opschortende termijn verstreken voor alle gegunde percelen (de laatste definitief op "
+                    f"{clock.dutch_date(last)})")
     return done
 
 
@@ -868,11 +968,22 @@ def settle_all(as_of: dt.date | None = None) -> list[str]:
     return done
 
 
-def check_statutory_order(session: Session, prog: Programme, ev, point: str, day: dt.date) -> None:
+def check_statutory_order(session: Session, prog: Programme, ev, point: str, day: dt.date,
+                          positive: bool = True) -> None:
     """The standstill is the law, not a plan: the point `standstill` cannot be confirmed before it has run
-    out, and contracts cannot be signed (nor their award announced) before the standstill is over."""
+    out, and contracts cannot be signed (nor their award announced) before the standstill is over. A
+    contract's option is decided after the option before it was taken."""
     verdicts = {dp.key: v for dp, _, v in ev.points}
     facts = ev.facts
+    if point.startswith("contract-option-") and point[16:].isdigit() and int(point[16:]) > 1:
+        before = f"contract-option-{int(point[16:]) - 1}"
+        taken = [f for f in facts.get(before, []) if f.decided_on <= day]
+        if before in verdicts and (not verdicts[before].ok or not taken):
+            raise InputError(f"{prog.key}: over optie {point[16:]} wordt besloten nadat optie {int(point[16:]) - 1} "
+                             f"is genomen ({verdicts[before].reason})")
+        return
+    if not positive:
+        return
     if point == STANDSTILL_POINT:
         sent = [f for f in facts.get("award-letters", []) if f.outcome in POSITIVE and f.decided_on <= day]
         if sent:
@@ -884,10 +995,18 @@ def check_statutory_order(session: Session, prog: Programme, ev, point: str, day
             raise InputError(f"{prog.key}: de gunningsbeslissing is nog niet verzonden (award-letters); "
                              "de opschortende termijn is dus nog niet begonnen")
         if prog.tender:
-            running = [t for t in lot_states(session, prog, day) if t.letters_on and day <= t.standstill_end]
+            states = [t for t in lot_states(session, prog, day) if t.award_on and not t.withdrawn]
+            unsent = [t for t in states if not t.letters_on]
+            if unsent:
+                raise InputError(f"{prog.key}: de gunningsbeslissing van {len(unsent)} gegunde perce(e)l(en) is nog "
+                                 f"niet verzonden (o.a. {unsent[0].name}); hun opschortende termijn is niet begonnen")
+            running = [t for t in states if day <= t.standstill_end]
             if running:
                 raise InputError(f"{prog.key}: de opschortende termijn van {running[0].name} loopt tot en met "
                                  f"{clock.dutch_date(running[0].standstill_end)}")
+            held = [t for t in states if not t.definitive_on or t.definitive_on > day]
+            if held:
+                raise InputError(f"{prog.key}: {held[0].name} is nog niet definitief gegund ({held[0].state})")
     elif point in ("contracts-signed", "award-notice") and STANDSTILL_POINT in verdicts:
         done = [f for f in facts.get(STANDSTILL_POINT, []) if f.outcome in POSITIVE and f.decided_on <= day]
         if not done:

@@ -68,6 +68,10 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
     if not state.award_on:
         raise InputError(f"perceel {lot}: nog geen gunning vastgelegd (regie tender record {programme} award --lot {lot})")
     ranking: LotRanking = ranks[lot]
+    if state.withdrawn:
+        raise InputError(f"perceel {lot}: {state.withdrawn}; er zijn geen brieven zolang er niet opnieuw is gegund")
+    if sent_on is not None and sent_on > clock.today():
+        raise InputError(f"--on: {clock.dutch_date(sent_on)} ligt in de toekomst; brieven dragen de dag van verzending")
     sent = state.letters_on or sent_on or clock.today()
     if sent < state.award_on:
         raise InputError(f"--on: {clock.dutch_date(sent)} ligt voor het gunningsbesluit ({clock.dutch_date(state.award_on)})")
@@ -86,6 +90,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         "penvoerder": prog.penvoerder.name,
         "lot": {"key": lot, "name": lot_row.name, "label": label},
         "award_on": state.award_on, "sent_on": sent, "standstill_end": standstill_end(sent),
+        "first_day_after": standstill_end(sent) + dt.timedelta(days=1),
         "standstill_source": STANDSTILL_SOURCE, "places": ranking.places, "criteria": criteria,
         "winners": winners, "winners_text": ", ".join(w.provider for w in winners),
         "last_winner_total": winners[-1].total_nl if winners else "-",
@@ -134,19 +139,39 @@ def pdf_bytes(html: str) -> bytes:
     return bytes(pdf.output())
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write beside the target and rename over it: a symlink or a half-written file is never followed."""
+    import os
+    import tempfile
+
+    if path.is_dir() and not path.is_symlink():
+        raise InputError(f"--out: {printable(path, 200)} is een map; kies een lege map voor de brieven")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".brief-")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_letters(letters: list[Letter], out_dir: Path | str) -> list[Path]:
-    """Write each letter as HTML and PDF into `out_dir` (made if needed); returns the paths."""
+    """Write each letter as HTML and PDF into `out_dir` (made if needed, readable by its owner only);
+    returns the paths. The letters hold scores: they are confidential."""
+    if not str(out_dir).strip():
+        raise InputError("--out: noem een map voor de brieven")
     out = Path(out_dir)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
+        paths = []
+        for letter in letters:
+            html_path, pdf_path = out / f"{letter.stem}.html", out / f"{letter.stem}.pdf"
+            _replace(html_path, letter.html.encode("utf-8"))
+            _replace(pdf_path, pdf_bytes(letter.html))
+            paths += [html_path, pdf_path]
     except OSError as exc:
-        raise InputError(f"--out: kan de map {printable(out, 200)} niet maken: {exc.strerror}") from None
-    paths = []
-    for letter in letters:
-        html_path, pdf_path = out / f"{letter.stem}.html", out / f"{letter.stem}.pdf"
-        html_path.write_text(letter.html, encoding="utf-8")
-        pdf_path.write_bytes(pdf_bytes(letter.html))
-        paths += [html_path, pdf_path]
+        raise InputError(f"--out: kan de brieven niet schrijven in {printable(out, 200)}: {exc.strerror}") from None
     return paths
 
 

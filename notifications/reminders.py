@@ -118,6 +118,8 @@ def remind(
             continue
         if contracts_only and dp.track != "contract":
             continue
+        if dp.owner == "regie":
+            continue  # a term that ends by itself (the standstill): nobody to remind
         kind = Kind(dp.kind)
         policy = policies.for_kind(kind)
         due = dp.planned_date

@@ -119,10 +119,10 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
     _today(monkeypatch, "2025-04-15")
     with session.begin():
         done = settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 15))
-        assert len(done) == len(awarded) - 1 + 1  # every lot but wonen-1, and the point itself
+        assert len(done) == len(awarded) - 1  # every lot but wonen-1 is definitive
         assert settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 15)) == []  # once
         ev = evaluate(session, "inkoop-2026", dt.date(2025, 4, 15))
-        assert ev.verdict("standstill").ok
+        assert not ev.verdict("standstill").ok  # the tender as a whole waits for the court on wonen-1
     assert _state(session, "jeugd-1", "2025-04-15")["state"] == "definitief gegund"
     held = _state(session, "wonen-1", "2025-04-15")
     assert held["state"] == "aangehouden: kort geding aanhangig" and held["definitive_on"] is None
@@ -136,7 +136,9 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
         record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="ruling", on=dt.date(2025, 5, 6),
                     detail={"outcome": "dismissed"}, reference="C/05/123456 KG vonnis", recorded_by="Inkoper")
         assert settle_standstill(session, "inkoop-2026", dt.date(2025, 5, 6)) == [
-            "Beschermd wonen SDA regionaal: definitief gegund op dinsdag 6 mei 2025"]
+            "Beschermd wonen SDA regionaal: definitief gegund op dinsdag 6 mei 2025",
+            "opschortende termijn verstreken voor alle gegunde percelen (de laatste definitief op dinsdag 6 mei 2025)"]
+        assert evaluate(session, "inkoop-2026", dt.date(2025, 5, 6)).verdict("standstill").ok
         record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="signed", on=dt.date(2025, 5, 6),
                     recorded_by="Inkoper")
         record_decision(session, programme="inkoop-2026", point="contracts-signed", body="projectteam",
@@ -446,15 +448,22 @@ def test_postgresql_roles_the_project_team_records_the_tender_a_secretary_cannot
             assert done.returncode == 0, done.stderr
         sec_step = _regie(sec_url, "tender", "record", "inkoop-2026", "signed", "--lot", "wonen-2", "--on", "2025-04-20")
         assert sec_step.returncode == 2 and "Traceback" not in sec_step.stderr
-        # the service's sweep ends the standstill: wonen-2 definitive, wonen-1 held, the point confirmed
+        # the service's sweep ends the standstill: wonen-2 definitive, wonen-1 held by the court
         swept = _regie(svc_url, "remind")
         assert swept.returncode in (0, 4), swept.stderr
         assert "Opschortende termijn: inkoop-2026: Beschut wonen SDA regionaal: definitief gegund" in swept.stdout
         rows = dict(s.execute(text("SELECT lot_key, recorded_by FROM tender_records WHERE event = 'definitive'")).all())
         assert rows == {"wonen-2": "Programmabureau (dienst)"}
-        confirmed = s.execute(text("SELECT d.recorded_as, d.via FROM decisions d JOIN decision_points p ON "
-                                   "p.id = d.decision_point_id WHERE p.key = 'standstill'")).all()
-        assert confirmed == [(f"dienst_{tag}", "regie")]
+        standstill = ("SELECT d.recorded_as, d.via FROM decisions d JOIN decision_points p ON p.id = d.decision_point_id "
+                      "WHERE p.key = 'standstill'")
+        assert s.execute(text(standstill)).all() == []
+        s.rollback()
+        ruling = _regie(lead_url, "tender", "record", "inkoop-2026", "ruling", "--lot", "wonen-1", "--on", "2025-05-06",
+                        "--outcome", "dismissed", "--reference", "vonnis")
+        assert ruling.returncode == 0, ruling.stderr
+        swept = _regie(svc_url, "remind")  # now every lot is definitive: the service confirms the point itself
+        assert "opschortende termijn verstreken voor alle gegunde percelen" in swept.stdout, swept.stderr
+        assert s.execute(text(standstill)).all() == [(f"dienst_{tag}", "regie")]
         s.rollback()
         # straight at the database: the secretary writes no tender step, the service no other decision
         for url, sql in ((sec_url, "INSERT INTO tender_records (programme_id, lot_key, event, \"on\", detail, "
@@ -539,3 +548,232 @@ def test_verify_sees_an_offer_changed_behind_regie_s_back(session):
     with session.begin():
         broken = next(r for r in verify(session) if r.what == "inschrijvingen (per import)")
         assert broken.broken_at is not None and "veranderd" in broken.reason
+
+
+def _awarded(session, monkeypatch, lots="all", letters=True, sent="2025-03-25"):
+    """The demo offers imported, the award decided and recorded per lot, the letters sent."""
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots=lots, event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+    if letters:
+        _today(monkeypatch, sent)
+        with session.begin():
+            record_step(session, programme="inkoop-2026", lots=lots, event="letters-sent",
+                        on=dt.date.fromisoformat(sent), recorded_by="Inkoper")
+
+
+def _step(session, lot, event, on, **extra):
+    with session.begin():
+        return record_step(session, programme="inkoop-2026", lots=[lot], event=event, on=dt.date.fromisoformat(on),
+                           recorded_by="Inkoper", **extra)
+
+
+def test_a_backdated_step_meets_every_step_already_recorded(session, monkeypatch):
+    _awarded(session, monkeypatch, lots=["jeugd-1", "jeugd-2", "jeugd-3"])
+    _today(monkeypatch, "2025-04-16")
+    with session.begin():
+        settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 16))
+    _step(session, "jeugd-1", "signed", "2025-04-15")
+    refusals = [
+        ("jeugd-1", "objection", "2025-04-10", {"reference": "C/1"}, "ligt voor de laatste stap"),
+        ("jeugd-2", "objection", "2025-04-14", {"reference": "C/2"}, "ligt voor de laatste stap"),
+        ("jeugd-3", "letters-sent", "2025-03-24", {}, "ligt voor de laatste stap"),
+        ("jeugd-3", "letters-sent", "2025-04-16", {}, "al verzonden op dinsdag 25 maart 2025"),
+        ("jeugd-3", "award", "2025-04-16", {}, "al verzonden"),
+    ]
+    for lot, event, on, extra, match in refusals:
+        with pytest.raises(InputError, match=match):
+            _step(session, lot, event, on, **extra)
+    with session.begin():
+        states = {x["lot"]: x["state"] for x in tender_report(session, "inkoop-2026", dt.date(2025, 4, 16))["lots"]}
+    assert states["jeugd-1"] == "getekend" and states["jeugd-2"] == "definitief gegund"
+
+
+def test_signing_waits_for_a_ruling_and_an_upheld_ruling_needs_a_new_award_decision(session, monkeypatch):
+    _awarded(session, monkeypatch, lots=["jeugd-2"])
+    _today(monkeypatch, "2025-04-30")
+    _step(session, "jeugd-2", "objection", "2025-04-14", reference="C/05/124 KG")
+    with pytest.raises(InputError, match="al een kort geding aanhangig"):
+        _step(session, "jeugd-2", "objection", "2025-04-14", reference="C/05/125 KG")
+    with pytest.raises(InputError, match="kort geding is aanhangig"):
+        _step(session, "jeugd-2", "signed", "2025-04-16")
+    _step(session, "jeugd-2", "ruling", "2025-04-28", detail={"outcome": "upheld"}, reference="vonnis")
+    for event in ("signed", "definitive"):
+        with pytest.raises(InputError, match="toegewezen"):
+            _step(session, "jeugd-2", event, "2025-04-29")
+    with session.begin():
+        assert settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 30)) == []
+    with pytest.raises(InputError, match="nieuw gunningsbesluit nodig"):
+        _step(session, "jeugd-2", "award", "2025-04-29")
+    with session.begin():
+        first = session.scalar(select(Decision.id).join(DecisionPoint).where(DecisionPoint.key == "award"))
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-04-29", recorded_by="Secretaris Doetinchem", supersedes=first,
+                        extra_meeting=True)
+    assert _step(session, "jeugd-2", "award", "2025-04-29")  # the new decision carries the new award
+
+
+def test_winners_change_only_with_a_new_award_decision_and_a_decided_lot_is_not_awarded(session, monkeypatch, tmp_path):
+    _awarded(session, monkeypatch, lots=["wonen-1"], letters=False)
+    changed = tmp_path / "herzien.csv"
+    changed.write_text("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+                       "wonen-1;Nieuw A;ja;;10;10;10;10\nwonen-1;Nieuw B;ja;;9;9;9;9\n"
+                       "jeugd-11;Nieuw C;ja;;9;9;9;9\n", encoding="utf-8")
+    with session.begin():
+        record_step(session, programme="inkoop-2026", lots=["jeugd-11"], event="lot-decision", on=dt.date(2025, 3, 24),
+                    detail={"choice": "re-tender"}, reference="B&W 1", recorded_by="Inkoper")
+        import_offers(session, programme="inkoop-2026", path=changed, recorded_by="Inkoper")
+    with pytest.raises(InputError, match="nieuw gunningsbesluit nodig"):
+        _step(session, "wonen-1", "award", "2025-03-25")
+    with pytest.raises(InputError, match="al besloten wat er met dit perceel gebeurt"):
+        _step(session, "jeugd-11", "award", "2025-03-25")
+    with pytest.raises(InputError, match="al besloten op maandag 24 maart 2025: opnieuw aanbesteden"):
+        _step(session, "jeugd-11", "lot-decision", "2025-03-25", detail={"choice": "leave-open"}, reference="B&W 2")
+
+
+def test_the_tender_rules_cannot_change_once_offers_are_assessed_by_them(session, tmp_path, monkeypatch):
+    from models.loader import load_programme
+
+    text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "inkoop-2026.yaml"
+    changed.write_text(text.replace("weight: 40}", "weight: 10}").replace(
+        "{key: doorlooptijd, name: Doorlooptijd, weight: 20}", "{key: doorlooptijd, name: Doorlooptijd, weight: 50}"),
+        encoding="utf-8")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+    with session.begin(), pytest.raises(InputError, match="beoordelingsregels .* kunnen niet meer veranderen"):
+        load_programme(session, changed)
+    with session.begin():
+        prog = session.scalar(select(Programme).where(Programme.key == "inkoop-2026"))
+        assert prog.tender["criteria"][0]["weight"] == 40
+
+
+def test_the_standstill_waits_for_every_awarded_lot_and_runs_past_weekends_and_holidays(session, monkeypatch):
+    from models.tender import standstill_end
+
+    # 31 March + 20 days is Sunday 20 April 2025; Monday 21 April is Easter Monday: Tuesday 22 April
+    assert standstill_end(dt.date(2025, 3, 31)) == dt.date(2025, 4, 22)
+    assert standstill_end(dt.date(2025, 3, 25)) == dt.date(2025, 4, 14)  # a Monday: as it is
+    assert standstill_end(dt.date(2024, 12, 5)) == dt.date(2024, 12, 27)  # 25 Dec a Wednesday: 26 Dec too
+    _awarded(session, monkeypatch, lots=["jeugd-1", "jeugd-2"], letters=False)
+    _today(monkeypatch, "2025-03-31")
+    _step(session, "jeugd-1", "letters-sent", "2025-03-31")
+    _today(monkeypatch, "2025-04-25")
+    with session.begin():
+        done = settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 25))
+        assert done == ["Ondersteuning Aalten: definitief gegund op woensdag 23 april 2025"]
+        # jeugd-2 was awarded but its letters never went out: its term has not even begun
+        assert not evaluate(session, "inkoop-2026", dt.date(2025, 4, 25)).verdict("standstill").ok
+    with session.begin(), pytest.raises(InputError, match="1 gegunde perce\\(e\\)l\\(en\\) is nog niet verzonden"):
+        record_decision(session, programme="inkoop-2026", point="standstill", body="projectteam",
+                        outcome="approved", decided_on="2025-04-25", recorded_by="Inkoper")
+
+
+@pytest.mark.parametrize("provider, message", [
+    ("Zorggroep  De Linde", "staat voor perceel wonen-1 al in rij 2"),  # two spaces
+    ("Zorggroep\u00a0De Linde", "staat voor perceel wonen-1 al in rij 2"),  # a non-breaking space
+    ("Zorggroep De\u200b Linde", "onzichtbaar opmaak- of richtingsteken"),  # a zero-width space
+    ("\u202eedniL eD pergroZ", "onzichtbaar opmaak- of richtingsteken"),  # right-to-left override
+])
+def test_a_provider_cannot_come_in_twice_under_an_invisible_difference(session, tmp_path, provider, message):
+    path = tmp_path / "x.csv"
+    path.write_text("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+                    f"wonen-1;Zorggroep De Linde;ja;;8;8;8;8\nwonen-1;{provider};ja;;8;8;8;8\n", encoding="utf-8")
+    with session.begin(), pytest.raises(CsvError, match=message):
+        import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+
+
+def test_odd_files_and_digits_are_refused(session, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+                    "wonen-1;A;ja;;\u0668;8;8;8\n", encoding="utf-8")  # an Arabic-Indic eight
+    with session.begin(), pytest.raises(CsvError, match="kolom 'samenwerking': '.' is geen getal"):
+        import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+    for odd in ("/dev/zero", str(tmp_path)):
+        with session.begin(), pytest.raises(CsvError, match="geen gewoon bestand"):
+            import_offers(session, programme="inkoop-2026", path=odd, recorded_by="Inkoper")
+    path.write_text('perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"wonen-1;A',
+                    encoding="utf-8")
+    with session.begin(), pytest.raises(CsvError, match="rij 2: geen geldige CSV \\(een aanhalingsteken is niet gesloten\\)"):
+        import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+
+
+def test_letters_go_only_into_a_named_folder_and_never_through_a_link(session, monkeypatch, tmp_path):
+    from notifications.letters import build_letters, write_letters
+
+    _awarded(session, monkeypatch, lots=["wonen-1"])
+    with session.begin():
+        letters = build_letters(session, "inkoop-2026", "wonen-1")
+        with pytest.raises(InputError, match="ligt in de toekomst"):
+            build_letters(session, "inkoop-2026", "wonen-1", dt.date(2099, 1, 1))
+    with pytest.raises(InputError, match="noem een map"):
+        write_letters(letters, "")
+    out = tmp_path / "brieven"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("niet overschrijven", encoding="utf-8")
+    (out / f"{letters[0].stem}.html").symlink_to(victim)
+    (out / f"{letters[1].stem}.pdf").mkdir()
+    with pytest.raises(InputError, match="is een map"):
+        write_letters(letters, out)
+    assert victim.read_text(encoding="utf-8") == "niet overschrijven"  # the link was replaced, not followed
+    assert not (out / f"{letters[0].stem}.html").is_symlink()
+    text = " ".join(letters[-1].html.split())
+    assert "Wij sluiten de overeenkomst niet voor dinsdag 15 april 2025" in text or letters[-1].kind == "gunning"
+
+
+def test_a_withdrawn_award_decision_takes_the_lots_award_with_it(session, monkeypatch):
+    from notifications.letters import build_letters
+
+    _awarded(session, monkeypatch, lots=["wonen-1"], letters=False)
+    with session.begin():
+        first = session.scalar(select(Decision.id).join(DecisionPoint).where(DecisionPoint.key == "award"))
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="rejected",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem", supersedes=first)
+    state = _state(session, "wonen-1", "2025-03-25")
+    assert state["state"].startswith("gunning vervallen: het gunningsbesluit #")
+    with pytest.raises(InputError, match="vervangen"):
+        _step(session, "wonen-1", "letters-sent", "2025-03-25")
+    with session.begin(), pytest.raises(InputError, match="vervangen"):
+        build_letters(session, "inkoop-2026", "wonen-1")
+
+
+def test_options_come_in_order_and_the_files_rules_are_checked(session, monkeypatch):
+    from models.programme_file import ProgrammeFileError, parse_programme_text
+
+    _today(monkeypatch, "2030-07-01")
+    with session.begin(), pytest.raises(InputError, match="over optie 2 wordt besloten nadat optie 1 is genomen"):
+        record_decision(session, programme="inkoop-2026", point="contract-option-2", body="aalten",
+                        outcome="approved", decided_on="2030-06-25", recorded_by="Secretaris Aalten")
+    text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    for old, new, match in (("{key: regionaal, name:", "{key: reden, name:", "'reden' is al een kolom"),
+                            ("decide_months_before: 6", "decide_months_before: 36", "valt voor de start"),
+                            ("weight: 40}", "weight: 41}", "tellen op tot 101")):
+        with pytest.raises(ProgrammeFileError, match=match):
+            parse_programme_text(text.replace(old, new), "x.yaml")
+
+
+def test_the_same_step_from_four_processes_at_once_is_one_record(session, db_url, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _awarded(session, monkeypatch, lots=["jeugd-1"], letters=False)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, REGIE_DATABASE_URL=db_url, REGIE_TODAY="2025-03-26", REGIE_SANDBOX="1")
+    argv = [sys.executable, "-m", "cli.main", "tender", "record", "inkoop-2026", "letters-sent", "--lot", "jeugd-1",
+            "--on", "2025-03-25", "--by", "Inkoper"]
+    runs = [subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    results = [(r.wait(timeout=120), r.stdout.read(), r.stderr.read()) for r in runs]
+    for code, out, err in results:
+        assert code == 0 and "Traceback" not in err, err
+    assert sorted("gunningsbeslissing verzonden" in out for _, out, _ in results) == [False, False, False, True]
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(TenderRecord)
+                              .where(TenderRecord.event == "letters-sent")) == 1

@@ -128,8 +128,10 @@ def upgrade() -> None:
         # an offer row belongs to an import of the same login: nobody slips rows into another's import
         op.execute("ALTER TABLE offers ENABLE ROW LEVEL SECURITY")
         op.execute("CREATE POLICY offers_read ON offers FOR SELECT USING (true)")
+        # ... and only the import this very session just made (its sequence's current value)
         op.execute("CREATE POLICY offers_record ON offers FOR INSERT WITH CHECK (EXISTS (SELECT 1 FROM offer_imports i "
-                   "WHERE i.id = offers.import_id AND i.recorded_as = current_user))")
+                   "WHERE i.id = offers.import_id AND i.recorded_as = current_user "
+                   "AND i.id = currval(pg_get_serial_sequence('offer_imports', 'id'))))")
 
 
 def downgrade() -> None:

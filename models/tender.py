@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.entities import Decision, DecisionPoint, GoverningBody, Offer, OfferImport, Programme, TenderRecord
+from models.entities import Decision, DecisionPoint, Offer, OfferImport, Programme, TenderRecord
 from models.errors import InputError
 from models.inputs import clean_text, printable
 from models.vocabulary import POSITIVE, Kind, Outcome

@@ -32,7 +32,15 @@ def tender_overview(programme: str) -> int:
     from notifications.letters import build_letters, write_letters
 
     d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
+    from sqlalchemy import func, select
+
+    from models.entities import OfferImport, Programme, TenderRecord
+
     with register_session(read_only=True) as session:
+        pid = session.scalar(select(Programme.id).where(Programme.key == programme))
+        if not any(session.scalar(select(func.count()).select_from(t).where(t.programme_id == pid))
+                   for t in (OfferImport, TenderRecord)):
+            return 0  # no offers and no step yet: nothing to show per lot
         report = tender_report(session, programme)
         letters = {lot["lot"]: build_letters(session, programme, lot["lot"])
                    for lot in report["lots"] if lot["award_on"]}

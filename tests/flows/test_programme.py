@@ -274,10 +274,10 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     # nobody recorded the definitive award: the phase 3 run did, once the standstill had run out
     assert lots["wonen-1"]["state"] == "definitief gegund" and lots["wonen-1"]["definitive_on"] == "2025-04-15"
     assert lots["jeugd-11"]["state"] == "besloten: opnieuw aanbesteden"
-    table = json.loads(artifacts("inkoop-2026-aanbesteding")[0].data)
+    table = json.loads(max(artifacts("inkoop-2026-aanbesteding"), key=lambda a: a.created).data)
     row = next(r for r in table if r["Perceel"] == "Beschermd wonen SDA regionaal")
     assert row["Stand"] == "definitief gegund" and row["Opschortende termijn tot en met"] == "maandag 14 april 2025"
-    letters = artifacts("inkoop-2026-brieven")[0].data
+    letters = max(artifacts("inkoop-2026-brieven"), key=lambda a: a.created).data
     pdf = next(line.split("`")[1] for line in letters.splitlines() if "wonen-1-afwijzing-stichting-kompas" in line)
     from models.db import private_data_dir
 

@@ -35,8 +35,8 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
     if successor is not None:
         successor_start = next((dp.planned_date for dp in successor.decision_points if dp.key == "contract-start"), None)
     verdicts = {dp.key: (dp, spec, v) for dp, spec, v in ev.points}
-    # `end` is the last day as far as decided; `open_from` the first option still to be decided
-    end, ended, undecided, options, due = terms[0][1], False, False, [], []
+    # `end`: the last day as far as decided; `ended`: why later options lapse; `undecided`: an option is open
+    end, ended, undecided, options, due = terms[0][1], None, False, [], []
     for number, years in enumerate(c["options_years"], start=1):
         key = f"contract-option-{number}"
         dp, spec, verdict = verdicts[key]
@@ -49,17 +49,17 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
             "missing": [describe_bodies([b], ev.names) for b in verdict.missing],
         }
         if successor_start is not None and begin >= successor_start:
-            row["state"] = f"vervalt: {successor.key} start nieuwe contracten op {clock.dutch_date(successor_start)}"
-            ended = True
+            row["state"] = ended = (f"vervalt: {successor.key} start nieuwe contracten op "
+                                    f"{clock.dutch_date(successor_start)}")
         elif ended:
-            row["state"] = "vervalt: een eerdere optie is niet genomen"
+            row["state"] = ended
         elif verdict.status is Status.SATISFIED:
             row["state"] = "verlengd"
             if not undecided:
                 end = last
         elif verdict.status is Status.REJECTED:
             row["state"] = "niet verlengd: " + verdict.reason
-            ended = True
+            ended = "vervalt: een eerdere optie is niet genomen"
         else:
             late = as_of > dp.planned_date
             row["state"] = ("te laat: " if late else "open: ") + verdict.reason
@@ -69,7 +69,7 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
                             "who": row["missing"]})
             undecided = True
         options.append(row)
-    settled = ended or not undecided
+    settled = not undecided  # every option before the end (or before a lapse) is decided
     if successor_start is not None and successor_start <= end + dt.timedelta(days=1):
         end = min(end, successor_start - dt.timedelta(days=1))
     evaluation = None

@@ -64,7 +64,7 @@ def test_reload_is_idempotent_and_changed_plans_update_without_touching_decision
     assert after == before
     go = next(dp for dp in report["decision_points"] if dp["key"] == "go-no-go")
     assert go["due"] == "2024-11-12" and go["status"] == "open" and "aalten" not in go["missing_bodies"]
-    assert points == 24 + 18  # 2022 and 2026, with the tender's steps and the contracts' points
+    assert points == 24 + 20  # 2022 and 2026, with the tender's steps and the contracts' points
 
 
 def test_a_point_with_decisions_cannot_disappear_from_its_file(session, tmp_path):
@@ -82,7 +82,7 @@ def test_a_point_with_decisions_cannot_disappear_from_its_file(session, tmp_path
         with session.begin():
             load_programme(session, path)
     with session.begin():
-        assert session.scalar(select(func.count()).select_from(DecisionPoint)) == 42
+        assert session.scalar(select(func.count()).select_from(DecisionPoint)) == 44
 
 
 def test_a_bad_file_writes_nothing(session, tmp_path):

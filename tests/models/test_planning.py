@@ -179,7 +179,8 @@ def test_minimal_cascade_moves_only_what_must_move_and_reminders_follow(session)
         result = replan(session, programme="inkoop-2026", point="go-no-go", to=D(2024, 11, 26),
                         reason="Oost Gelre vergadert later", recorded_by="Projectleider")
         moved = {m.point: m.new for m in result.moved}
-        assert moved == {"go-no-go": D(2024, 11, 26), "publication": D(2024, 11, 27)}
+        assert moved == {"go-no-go": D(2024, 11, 26), "publication": D(2024, 11, 27),
+                         "qa-1-questions": D(2024, 11, 27)}  # questions close after the publication, no earlier
         from models.reminders import PolicySet, step_on
 
         due = dates(session, "inkoop-2026")["go-no-go"]

@@ -286,7 +286,9 @@ def test_implementation_is_the_current_phase_after_the_award(session):
         for key, on in (("publication", "2024-11-07"), ("lumpsum-dialogue", "2024-12-13"),
                         ("qa-rounds", "2024-12-20"), ("submission", "2025-02-07")):
             decide(session, key, "projectteam", on=on)
+        decide(session, "qa-1-questions", "projectteam", on="2024-11-22")
         decide(session, "qa-1", "projectteam", on="2024-11-29")
+        decide(session, "qa-2-questions", "projectteam", on="2024-12-13")
         decide(session, "assessment", "projectteam", on="2025-03-07")
         decide(session, "award", "doetinchem", on="2025-03-24")
         decide(session, "award-letters", "projectteam", on="2025-03-25")
@@ -387,7 +389,7 @@ def test_strict_check_passes_on_the_shipped_files_and_names_each_fault_on_a_brok
     faults, _ = _strict(broken)
     found = {where: what for where, what in faults}
     assert "geen vergaderdag" in found["decision_points[2] (go-no-go).date"]
-    assert "buiten fase 3" in found["decision_points[9] (award).date"]
+    assert "buiten fase 3" in found["decision_points[11] (award).date"]
     assert "Oude IJsselstreek neemt niet deel" in found["lots[0] (jeugd-1).participants"]
     assert "27,3 mln" in found["segments[3] (wmo-begeleiding).spend_2023_by_municipality"]
     no_penvoerder = LOTS_PROGRAMME.replace("penvoerder: doetinchem", "penvoerder: winterswijk").replace(

@@ -22,7 +22,7 @@ def test_builtin_programmes_validate_with_the_documents_facts():
     assert dates["award"] == dt.date(2025, 3, 24)
     assert dates["contract-start"] == dt.date(2026, 1, 1)
     assert [dp.key for dp in p26.decision_points] == [
-        "market-consultation-2", "tariffs", "go-no-go", "publication", "lumpsum-dialogue", "qa-1", "qa-rounds",
+        "market-consultation-2", "tariffs", "go-no-go", "publication", "lumpsum-dialogue", "qa-1-questions", "qa-1", "qa-2-questions", "qa-rounds",
         "submission", "assessment", "award", "award-letters", "standstill", "contracts-signed", "award-notice",
         "contract-start", "contract-option-1", "contract-option-2", "interim-evaluation",
     ]

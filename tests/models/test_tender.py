@@ -380,7 +380,8 @@ def test_calendar_has_the_tender_steps_the_standstill_and_the_contract_deadlines
     with session.begin():
         cal = Calendar.from_ical(programme_ics(session, "inkoop-2026"))
     events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
-    for title in ("Mijlpaal: Eerste inlichtingenronde - nota van inlichtingen 1 gepubliceerd",
+    for title in ("Mijlpaal: Inlichtingenronde 1 - vragen gesloten (vragen alleen via Mercell)",
+                  "Mijlpaal: Inlichtingenronde 1 - nota van inlichtingen 1 gepubliceerd",
                   "Mijlpaal: Opschortende termijn (Alcatel) verstreken",
                   "Mijlpaal: Aankondiging van de gegunde opdracht gepubliceerd",
                   "Mijlpaal: Tussentijdse evaluatie van de contracten afgerond"):

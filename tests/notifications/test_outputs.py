@@ -28,7 +28,7 @@ def test_ics_parses_back_with_two_independent_parsers_and_keeps_uids_stable(sess
     assert phase.decoded("dtend") == dt.date(2025, 5, 24)  # through the award notice
     cutoff = events["inkoop-2026-agendasluiting-go-no-go@regie.sociaaldomeinachterhoek.nl"]
     assert cutoff.decoded("dtstart") == dt.date(2024, 10, 22)  # 10 working days before the meeting
-    assert len(events) == 6 + 18 + 5 + 1  # phases, points, agenda cut-offs (3 decisions, 2 options), the contract end
+    assert len(events) == 6 + 20 + 5 + 1  # phases, points, agenda cut-offs (3 decisions, 2 options), the contract end
 
     parsed = vobject.readOne(first.decode())
     second = {e.uid.value: e for e in parsed.vevent_list}
@@ -54,7 +54,7 @@ def test_timeline_chart_is_written_with_phases_points_slack_and_today(session, t
     root = ET.parse(path).getroot()
     ns = {"s": "http://www.w3.org/2000/svg"}
     assert len(root.findall(".//s:rect[@class='phase']", ns)) == 6
-    assert len(root.findall(".//s:path[@class='point']", ns)) == 18  # 15 steps and 3 points of the contracts
+    assert len(root.findall(".//s:path[@class='point']", ns)) == 20  # 17 steps and 3 points of the contracts
     assert len(root.findall(".//s:rect[@class='slack']", ns)) >= 1
     assert len(root.findall(".//s:line[@class='today']", ns)) == 1
     assert "vandaag (woensdag 6 november 2024)" in svg

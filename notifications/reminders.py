@@ -62,6 +62,7 @@ def remind(
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (reminders.enabled: false)")
     names = names if names is not None else body_names(session)
+    short = _lots_owing_a_decision(session, programme, as_of)
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
     ev = evaluate_snapshot(prog, as_of, names)
@@ -217,6 +218,36 @@ def remind(
                                   scope=f"{dp.key}|{step.key}", context=context, recipients=providers,
                                   dry_run=dry_run, sent=sent, batch=batch, tag=(dp.key, step.key))
                 record(dp.key, step.key, outcomes)
+    award = next((dp for dp, _, _ in ev.points if dp.key == "award"), None)
+    stopped = award is None or verdicts["award"].status is Status.STOPPED
+    for lot, name in [] if stopped else short:
+        # a lot with too few valid offers: the penvoerder's college decides what happens to it, by the award
+        step = step_on(award.planned_date, policies.for_kind(Kind.APPROVAL), as_of, None)
+        if step is None:
+            continue
+        key = f"perceel:{lot}"
+        titles[key] = (f"Besluit over perceel {name}: te weinig geldige inschrijvingen (opnieuw aanbesteden, "
+                       "onderhands gunnen of openlaten)", award.planned_date)
+        body = prog.penvoerder
+        context = {
+            "programme": {"key": prog.key, "name": prog.name},
+            "point": {"key": key, "title": titles[key][0], "due": award.planned_date, "word": "Besluit"},
+            "cutoff": None, "cutoff_passed": False, "meeting": None,
+            "days_left": max(0, clock.working_days_between(as_of, award.planned_date)),
+            "when": _when(as_of, award.planned_date),
+            "days_late": max(0, clock.working_days_between(award.planned_date, as_of)),
+            "moved_by": None, "final": step.key == "overdue-final", "decided": [],
+            "missing": [describe_bodies([body], names)], "slips": [],
+            "body": body, "body_name": describe_bodies([body], names), "reservation": None, "lifts": [],
+            "deferred_on": None, "next_meeting": None, "next_cutoff": None,
+        }
+        people = [r for r in recipients if r.serves(programme) and (
+            (r.role is Role.SECRETARY and r.body == body) or r.role is Role.PROCUREMENT_LEAD)]
+        event = "overdue" if step.overdue else "reminder"
+        outcomes = notify(session, programme=programme, event=event, scope=f"{key}|{step.key}|{body}",
+                          context=context, recipients=people, dry_run=dry_run, sent=sent, batch=batch,
+                          tag=(key, step.key))
+        record(key, step.key, outcomes, None if people else "geen secretaris van de penvoerder of projectleider ingesteld")
     for planned, outcome in deliver(session, batch or []):
         point_key, step_key = planned.tag
         rows.append(ReminderRow(programme, point_key, step_key, outcome.recipient, outcome.channel, outcome.status,
@@ -224,6 +255,26 @@ def remind(
     if not rows:
         return _nothing(programme, "vandaag valt geen herinneringsmoment voor een open punt")
     return rows
+
+
+def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> list[tuple[str, str]]:
+    """Lots whose assessment found too few valid offers and whose college has not said what happens."""
+    from sqlalchemy import func, select
+
+    from models.entities import OfferImport, Programme
+
+    prog = session.scalar(select(Programme).where(Programme.key == programme))
+    if prog is None or not prog.tender or not session.scalar(
+            select(func.count()).select_from(OfferImport).where(OfferImport.programme_id == prog.id,
+                                                               OfferImport.stage == "award",
+                                                               func.date(OfferImport.recorded_at) <= as_of)):
+        return []
+    from models.tender import lot_states, lot_states_ranks
+
+    ranks = lot_states_ranks(session, prog)
+    short = {r.lot for r in ranks if r.too_few}
+    return [(t.lot, t.name) for t in lot_states(session, prog, as_of, ranks)
+            if t.lot in short and not t.lot_decision and not t.award_on]
 
 
 def _when(today: dt.date, day: dt.date) -> str:

@@ -778,3 +778,31 @@ def test_the_same_step_from_four_processes_at_once_is_one_record(session, db_url
     with session.begin():
         assert session.scalar(select(func.count()).select_from(TenderRecord)
                               .where(TenderRecord.event == "letters-sent")) == 1
+
+
+def test_a_lot_with_too_few_offers_is_reminded_to_the_penvoerder_until_its_college_decides(
+        session, env_db, monkeypatch, tmp_path):
+    from notifications.reminders import remind_all
+
+    path = tmp_path / "recipients.yaml"
+    path.write_text("recipients:\n"
+                    "  - {name: Secretaris Doetinchem, role: secretary, body: doetinchem, urls: ['json://localhost:9/d']}\n"
+                    "  - {name: Secretaris Aalten, role: secretary, body: aalten, urls: ['json://localhost:9/a']}\n"
+                    "  - {name: Inkoper, role: procurement-lead, urls: ['json://localhost:9/p']}\n", encoding="utf-8")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(path))
+    _today(monkeypatch, "2025-03-07")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+
+    def lot_rows(day):
+        return {(r.point, r.recipient) for r in remind_all(day, dry_run=True, programmes=["inkoop-2026"])
+                if r.point.startswith("perceel:") and r.status == "would-send"}
+
+    # 14 days before the award decision of 24 March: the penvoerder's secretary and the procurement lead
+    assert lot_rows(dt.date(2025, 3, 10)) == {("perceel:jeugd-11", "Secretaris Doetinchem"),
+                                              ("perceel:jeugd-11", "Inkoper")}
+    _today(monkeypatch, "2025-03-14")
+    with session.begin():
+        record_step(session, programme="inkoop-2026", lots=["jeugd-11"], event="lot-decision", on=dt.date(2025, 3, 14),
+                    detail={"choice": "private-award"}, reference="B&W 2025/30", recorded_by="Inkoper")
+    assert lot_rows(dt.date(2025, 3, 17)) == set()  # 7 days before: decided, so silent

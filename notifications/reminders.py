@@ -44,7 +44,7 @@ def _nothing(programme: str, reason: str) -> list[ReminderRow]:
 def remind(
     session: Session, programme: str, as_of: dt.date, *, dry_run: bool = False,
     recipients: list[Recipient] | None = None, snapshot: ProgrammeSnapshot | None = None,
-    names: dict[str, str] | None = None, sent: dict | None = None,
+    names: dict[str, str] | None = None, sent: dict | None = None, assessed: bool | None = None,
 ) -> list[ReminderRow]:
     """Send (or, dry run, list) the reminders due on `as_of`; the ledger keeps each to once.
 
@@ -62,7 +62,9 @@ def remind(
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (reminders.enabled: false)")
     names = names if names is not None else body_names(session)
-    short = _lots_owing_a_decision(session, programme, as_of)
+    if assessed is None:
+        assessed = programme in _assessed(session)
+    short = _lots_owing_a_decision(session, programme, as_of) if assessed else []
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
     ev = evaluate_snapshot(prog, as_of, names)
@@ -257,6 +259,16 @@ def remind(
     return rows
 
 
+def _assessed(session: Session) -> set[str]:
+    """The programmes that have offers imported for the award."""
+    from sqlalchemy import select
+
+    from models.entities import OfferImport, Programme
+
+    return set(session.scalars(select(Programme.key).join(OfferImport, OfferImport.programme_id == Programme.id)
+                               .where(OfferImport.stage == "award").distinct()))
+
+
 def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> list[tuple[str, str]]:
     """Lots whose assessment found too few valid offers and whose college has not said what happens."""
     from sqlalchemy import func, select
@@ -299,6 +311,7 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send
         names = body_names(session)
         sent = sent_messages(session, list(snapshots))  # what went out before: no query per message for it
+        assessed = _assessed(session)  # programmes with offers: one query, whatever their number
     recipients = load_recipients()
     rows: list[ReminderRow] = []
     if not dry_run:  # first what the register still owes (decisions announced after a crash or a failed send)
@@ -310,13 +323,14 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         with register_session(read_only=True) as session:
             for key, snap in snapshots.items():
                 rows += _isolated(key, lambda: remind(session, key, as_of, dry_run=True, recipients=recipients,
-                                                      snapshot=snap, names=names, sent=sent))
+                                                      snapshot=snap, names=names, sent=sent,
+                                                      assessed=key in assessed))
         return rows
     for key, snap in snapshots.items():
         session = open_session()
         try:
             rows += _isolated(key, lambda: remind(session, key, as_of, recipients=recipients, snapshot=snap,
-                                                  names=names, sent=sent), session)
+                                                  names=names, sent=sent, assessed=key in assessed), session)
             session.commit()
         finally:
             session.close()

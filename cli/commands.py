@@ -75,10 +75,10 @@ def cmd_status(args) -> int:
         if dp["status"] != "satisfied":
             print(f"      {dp['reason']}")
     if report["lots"]:
-        changed = [lot for lot in report["lots"] if lot["state"] != "loopt"]
+        changed = [lot for lot in report["lots"] if lot["state"] != "loopt" or lot["reason"]]
         print(f"\nPercelen: {len(report['lots'])}, waarvan {len(changed)} gestopt, gegund of onderhands")
         for lot in changed:
-            print(f"  {lot['name']}: {lot['state']}" + (f" - {lot['reason']}" if lot["reason"] else ""))
+            print(f"  {lot['name']} ({lot['key']}): {lot['state']}" + (f" - {lot['reason']}" if lot["reason"] else ""))
     if report["overrides"]:
         print("\nHandmatige overgangen")
         for o in report["overrides"]:
@@ -692,6 +692,9 @@ def cmd_contracts(args) -> int:
         print(f"  tussentijdse evaluatie uiterlijk {e['due_nl']}: {e['state']}")
     word = "einde" if r["end_settled"] else "einde zover besloten"
     print(f"  {word}: {d(r['end'])}")
+    if len(set(r["ends"].values())) > 1:  # colleges that extended and colleges that did not
+        for college, last in r["ends"].items():
+            print(f"    {college}: tot en met {d(last)}")
     if r["gap"]:
         print(f"  let op: {r['gap']}")
     if r["follows"]:

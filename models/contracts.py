@@ -12,7 +12,8 @@ from models import clock
 from models.entities import Programme
 from models.errors import InputError
 from models.programme_file import contract_terms
-from models.vocabulary import OUTCOME_LABELS, Status
+from models.rules import as_of_facts, current_decisions
+from models.vocabulary import NEGATIVE, OUTCOME_LABELS, POSITIVE
 
 
 def contracts_report(session: Session, programme: str, as_of: dt.date | None = None) -> dict:
@@ -35,43 +36,54 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
     if successor is not None:
         successor_start = next((dp.planned_date for dp in successor.decision_points if dp.key == "contract-start"), None)
     verdicts = {dp.key: (dp, spec, v) for dp, spec, v in ev.points}
-    # `end`: the last day as far as decided; `ended`: why later options lapse; `undecided`: an option is open
-    end, ended, undecided, options, due = terms[0][1], None, False, [], []
+    names = lambda bodies: describe_bodies(sorted(bodies), ev.names)  # noqa: E731
+    # Each college decides for itself: `ends` is each college's last day as far as decided, `going` the
+    # colleges still extending, `open_` those whose end waits on an undecided option.
+    first = verdicts["contract-option-1"][1] if "contract-option-1" in verdicts else None
+    colleges = set(first.required_bodies) if first is not None else set()
+    ends = {b: terms[0][1] for b in colleges}
+    going, open_, lapsed, options, due = set(colleges), set(), None, [], []
     for number, years in enumerate(c["options_years"], start=1):
         key = f"contract-option-{number}"
         dp, spec, verdict = verdicts[key]
         begin, last = terms[number]
-        standing = {f.body: f for f in ev.facts.get(key, []) if f.decided_on <= as_of}
+        standing = {b: f for b, f in current_decisions(as_of_facts(ev.facts.get(key, []), as_of)).items()}
         row = {
             "number": number, "key": key, "years": years, "term": [begin.isoformat(), last.isoformat()],
             "due": dp.planned_date.isoformat(), "due_nl": clock.dutch_date(dp.planned_date),
             "decisions": {describe_bodies([b], ev.names): OUTCOME_LABELS[f.outcome] for b, f in sorted(standing.items())},
-            "missing": [describe_bodies([b], ev.names) for b in verdict.missing],
+            "missing": [],
         }
         if successor_start is not None and begin >= successor_start:
-            row["state"] = ended = (f"vervalt: {successor.key} start nieuwe contracten op "
-                                    f"{clock.dutch_date(successor_start)}")
-        elif ended:
-            row["state"] = ended
-        elif verdict.status is Status.SATISFIED:
-            row["state"] = "verlengd"
-            if not undecided:
-                end = last
-        elif verdict.status is Status.REJECTED:
-            row["state"] = "niet verlengd: " + verdict.reason
-            ended = "vervalt: een eerdere optie is niet genomen"
+            row["state"] = lapsed = (f"vervalt: {successor.key} start nieuwe contracten op "
+                                     f"{clock.dutch_date(successor_start)}")
+        elif lapsed or not going:
+            row["state"] = lapsed or "vervalt: geen college verlengde de vorige termijn"
         else:
-            late = as_of > dp.planned_date
-            row["state"] = ("te laat: " if late else "open: ") + verdict.reason
-            if not undecided:
+            yes = {b for b in going if b in standing and standing[b].outcome in POSITIVE}
+            no = {b for b in going if b in standing and standing[b].outcome in NEGATIVE}
+            waiting = going - yes - no
+            for b in yes - open_:
+                ends[b] = last
+            parts = [f"verlengd door {names(yes)}" if yes else "", f"niet verlengd door {names(no)}" if no else "",
+                     (f"{'te laat' if as_of > dp.planned_date else 'nog open'}: {names(waiting)}") if waiting else ""]
+            row["state"] = "; ".join(p for p in parts if p)
+            row["missing"] = [describe_bodies([b], ev.names) for b in sorted(waiting)]
+            if waiting and not open_:
                 due.append({"what": dp.title, "due": dp.planned_date.isoformat(),
                             "due_nl": clock.dutch_date(dp.planned_date), "days": (dp.planned_date - as_of).days,
                             "who": row["missing"]})
-            undecided = True
+            open_ |= waiting
+            going = yes
+            if successor_start is not None and begin < successor_start <= last:
+                row["state"] += (f" (ten hoogste tot {clock.dutch_date(successor_start - dt.timedelta(days=1))}: "
+                                 f"dan begint {successor.key})")
         options.append(row)
-    settled = not undecided  # every option before the end (or before a lapse) is decided
+    settled = not open_  # every college's every option before its end is decided
+    end = max(ends.values(), default=terms[0][1])
     if successor_start is not None and successor_start <= end + dt.timedelta(days=1):
         end = min(end, successor_start - dt.timedelta(days=1))
+        ends = {b: min(e, end) for b, e in ends.items()}
     evaluation = None
     if "interim-evaluation" in verdicts:
         dp, _, verdict = verdicts["interim-evaluation"]
@@ -94,6 +106,7 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
         "initial_term": [terms[0][0].isoformat(), terms[0][1].isoformat()],
         "longest_end": terms[-1][1].isoformat(),
         "end": end.isoformat(), "end_settled": settled,
+        "ends": {describe_bodies([b], ev.names): e.isoformat() for b, e in sorted(ends.items())},
         "gap": (f"tussen het einde van de contracten ({clock.dutch_date(end)}) en de start van {successor.key} "
                 f"({clock.dutch_date(successor_start)}) is geen contract, als er niet verlengd wordt"
                 if successor_start is not None and end + dt.timedelta(days=1) < successor_start else None),

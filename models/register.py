@@ -277,7 +277,8 @@ def record_decision(
 
     from models.tender import check_statutory_order
 
-    check_statutory_order(session, prog, ev, dp.key, day, positive=result in (Outcome.APPROVED, Outcome.GO))
+    check_statutory_order(session, prog, ev, dp.key, day, positive=result in (Outcome.APPROVED, Outcome.GO),
+                          body=gb.slug)
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
     verdict = ev.verdict(dp.key)
     stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}

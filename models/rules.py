@@ -196,7 +196,9 @@ def point_status(
     missing = tuple(
         b for b in spec.required_bodies if b not in relevant or relevant[b].outcome in PENDING
     )
-    negative = [f for f in relevant.values() if f.outcome in NEGATIVE]
+    # An option to extend is each college's own answer: a "no" ends that college's contracts, not the point.
+    option = spec.kind is Kind.OPTION
+    negative = [f for f in relevant.values() if f.outcome in NEGATIVE and not option]
     reservations = tuple(
         sorted(
             (f for f in relevant.values() if f.outcome is Outcome.APPROVED_WITH_RESERVATION),
@@ -213,6 +215,16 @@ def point_status(
         ]
         return PointVerdict(spec.key, Status.REJECTED, missing, "; ".join(parts), reservations, tuple(deferred),
                             tuple(sorted(negative, key=lambda f: f.body)))
+    if not missing and option:
+        yes = sorted(b for b, f in relevant.items() if f.outcome in POSITIVE)
+        no = sorted(b for b, f in relevant.items() if f.outcome in NEGATIVE)
+        text = "; ".join(part for part in (
+            f"verlengen: {describe_bodies(yes, names)}" if yes else "",
+            f"niet verlengen: {describe_bodies(no, names)}" if no else "") if part)
+        if not yes:
+            return PointVerdict(spec.key, Status.REJECTED, (), f"niemand verlengt ({text})", (), (),
+                                tuple(sorted(relevant.values(), key=lambda f: f.body)))
+        return PointVerdict(spec.key, Status.SATISFIED, (), f"{what} is genomen: {text}")
     if not missing:
         if reservations:
             return PointVerdict(spec.key, Status.RESERVED, (), describe_reservations(reservations, names, lift_titles),

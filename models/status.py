@@ -114,6 +114,18 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
 
     verdicts = {spec.key: judge(spec) for _, spec in specs}
 
+    # A later option is for the colleges that took the one before it: the others' contracts have ended.
+    for i, (dp, spec) in enumerate(specs):
+        if spec.kind is Kind.OPTION and dp.key.startswith("contract-option-") and dp.key[16:].isdigit() \
+                and int(dp.key[16:]) > 1:
+            before = f"contract-option-{int(dp.key[16:]) - 1}"
+            if before in verdicts and verdicts[before].status is Status.SATISFIED:
+                took = {b for b, f in current_decisions(as_of_facts(facts.get(before, []), as_of)).items()
+                        if f.outcome in (Outcome.APPROVED, Outcome.APPROVED_WITH_RESERVATION)}
+                narrowed = replace(spec, required_bodies=tuple(b for b in spec.required_bodies if b in took))
+                specs[i] = (dp, narrowed)
+                verdicts[spec.key] = judge(narrowed)
+
     # A no-go or rejection on a point scoped to some lots stops the lots its body takes part in.
     lot_names = {lot.key: lot.name for lot in programme.lots}
     stopped: dict[str, str] = {}
@@ -193,13 +205,40 @@ def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None =
 def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> dict:
     """The `regie status --json` document (from `ev` when the caller has evaluated already)."""
     ev = ev or evaluate(session, key, as_of)
+    document = status_document(ev)
+    tender = _tender_lots(session, key, ev.as_of)
+    for lot in document["lots"]:  # where the tender is recorded per lot, its steps say how a lot stands
+        t = tender.get(lot["key"])
+        if t is None or lot["state"] in ("gestopt", "onderhands"):
+            continue
+        if t.award_on and not t.withdrawn:
+            lot["state"], lot["reason"] = "gegund", t.state
+        elif t.lot_decision:
+            lot["state"], lot["reason"] = "besloten", t.state
+        else:
+            lot["state"], lot["reason"] = "loopt", t.state
     return {
         "programme": ev.programme,
         "name": ev.name,
         "plan_revisions": revision_history(session, key),
         "overrides": override_history(session, key, ev.as_of),
         "owed_messages": pending(session, key),  # announcements not delivered yet (retried with growing pauses)
-    } | status_document(ev)
+    } | document
+
+
+def _tender_lots(session: Session, key: str, as_of: dt.date) -> dict:
+    """The tender's state per lot, where the programme has offers or tender steps recorded."""
+    from sqlalchemy import func
+
+    from models.entities import OfferImport, TenderRecord
+    from models.tender import lot_states
+
+    programme = get_programme(session, key)
+    if not programme.tender or not any(
+            session.scalar(select(func.count()).select_from(t).where(t.programme_id == programme.id))
+            for t in (OfferImport, TenderRecord)):
+        return {}
+    return {t.lot: t for t in lot_states(session, programme, as_of)}
 
 
 def status_document(ev: Evaluation) -> dict:

@@ -423,9 +423,14 @@ def rank_lot(lot: str, name: str, offers: list, rules: TenderRules, stage: str) 
     if too_few:  # nobody is awarded until the lot's own decision says what happens
         ranked = [replace_chosen(r, False) for r in ranked]
     if stage == "selection":
-        if len(valid) < rules.legal_minimum:
+        if not valid:
+            note = "geen geschikte gegadigden: een besluit over dit perceel is nodig"
+            too_few = True
+        elif len(valid) < rules.legal_minimum:
             note = (f"{len(valid)} geschikte gegadigden, minder dan het minimum van {rules.legal_minimum} "
                     f"({rules.legal_source}); alle geschikte worden uitgenodigd")
+        elif len(valid) <= places:
+            note = f"alle {len(valid)} geschikte gegadigden worden uitgenodigd"
         else:
             note = f"de beste {places} van {len(valid)} geschikte gegadigden worden uitgenodigd"
     elif too_few:
@@ -526,14 +531,19 @@ def _atw_holidays(year: int) -> set[dt.date]:
             kings, dt.date(year, 5, 5), dt.date(year, 12, 25), dt.date(year, 12, 26)}
 
 
+def next_day_of_business(day: dt.date) -> dt.date:
+    """A statutory term ending on a Saturday, Sunday or public holiday runs on to the next day that is none
+    of these (Algemene termijnenwet, art. 1)."""
+    while day.weekday() >= 5 or day in _atw_holidays(day.year):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def standstill_end(sent: dt.date) -> dt.date:
     """The last day of the standstill: 20 calendar days, counted from the day after sending; a term that
     would end on a Saturday, Sunday or public holiday runs on to the next day that is none of these
     (Algemene termijnenwet, art. 1)."""
-    end = sent + dt.timedelta(days=STANDSTILL_DAYS)
-    while end.weekday() >= 5 or end in _atw_holidays(end.year):
-        end += dt.timedelta(days=1)
-    return end
+    return next_day_of_business(sent + dt.timedelta(days=STANDSTILL_DAYS))
 
 
 def records_of(session: Session, programme: Programme) -> list[TenderRecord]:
@@ -582,7 +592,7 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
                 t.definitive_on = rec.on
             elif rec.event == "signed":
                 t.signed_on = rec.on
-                t.notice_due = rec.on + dt.timedelta(days=rules.award_notice_days if rules else 30)
+                t.notice_due = next_day_of_business(rec.on + dt.timedelta(days=rules.award_notice_days if rules else 30))
             elif rec.event == "award-notice":
                 t.notice_on = rec.on
             elif rec.event == "lot-decision":
@@ -867,11 +877,20 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
         rows.append(row)
     if event == "letters-sent" and rows:
         _confirm(session, prog, "award-letters", on, name, f"gunningsbeslissing verzonden voor {len(rows)} perceel/percelen")
+    if event in ("signed", "award-notice") and rows:  # the last lot's step completes the tender's milestone
+        done = [t for t in lot_states(session, prog, LATEST) if t.award_on and not t.withdrawn]
+        field, point, words = (("signed_on", "contracts-signed", "overeenkomsten getekend") if event == "signed"
+                               else ("notice_on", "award-notice", "aankondiging gepubliceerd"))
+        if done and all(getattr(t, field) for t in done):
+            last = max(getattr(t, field) for t in done)
+            _confirm(session, prog, point, last, name, f"{words} voor alle {len(done)} gegunde percelen", quiet=True)
     return rows
 
 
-def _confirm(session: Session, prog: Programme, point: str, on: dt.date, name: str, reference: str) -> None:
-    """Confirm a milestone of the register that a tender step proves, once (the first such step)."""
+def _confirm(session: Session, prog: Programme, point: str, on: dt.date, name: str, reference: str,
+             quiet: bool = False) -> None:
+    """Confirm a milestone of the register that a tender step proves, once (the first such step). Quiet: where
+    the register's rules refuse it now (the standstill not yet confirmed), the milestone waits for a person."""
     from models.register import record_decision
 
     dp = next((x for x in prog.decision_points if x.key == point), None)
@@ -880,8 +899,12 @@ def _confirm(session: Session, prog: Programme, point: str, on: dt.date, name: s
     if session.scalar(select(Decision.id).where(Decision.decision_point_id == dp.id,
                                                 Decision.outcome == Outcome.APPROVED.value)) is not None:
         return
-    record_decision(session, programme=prog.key, point=point, body="projectteam", outcome=Outcome.APPROVED,
-                    decided_on=on, recorded_by=name, reference=reference[:200], via="aanbesteding")
+    try:
+        record_decision(session, programme=prog.key, point=point, body="projectteam", outcome=Outcome.APPROVED,
+                        decided_on=on, recorded_by=name, reference=reference[:200], via="aanbesteding")
+    except InputError:
+        if not quiet:
+            raise
 
 
 def lot_states_ranks(session: Session, prog: Programme) -> list[LotRanking]:
@@ -969,18 +992,22 @@ def settle_all(as_of: dt.date | None = None) -> list[str]:
 
 
 def check_statutory_order(session: Session, prog: Programme, ev, point: str, day: dt.date,
-                          positive: bool = True) -> None:
+                          positive: bool = True, body: str | None = None) -> None:
     """The standstill is the law, not a plan: the point `standstill` cannot be confirmed before it has run
     out, and contracts cannot be signed (nor their award announced) before the standstill is over. A
     contract's option is decided after the option before it was taken."""
     verdicts = {dp.key: v for dp, _, v in ev.points}
     facts = ev.facts
     if point.startswith("contract-option-") and point[16:].isdigit() and int(point[16:]) > 1:
+        from models.rules import as_of_facts, current_decisions
+
         before = f"contract-option-{int(point[16:]) - 1}"
-        taken = [f for f in facts.get(before, []) if f.decided_on <= day]
-        if before in verdicts and (not verdicts[before].ok or not taken):
-            raise InputError(f"{prog.key}: over optie {point[16:]} wordt besloten nadat optie {int(point[16:]) - 1} "
-                             f"is genomen ({verdicts[before].reason})")
+        mine = current_decisions(as_of_facts(facts.get(before, []), day)).get(body)
+        if before in verdicts and (mine is None or mine.outcome not in POSITIVE):
+            said = ("heeft optie " + str(int(point[16:]) - 1) + " niet genomen; de contracten van dit college "
+                    "eindigen dan" if mine is not None else "besluit eerst over optie " + str(int(point[16:]) - 1))
+            raise InputError(f"{prog.key}: over optie {point[16:]} besluit een college nadat het optie "
+                             f"{int(point[16:]) - 1} nam; {body}: {said}")
         return
     if not positive:
         return

@@ -33,6 +33,17 @@ def _event(uid: str, summary: str, start: dt.date, end: dt.date, description: st
     return event
 
 
+def _lapsed_options(session: Session, key: str) -> set[str]:
+    from sqlalchemy import select
+
+    from models.contracts import contracts_report
+    from models.entities import Programme
+
+    if not session.scalar(select(Programme.contracts).where(Programme.key == key)):
+        return set()
+    return {o["key"] for o in contracts_report(session, key)["options"] if o["state"].startswith("vervalt")}
+
+
 def programme_ics(session: Session, key: str) -> bytes:
     report = status_report(session, key)
     revisions: dict[str, int] = {}
@@ -55,7 +66,10 @@ def programme_ics(session: Session, key: str) -> bytes:
             f"{key}-fase-{phase['number']}@{DOMAIN}", f"Fase {phase['number']} - {phase['name']}", start, end,
             f"{report['name']}: fase {phase['number']}, {clock.dutch_date(start)} tot en met {clock.dutch_date(end)}.",
         ))
+    lapsed = _lapsed_options(session, key)  # an option that no longer exists has no deadline
     for dp in report["decision_points"]:
+        if dp["key"] in lapsed:
+            continue
         due = clock.parse_date(dp["due"])
         status = STATUS_LABELS[Status(dp["status"])]
         cal.add_component(_event(

@@ -141,16 +141,16 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
         assert evaluate(session, "inkoop-2026", dt.date(2025, 5, 6)).verdict("standstill").ok
         record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="signed", on=dt.date(2025, 5, 6),
                     recorded_by="Inkoper")
-        record_decision(session, programme="inkoop-2026", point="contracts-signed", body="projectteam",
-                        outcome="approved", decided_on="2025-05-06", recorded_by="Inkoper")
+        # the last lot signed: the milestone is confirmed with it, once
+        assert evaluate(session, "inkoop-2026", dt.date(2025, 5, 6)).verdict("contracts-signed").ok
     assert _state(session, "wonen-1", "2025-05-06")["notice_due"] == "2025-06-05"
     _today(monkeypatch, "2025-05-09")
     with session.begin():
         notices = record_step(session, programme="inkoop-2026", lots="all", event="award-notice",
                               on=dt.date(2025, 5, 9), recorded_by="Inkoper")
         assert len(notices) == len(awarded)
-        record_decision(session, programme="inkoop-2026", point="award-notice", body="projectteam",
-                        outcome="approved", decided_on="2025-05-09", recorded_by="Inkoper")
+        ev = evaluate(session, "inkoop-2026", dt.date(2025, 5, 9))
+        assert ev.verdict("award-notice").ok  # confirmed by the last lot's announcement
     report = _read(session, tender_report, "inkoop-2026", dt.date(2025, 5, 9))
     assert {x["state"] for x in report["lots"] if x["lot"] != "jeugd-11"} == {
         "afgerond: aankondiging gegunde opdracht gepubliceerd"}
@@ -320,26 +320,40 @@ def test_contract_options_are_reminded_on_time_and_the_end_follows_the_decisions
             record_decision(session, programme="inkoop-2026", point="contract-option-1", body=body,
                             outcome="approved", decided_on="2028-06-27", recorded_by=f"Secretaris {body}")
     report = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 6, 28))
-    assert [o["state"] for o in report["options"]][0] == "verlengd" and report["end"] == "2030-12-31"
+    assert report["options"][0]["state"].startswith("verlengd door 8 colleges") and report["end"] == "2030-12-31"
     assert not report["end_settled"] and report["due"][0]["due"] == "2030-06-25"
     # option 2 is reminded in its turn; the finished programme's own points are not
     rows = remind_all(dt.date(2030, 5, 14), dry_run=True, programmes=["inkoop-2026"])
     assert {r.point for r in rows if r.status == "would-send"} == {"contract-option-2"}
-    _today(monkeypatch, "2030-06-26")
+    # Winterswijk does not extend: its contracts end, the seven others are still asked
+    _today(monkeypatch, "2030-06-12")
     with session.begin():
         record_decision(session, programme="inkoop-2026", point="contract-option-2", body="winterswijk",
-                        outcome="rejected", decided_on="2030-06-25", recorded_by="Secretaris Winterswijk")
-        ev = evaluate(session, "inkoop-2026", dt.date(2030, 6, 26))
+                        outcome="rejected", decided_on="2030-06-11", recorded_by="Secretaris Winterswijk")
+        ev = evaluate(session, "inkoop-2026", dt.date(2030, 6, 12))
         assert "contract-option-2" not in ev.gates[5].reason  # the contracts' points are outside the phase gates
         assert all(lot.state != "gestopt" for lot in ev.lots)  # not extending stops no lot
+    rows = remind_all(dt.date(2030, 6, 21), dry_run=True, programmes=["inkoop-2026"])  # 2 days before the cut-off
+    told = {r.recipient for r in rows if r.status == "would-send" and r.point == "contract-option-2"}
+    assert told == {f"Secretaris {b}" for b in everyone if b != "winterswijk"}
+    _today(monkeypatch, "2030-06-26")
+    with session.begin():
+        for body in everyone[:-1]:
+            record_decision(session, programme="inkoop-2026", point="contract-option-2", body=body,
+                            outcome="approved", decided_on="2030-06-25", recorded_by=f"Secretaris {body}")
     report = _read(session, contracts_report, "inkoop-2026", dt.date(2030, 6, 26))
-    assert [o["state"].split(":")[0] for o in report["options"]] == ["verlengd", "niet verlengd"]
-    assert report["end"] == "2030-12-31" and report["end_settled"]
+    assert report["options"][1]["state"] == ("verlengd door 7 colleges: Aalten, Berkelland, Bronckhorst, Doetinchem, "
+                                             "Montferland, Oost Gelre, Oude IJsselstreek; niet verlengd door het "
+                                             "college van Winterswijk")
+    assert report["ends"]["het college van Winterswijk"] == "2030-12-31"
+    assert report["ends"]["het college van Aalten"] == "2032-12-31" and report["end"] == "2032-12-31"
+    assert report["end_settled"]
     assert not [r for r in remind_all(dt.date(2030, 6, 26), dry_run=True, programmes=["inkoop-2026"])
                 if r.status == "would-send"]
 
 
-def test_a_first_option_not_taken_makes_the_second_moot_and_silent(session, env_db, monkeypatch, tmp_path):
+def test_a_college_that_does_not_take_the_first_option_is_not_asked_about_the_second(
+        session, env_db, monkeypatch, tmp_path):
     from notifications.reminders import remind_all
 
     _secretaries(monkeypatch, tmp_path, ["aalten", "winterswijk"])
@@ -348,8 +362,24 @@ def test_a_first_option_not_taken_makes_the_second_moot_and_silent(session, env_
         record_decision(session, programme="inkoop-2026", point="contract-option-1", body="aalten",
                         outcome="rejected", decided_on="2028-06-27", recorded_by="Secretaris Aalten")
     report = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 6, 28))
+    assert report["ends"]["het college van Aalten"] == "2028-12-31" and not report["end_settled"]
+    assert "niet verlengd door het college van Aalten" in report["options"][0]["state"]
+    # Winterswijk has not decided: it is still reminded (overdue), Aalten is not
+    rows = remind_all(dt.date(2028, 7, 4), dry_run=True, programmes=["inkoop-2026"])
+    assert {r.recipient for r in rows if r.status == "would-send" and r.point == "contract-option-1"} == {
+        "Secretaris winterswijk"}  # the recipients file of this test names them by slug
+    with session.begin(), pytest.raises(InputError, match="aalten: heeft optie 1 niet genomen"):
+        record_decision(session, programme="inkoop-2026", point="contract-option-2", body="aalten",
+                        outcome="approved", decided_on="2028-06-27", recorded_by="Secretaris Aalten")
+    everyone = ["berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre", "oude-ijsselstreek",
+                "winterswijk"]
+    with session.begin():  # nobody else extends either: the second option lapses and stays silent
+        for body in everyone:
+            record_decision(session, programme="inkoop-2026", point="contract-option-1", body=body,
+                            outcome="rejected", decided_on="2028-06-27", recorded_by=f"Secretaris {body}")
+    report = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 6, 28))
     assert report["end"] == "2028-12-31" and report["end_settled"]
-    assert report["options"][1]["state"] == "vervalt: een eerdere optie is niet genomen"
+    assert report["options"][1]["state"] == "vervalt: geen college verlengde de vorige termijn"
     assert not [r for r in remind_all(dt.date(2030, 5, 14), dry_run=True, programmes=["inkoop-2026"])
                 if r.status == "would-send"]
 
@@ -747,7 +777,7 @@ def test_options_come_in_order_and_the_files_rules_are_checked(session, monkeypa
     from models.programme_file import ProgrammeFileError, parse_programme_text
 
     _today(monkeypatch, "2030-07-01")
-    with session.begin(), pytest.raises(InputError, match="over optie 2 wordt besloten nadat optie 1 is genomen"):
+    with session.begin(), pytest.raises(InputError, match="over optie 2 besluit een college nadat het optie 1 nam; aalten: besluit eerst over optie 1"):
         record_decision(session, programme="inkoop-2026", point="contract-option-2", body="aalten",
                         outcome="approved", decided_on="2030-06-25", recorded_by="Secretaris Aalten")
     text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")

@@ -74,7 +74,7 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
                             "due_nl": clock.dutch_date(dp.planned_date), "days": (dp.planned_date - as_of).days,
                             "who": row["missing"]})
             open_ |= waiting
-            going = yes
+            going = yes | waiting  # who did not decide yet may still extend; who said no has ended
             if successor_start is not None and begin < successor_start <= last:
                 row["state"] += (f" (ten hoogste tot {clock.dutch_date(successor_start - dt.timedelta(days=1))}: "
                                  f"dan begint {successor.key})")

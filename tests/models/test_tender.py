@@ -308,6 +308,9 @@ def test_contract_options_are_reminded_on_time_and_the_end_follows_the_decisions
     with session.begin():
         record_decision(session, programme="inkoop-2026", point="interim-evaluation", body="projectteam",
                         outcome="approved", decided_on="2028-03-31", recorded_by="Inkoper")
+    undecided = _read(session, contracts_report, "inkoop-2026", dt.date(2028, 5, 16))
+    assert [o["state"][:9] for o in undecided["options"]] == ["nog open:", "nog open:"]  # nothing lapses yet
+    assert undecided["end"] == "2028-12-31" and not undecided["end_settled"]
     # 28 days before the agenda cut-off (13 June 2028, 10 working days before the meeting) the secretaries hear
     rows = remind_all(dt.date(2028, 5, 16), dry_run=True, programmes=["inkoop-2026"])
     assert {r.point for r in rows if r.status == "would-send"} == {"contract-option-1"}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.errors import InputError
 from models.inputs import printable
-from models.tender import (STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks,
+from models.tender import (LATEST, STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks,
                            standstill_end)
 from notifications.rendering import environment
 
@@ -63,7 +63,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
     ranks = {r.lot: r for r in lot_states_ranks(session, prog)}
     if lot not in ranks:
         raise InputError(f"--lot: onbekend perceel '{printable(lot, 40)}' in {programme} (of onderhands gegund)")
-    state = next(t for t in lot_states(session, prog, dt.date.max - dt.timedelta(days=400), list(ranks.values()))
+    state = next(t for t in lot_states(session, prog, LATEST, list(ranks.values()))
                  if t.lot == lot)
     if not state.award_on:
         raise InputError(f"perceel {lot}: nog geen gunning vastgelegd (regie tender record {programme} award --lot {lot})")

@@ -167,8 +167,10 @@ def programme_flow(programme: str):
                 break
             if snap is None or not unchanged(programme, snap):  # the phase's work runs once per change
                 snap = run_phase(phase_flow, programme, number)
-            if snap.exit_open or not snap.points:
-                break  # a phase without decision points (implementation) is a period: the run does not wait on the clock
+            if snap.exit_open or snap.blocking is None:
+                # a phase without decision points (implementation) is a period: the run does not wait on
+                # the clock; nor on a phase whose exit no point holds (nobody owes anything in it)
+                break
             publish_artifacts(programme)  # the overview as the run leaves it: before it waits or stops
             if snap.stopped:
                 message = f"Programma gestopt in fase {number} bij {snap.blocking.title}: {snap.blocking.reason}"

@@ -52,7 +52,12 @@ def phase_started(snap: PhaseSnapshot) -> list[Outcome]:
 
 
 def phase_result(snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
-    """Tell what the exit gate says: opened, still waiting (for whom), or the programme stopped."""
+    """Tell what the exit gate says: opened, still waiting (for whom), or the programme stopped.
+
+    A phase whose exit is shut while no point holds it (implementation: a period that runs until its
+    planned end) waits on nobody: nothing to tell beyond its start ("phase_running", no message)."""
+    if not snap.exit_open and snap.blocking is None:
+        return "phase_running", []
     recipients = load_recipients()
     context = {"programme": _programme(snap), "phase": _phase(snap), "reason": snap.exit_reason}
     if snap.exit_open:

@@ -283,3 +283,40 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
 
     assert Path(pdf).is_file() and Path(pdf).is_relative_to(private_data_dir())  # scores stay in the 0700 folder
     assert private_data_dir().stat().st_mode & 0o077 == 0
+
+
+def test_a_programme_in_implementation_waits_at_the_contract_start_and_then_ends(flow_env, monkeypatch):
+    """Phase 4 (implementation) has no decision points: while it runs, its exit is shut and nobody owes
+    anything in it. The run announces it, passes it without waiting on the clock, waits for the contract
+    start and, once that is confirmed, ends in phase 5; no phase run fails."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    from models.register import record_decision
+
+    monkeypatch.setenv("REGIE_TODAY", "2025-06-02")
+    record_all(skip={("contract-start", "projectteam")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), 180, "the run to wait at the contract start")[0]
+    assert run.point == "contract-start"
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
+    phase_4 = [c for c in children if c.name == "inkoop-2026 fase 4"]
+    assert [(c.state.type.value, c.state.name) for c in phase_4] == [("COMPLETED", "Loopt")]
+    assert "loopt tot woensdag 31 december 2025" in phase_4[0].state.message
+    assert not [c for c in children if c.state.is_failed() or c.state.is_crashed()]
+    assert any("Fase 4" in t and "gestart" in t for t in events(flow_env))
+
+    monkeypatch.setenv("REGIE_TODAY", "2026-01-02")
+    with register_session() as session:
+        record_decision(session, programme="inkoop-2026", point="contract-start", body="projectteam",
+                        outcome="approved", decided_on="2026-01-02", recorded_by="Inkoopleider")
+    assert resume_waiting_runs.fn("inkoop-2026", "contract-start") == [run.name]
+    thread.join(180)
+    assert box["result"].is_completed(), box
+    assert "Alle fasen van inkoop-2026 afgerond" in box["result"].message
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
+    assert not [c for c in children if c.state.is_failed() or c.state.is_crashed()]
+    assert any(c.name == "inkoop-2026 fase 5" and c.state.name == "Afgerond" for c in children)

@@ -165,6 +165,7 @@ def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end:
         os.environ["PREFECT_API_AUTH_STRING"] = Path(stack["auth_file"]).read_text(encoding="utf-8").strip()
         print(f"Prefect UI: {stack['ui_url']} (inloggen met de inhoud van {stack['auth_file']})", flush=True)
         print(f"Berichten: tail -f {home / 'berichten.jsonl'}", flush=True)
+        _STACK["up"], _STACK["log"] = up, home / "up.log"
         return _replay(scenario, today_file, sink, seconds_per_day, stop_at_end)
     finally:
         if up.poll() is None:
@@ -197,7 +198,7 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
     day, end = scenario["start"], scenario["end"]
     pending = sorted(scenario["decisions"], key=lambda d: d["on"])
     for row in [d for d in pending if d["on"] < day]:  # what was decided before the demo starts
-        _decide(programme, row)
+        print(f"Vóór de start: {_decide(programme, row, None)}", flush=True)
     pending = [d for d in pending if d["on"] >= day]
     steps = sorted(scenario.get("tender", []), key=lambda d: d["on"])
     for row in [d for d in steps if d["on"] < day]:
@@ -212,7 +213,7 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
         today_file.write_text(day.isoformat(), encoding="utf-8")
         told = []
         for row in [d for d in pending if d["on"] == day]:
-            told.append(_decide(programme, row))
+            told.append(_decide(programme, row, run.id))
         for row in [d for d in steps if d["on"] == day]:  # after the day's decisions (an award, then its lots)
             told.append(_tender(programme, row))
         if clock.is_working_day(day):
@@ -242,11 +243,15 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
     return 0
 
 
-def _decide(programme: str, row: dict) -> str:
-    """One decision of the scenario, through the inbox form or `regie decide`; a line saying what happened."""
+def _decide(programme: str, row: dict, run_id) -> str:
+    """One decision of the scenario, through the inbox form or `regie decide`; a line saying what
+    happened. A decision meant for the form that cannot go through it says why it took `regie decide`."""
     college = row["body"]
-    if row["via"] == "formulier" and _through_inbox(programme, row):
-        return f"{college} via het formulier: {row['point']} {row['outcome']}"
+    why = None
+    if row["via"] == "formulier":
+        why = _through_inbox(programme, row, run_id)
+        if why is None:
+            return f"{college} via het formulier: {row['point']} {row['outcome']}"
     from cli.main import main as regie
 
     with open(os.devnull, "w") as quiet:
@@ -257,46 +262,123 @@ def _decide(programme: str, row: dict) -> str:
                          + (["--reservation", row["reservation"]] if row.get("reservation") else []))
         finally:
             sys.stdout = stdout
-    return f"{college}: {row['point']} {row['outcome']}" + ("" if code == 0 else f" (geweigerd, code {code})")
+    via = f" (met regie decide in plaats van het formulier: {why})" if why else ""
+    return f"{college}: {row['point']} {row['outcome']}{via}" + ("" if code == 0 else f" (geweigerd, code {code})")
 
 
-def _through_inbox(programme: str, row: dict) -> bool:
-    """Fill in the college's inbox form, as its secretary would; False when no inbox waits for it."""
+_STACK: dict = {}  # the `regie up` process of this demo and its log: every wait lasts as long as it lives
+
+
+def _stack_alive() -> None:
+    up = _STACK.get("up")
+    if up is not None and up.poll() is not None:
+        raise InputError(f"regie up stopte (code {up.returncode}) tijdens de demo; zie {_STACK['log']}")
+
+
+def _through_inbox(programme: str, row: dict, run_id) -> str | None:
+    """Fill in the college's inbox form, as its secretary would: None when it went through the form,
+    else why it could not (then the caller records it with `regie decide` and says so).
+
+    The inbox is waited for as long as the stack lives and the programme run is still on its way to
+    it (starting, running, resuming, or waiting on this very point); a busy machine only makes the
+    wait longer. Only a run that waits elsewhere or has ended means no inbox will come."""
     from tasks.runs import resume, waiting_runs
 
-    for _ in range(60):  # the programme run may still be opening the inboxes
+    if run_id is None:
+        return "de programmarun is nog niet gestart"
+    seen_before = None
+    while True:
+        _stack_alive()
         runs = [r for r in waiting_runs(programme, row["point"], row["body"]) if r.body == row["body"]]
         if runs:
             form = {"outcome": LABELS[row["outcome"]], "decided_on": row["on"].isoformat(), "recorded_by": row["by"],
                     "reference": f"{row['body']}/{row['on'].year}/{row['point']}"}
             if row.get("reservation"):
                 form["reservation"] = row["reservation"]
+            from tasks.runs import fired_pause_keys
+
+            asked = len(fired_pause_keys(runs[0].id))
             if resume(runs[0], form):
-                _until_recorded(programme, row)
-                return True
-            # woken a moment ago by something else: look again
+                return _until_recorded(programme, row, runs[0], asked)
+            continue  # woken a moment ago by something else: look again
+        elsewhere = _no_inbox_coming(programme, row, run_id)
+        if elsewhere and elsewhere == seen_before:  # seen twice in a row: not an inbox between two states
+            return elsewhere
+        seen_before = elsewhere
         time.sleep(0.5)
-    return False
 
 
-def _until_recorded(programme: str, row: dict) -> None:
+def _no_inbox_coming(programme: str, row: dict, run_id) -> str | None:
+    """Why no inbox for this decision will come (the run waits on another point, or has ended); None
+    while one may still come (the run or an inbox of this college is still starting or running)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState
+    from prefect.client.schemas.filters import FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    from tasks.runs import INBOX_FLOW_NAME, point_of
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+        starting = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[INBOX_FLOW_NAME])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+                any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]))))
+    if any(r.parameters.get("programme") == programme and r.parameters.get("point") == row["point"]
+           and r.parameters.get("body") == row["body"] for r in starting):
+        return None  # its inbox is on its way
+    if state is None or state.type in (StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING):
+        return None  # the programme run is still judging: it may open the inbox
+    if state.is_final():
+        return f"de programmarun is geëindigd ({state.name})"
+    waits_on = point_of(state.state_details.pause_key or "")
+    if waits_on != row["point"]:
+        return f"de programmarun wacht op {waits_on}, niet op {row['point']}: er is geen inbox voor dit besluit"
+    from models.db import register_session
+    from models.status import evaluate
+
+    from flows.inbox import owes
+
+    with register_session(read_only=True) as session:
+        verdict = evaluate(session, programme).verdict(row["point"])
+    if not owes(verdict, row["body"]):
+        return f"{row['body']} is over {row['point']} niets meer verschuldigd ({verdict.reason})"
+    return f"er staat geen inbox open voor {row['body']} bij {row['point']}"
+
+
+def _until_recorded(programme: str, row: dict, inbox, asked: int) -> str | None:
+    """Wait until the form's decision is in the register (None), or the inbox ended or asks again
+    (why: a refused form is then entered with `regie decide`, whose refusal the demo prints)."""
+    from uuid import UUID
+
+    from prefect import get_client
+
     from models.db import register_session
     from models.status import decision_history
+    from tasks.runs import fired_pause_keys
 
-    for _ in range(120):
+    while True:
+        _stack_alive()
         with register_session(read_only=True) as session:
             rows = decision_history(session, programme, row["point"])
         if any(r["body"] == row["body"] and r["decided_on"] == row["on"].isoformat() for r in rows):
-            return
+            return None
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(inbox.id)).state
+        if state is not None and state.is_final():
+            return f"de inbox eindigde als {state.name}: {state.message}"
+        if state is not None and state.is_paused() and len(fired_pause_keys(inbox.id)) > asked:
+            return "het formulier werd geweigerd"
         time.sleep(0.5)
 
 
-def _settle(run_id, seconds: float = 240) -> None:
-    """Wait until the programme run waits or has ended (it is not starting, running or resuming)."""
+def _settle(run_id) -> None:
+    """Wait until the programme run waits or has ended (it is not starting, running or resuming), for as
+    long as the stack lives: a busy machine makes the wait longer, not shorter."""
     from prefect import get_client
 
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while True:
+        _stack_alive()
         with get_client(sync_client=True) as client:
             state = client.read_flow_run(run_id).state
         if state is not None and (state.is_final() or state.name in ("Suspended", "Paused")):

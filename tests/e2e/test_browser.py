@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_stack import Stack
-from tests.flows.helpers import record_all, wait_until
+from tests.flows.helpers import describe_runs, record_all, wait_until
 from tests.receivers import free_port
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,8 @@ def test_a_secretary_and_the_programme_office_in_the_prefect_ui(tmp_path, monkey
     env.update(PREFECT_RUNNER_POLL_FREQUENCY="2", PREFECT_HOME=str(tmp_path / "prefect"))
     stack = Stack(env, free_port())
     try:
-        wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
+        wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 600, "regie up",
+                   seen=lambda: stack.output()[-2000:])
         assert "Regie draait" in stack.output(), stack.output()
         info = json.loads((tmp_path / "xdg" / "regie" / "stack.json").read_text())
         auth = Path(info["auth_file"]).read_text().strip()
@@ -51,14 +52,15 @@ def test_a_secretary_and_the_programme_office_in_the_prefect_ui(tmp_path, monkey
 
         with temporary_settings({PREFECT_API_URL: info["api_url"], PREFECT_API_AUTH_STRING: auth}):
             run = run_deployment("regie-programma/programme", parameters={"programme": "inkoop-2026"}, timeout=0)
-            wait_until(lambda: _inbox("winterswijk", "Suspended"), 240, "Winterswijk's inbox to wait")
+            wait_until(lambda: _inbox("winterswijk", "Suspended"), 600, "Winterswijk's inbox to wait",
+                       seen=lambda: _seen(tmp_path))
             with playwright.sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
                 page = browser.new_context(viewport={"width": 1440, "height": 1400}).new_page()
-                page.set_default_timeout(60_000)
+                page.set_default_timeout(180_000)  # a ceiling for a loaded machine; every wait is on a sight
                 try:
-                    _walk(page, info["ui_url"], auth, run)
+                    _walk(page, info["ui_url"], auth, run, lambda: _seen(tmp_path))
                 except Exception:
                     page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)  # what the browser saw
                     raise
@@ -82,7 +84,15 @@ def _inbox(college: str, state: str | None = None):
     return found[0] if state is None or found[0].state.name == state else None
 
 
-def _walk(page, base: str, auth: str, run) -> None:
+def _seen(tmp_path) -> str:
+    """What the stack shows: every run with its state (the last log lines of those not done), and the
+    tail of the served deployments' log."""
+    serve_log = tmp_path / "xdg" / "regie" / "logs" / "serve.log"
+    tail = serve_log.read_text(errors="replace")[-1500:] if serve_log.exists() else "(no serve.log)"
+    return f"{describe_runs()}\n--- serve.log ---\n{tail}"
+
+
+def _walk(page, base: str, auth: str, run, seen) -> None:
     from prefect import get_client
 
     from models.db import register_session
@@ -113,11 +123,11 @@ def _walk(page, base: str, auth: str, run) -> None:
     form = _open_form(page)
     assert form.locator(".schema-form-property__label", has_text="Orgaan").count() == 0  # no college to pick
     _fill(page, form, outcome="Go", date="2099-01-01", reference="B&W 2024/99", name="Secretaris Winterswijk")
-    form.locator(".p-modal__footer").get_by_role("button", name="Submit").click()
+    _submit(form)
 
     # refused: the inbox waits again, says why, and keeps what was typed
     wait_until(lambda: (box := _inbox("winterswijk", "Suspended")) and
-               box.state.state_details.pause_key.endswith("-1"), 120, "the inbox to ask again")
+               box.state.state_details.pause_key.endswith("-1"), 600, "the inbox to ask again", seen=seen)
     page.goto(inbox_url)
     form = _open_form(page)
     form.get_by_text("Vorige invoer geweigerd, niets vastgelegd").first.wait_for()
@@ -125,9 +135,10 @@ def _walk(page, base: str, auth: str, run) -> None:
     assert _field(form, "Kenmerk").locator("textarea").input_value() == "B&W 2024/99"
     assert _field(form, "Vastgelegd door").locator("textarea").input_value() == "Secretaris Winterswijk"
     _fill(page, form, outcome=None, date="2024-11-05", reference=None, name=None)
-    form.locator(".p-modal__footer").get_by_role("button", name="Submit").click()
+    _submit(form)
 
-    assert wait_until(lambda: _inbox("winterswijk", "final"), 120, "the inbox run to end").state.name == "Vastgelegd"
+    assert wait_until(lambda: _inbox("winterswijk", "final"), 600, "the inbox run to end",
+                      seen=seen).state.name == "Vastgelegd"
     page.goto(inbox_url)  # and the secretary sees it so, with what was recorded
     page.locator(".state-badge", has_text="Vastgelegd").first.wait_for()
     page.get_by_text("het college van Winterswijk: go op dinsdag 5 november 2024").first.wait_for()
@@ -137,7 +148,7 @@ def _walk(page, base: str, auth: str, run) -> None:
         record_decision(session, programme="inkoop-2026", point="go-no-go", body="montferland", outcome="go",
                         decided_on="2024-11-05", recorded_by="Secretaris Montferland")
     assert resume_waiting_runs.fn("inkoop-2026", "go-no-go", "montferland")
-    montferland = wait_until(lambda: _inbox("montferland", "final"), 60, "Montferland's inbox to end")
+    montferland = wait_until(lambda: _inbox("montferland", "final"), 600, "Montferland's inbox to end", seen=seen)
     assert montferland.state.name == "Vastgelegd"
     assert "het college van Montferland: go op dinsdag 5 november 2024" in montferland.state.message
 
@@ -146,7 +157,7 @@ def _walk(page, base: str, auth: str, run) -> None:
             name = client.read_flow_run(run.id).name
         return name if "wacht op Publicatie" in name or "alle fasen" in name else None
 
-    name = wait_until(moved_on, 180, "the programme run to move past the go/no-go")
+    name = wait_until(moved_on, 600, "the programme run to move past the go/no-go", seen=seen)
     page.goto(f"{base}/runs")  # the runs list says so
     page.get_by_role("link", name=name).first.wait_for()
 
@@ -160,11 +171,22 @@ def _login(page, base: str, auth: str) -> None:
 
 
 def _open_form(page):
+    """Open the run's form and wait until it shows its fields (a person waits for the form, not a time)."""
     page.locator("button:has-text('Resume')").first.click()
     form = page.locator(".p-modal")
     form.wait_for()
-    page.wait_for_timeout(500)
+    _field(form, "Vastgelegd door").locator("textarea").wait_for()
     return form
+
+
+def _submit(form) -> None:
+    """Press Submit and wait for the form to close: a form that stays open was not sent (its message
+    is then the failure)."""
+    form.locator(".p-modal__footer").get_by_role("button", name="Submit").click()
+    try:
+        form.wait_for(state="hidden", timeout=120_000)
+    except Exception as exc:  # noqa: BLE001 - say what the form shows instead
+        raise AssertionError(f"the form did not close after Submit; it shows: {form.inner_text()[:1500]}") from exc
 
 
 def _field(form, label: str):

@@ -8,12 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from uuid import UUID
 
 import pytest
-from tests.flows.helpers import record_all, wait_until
+from tests.flows.helpers import describe_runs, record_all, wait_until
 from tests.receivers import free_port
 
 pytestmark = pytest.mark.slow
@@ -68,7 +67,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
     port = free_port()
     stack = Stack(env, port)
     try:
-        wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 240, "regie up")
+        wait_until(lambda: "Regie draait" in stack.output() or stack.proc.poll() is not None, 600, "regie up", seen=lambda: stack.output()[-2000:])
         assert "Regie draait" in stack.output(), stack.output()
         assert "advance-phase, inbox, programme, record-decision, reminders, resume-sweep" in stack.output()
         assert "Automatisering aanwezig: Regie: hervat bij een vastgelegd besluit" in stack.output()
@@ -99,7 +98,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                 with get_client(sync_client=True) as client:
                     return client.read_flow_run(run.id).state
 
-            wait_until(lambda: state().name == "Suspended", 180, "the run to suspend")
+            wait_until(lambda: state().name == "Suspended", 600, "the run to suspend", seen=describe_runs)
             from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
             with get_client(sync_client=True) as client:  # the colleges answer in their inboxes: no second form
@@ -126,7 +125,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                         tags=FlowRunFilterTags(all_=["college:winterswijk", "programma:inkoop-2026"])))
                 return found[0] if len(found) == 1 and found[0].state.name == "Suspended" else None
 
-            box = wait_until(inbox, 180, "Winterswijk's inbox run to wait")
+            box = wait_until(inbox, 600, "Winterswijk's inbox run to wait", seen=describe_runs)
             assert box.name == "Besluitvorming door colleges: go/no-go - het college van Winterswijk"
             with get_client(sync_client=True) as client:
                 others = client.read_flow_runs(flow_run_filter=FlowRunFilter(
@@ -143,7 +142,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                 current = inbox()
                 return current if current and current.state.state_details.pause_key.endswith("-1") else None
 
-            again = wait_until(refused, 180, "the inbox to ask again after a refusal")
+            again = wait_until(refused, 600, "the inbox to ask again after a refusal", seen=describe_runs)
             with get_client(sync_client=True) as client:
                 key = again.state.state_details.pause_key
                 description = client.read_flow_run_input(again.id, f"suspended-{key}-description")
@@ -158,7 +157,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                     current = client.read_flow_run(box.id).state
                 return current if current.is_final() else None
 
-            done = wait_until(inbox_final, 180, "the inbox run to end")
+            done = wait_until(inbox_final, 600, "the inbox run to end", seen=describe_runs)
             # the Event Feed tells it, and the automation Regie made reacts to it
             def decision_events():
                 with get_client(sync_client=True) as client:
@@ -167,14 +166,14 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
                     return [e for e in response.json()["events"]
                             if any(r.get("prefect.resource.id") == "regie.college.winterswijk" for r in e["related"])]
 
-            told = wait_until(decision_events, 60, "the decision's event")
+            told = wait_until(decision_events, 600, "the decision's event", seen=describe_runs)
             assert told[0]["resource"]["prefect.resource.id"] == "regie.besluitpunt.inkoop-2026.go-no-go"
             assert told[0]["payload"]["uitkomst"] == "go"
             with get_client(sync_client=True) as client:
                 assert client.read_automations_by_name("Regie: hervat bij een vastgelegd besluit")
             assert done.name == "Vastgelegd" and done.message.startswith("Besluit #")
             assert "vastgelegd: het college van Winterswijk: go op dinsdag 5 november 2024" in done.message
-            final = wait_until(lambda: state() if state().is_final() else None, 240, "the run to finish")
+            final = wait_until(lambda: state() if state().is_final() else None, 600, "the run to finish", seen=describe_runs)
             assert final.is_completed(), final
             # every phase run is its own phase's, after the resume too (no run reattached to another phase)
             from prefect.client.schemas.filters import FlowRunFilterParentFlowRunId
@@ -195,6 +194,6 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
         code = stack.stop()
     assert code == 0, stack.output()
     assert "Gestopt." in stack.output()
-    time.sleep(1)
-    assert [pid for pid in info["pids"] if alive(pid)] == []
+    wait_until(lambda: not [pid for pid in info["pids"] if alive(pid)], 120, "every process of the stack to end",
+               seen=lambda: [pid for pid in info["pids"] if alive(pid)])
     assert not (tmp_path / "xdg" / "regie" / "stack.json").exists()

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 
-from tests.flows.helpers import record_all, wait_until
+from tests.flows.helpers import describe_runs, record_all, wait_until
 from tests.receivers import free_port
 
 pytestmark = pytest.mark.slow
@@ -62,7 +61,7 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
             except OSError:
                 return False
 
-        wait_until(healthy, 180, "the server")
+        wait_until(healthy, 600, "the server")
         prefect = [str(BIN / "prefect"), "--no-prompt"]
         subprocess.run([*prefect, "work-pool", "create", "regie", "--type", "process"], env=env, check=True,
                        capture_output=True, timeout=120)
@@ -90,7 +89,7 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
                 with get_client(sync_client=True) as client:
                     return client.read_flow_run(run.id).state
 
-            wait_until(lambda: state().name == "Suspended", 240, "the run to suspend")
+            wait_until(lambda: state().name == "Suspended", 600, "the run to suspend", seen=describe_runs)
             from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
             def inbox():  # Aalten's inbox, started by the programme run through the work pool
@@ -99,16 +98,15 @@ def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_suspends_and_resu
                         tags=FlowRunFilterTags(all_=["college:aalten"])))
                 return found[0] if found and found[0].state.name == "Suspended" else None
 
-            box = wait_until(inbox, 240, "Aalten's inbox to wait")
+            box = wait_until(inbox, 600, "Aalten's inbox to wait", seen=describe_runs)
             with get_client(sync_client=True) as client:
                 schema = json.loads(client.read_flow_run_input(
                     box.id, f"suspended-{box.state.state_details.pause_key}-schema"))
             assert set(schema["required"]) == {"outcome", "decided_on", "recorded_by"}  # marked so in the UI
             resume_flow_run(box.id, run_input={"outcome": "Go", "decided_on": "2024-11-05", "recorded_by": "Secretaris"})
-            final = wait_until(lambda: state() if state().is_final() else None, 300, "the run to finish")
+            final = wait_until(lambda: state() if state().is_final() else None, 600, "the run to finish", seen=describe_runs)
             assert final.is_completed(), (final, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])
     finally:
         if worker:
             stop(worker)
         stop(server)
-    time.sleep(0.5)

@@ -53,12 +53,38 @@ def in_thread(fn, *args):
     return thread, box
 
 
-def wait_until(predicate, timeout: float = 90, what: str = "condition"):
+def wait_until(predicate, timeout: float = 600, what: str = "condition", seen=None):
+    """Wait for what a person would look for; the limit is a ceiling for a loaded machine, not a pace.
+    On a timeout the message says what was seen instead (`seen()`: a run's state, its last log lines)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    detail = ""
+    if seen is not None:
+        try:
+            detail = f"; seen instead: {seen()}"
+        except Exception as exc:  # noqa: BLE001 - the timeout is the failure; its description is best effort
+            detail = f"; could not describe what was seen ({type(exc).__name__}: {exc})"
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}{detail}")
 
+
+def describe_runs(flow_name: str | None = None, logs: int = 8) -> str:
+    """The runs on the current Prefect API with their states, and the last log lines of those not done."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, LogFilter
+
+    lines = []
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])) if flow_name
+                                     else None, limit=50)
+        for run in runs:
+            state = run.state
+            lines.append(f"{run.name!r}: {state.type.value if state else '-'}/{state.name if state else '-'}"
+                         f" ({(state.message or '')[:160] if state else ''})")
+            if state is not None and not state.is_final():
+                found = client.read_logs(log_filter=LogFilter(flow_run_id={"any_": [run.id]}), limit=200)
+                lines += [f"    {log.message[:200]}" for log in found[-logs:]]
+    return "\n".join(lines)

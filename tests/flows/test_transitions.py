@@ -30,7 +30,7 @@ def test_record_decision_deployment_writes_and_resumes_the_waiting_run(flow_env)
     decision_id = record_decision_flow(DecisionParameters(
         programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
         decided_on=dt.date(2024, 11, 5), recorded_by="Secretaris Winterswijk", reference="2024/12"))
-    thread.join(120)
+    thread.join(600)
     assert box["result"].is_completed(), box
     with register_session() as session:
         assert session.get(Decision, decision_id).via == "deployment"
@@ -87,7 +87,7 @@ def test_sweep_resumes_only_runs_whose_gate_opened(flow_env):
         record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
                         decided_on="2024-11-05", recorded_by="x")
     assert len(resume_sweep_flow()) == 1
-    thread.join(120)
+    thread.join(600)
     assert box["result"].is_completed(), box
 
 
@@ -105,8 +105,8 @@ def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env
         record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="no-go",
                         decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
     assert len(resume_sweep_flow()) == 2  # Winterswijk's inbox, and Montferland's: no go/no-go is owed any more
-    thread.join(120)
-    other.join(120)
+    thread.join(600)
+    other.join(600)
     state = box["result"]
     assert state.is_completed() and state.name == "Vastgelegd"  # the college's own decision, as it came in
     assert state.message.startswith("Besluit #") and "het college van Winterswijk: no-go op dinsdag 5 november 2024" in state.message

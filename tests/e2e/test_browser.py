@@ -206,6 +206,9 @@ def _fill(page, form, *, outcome, date, reference, name) -> None:
         picker.wait_for()
         picker.fill(date)
         page.get_by_role("button", name="Apply").click()
+        # the date a person chose is the one the form shows before it is sent (a busy browser that drew the
+        # form again after the choice would otherwise send the date it had before: refused, and asked again)
+        _field(form, "Besluitdatum").filter(has_text=date[:4]).wait_for()
     if reference is not None:
         _field(form, "Kenmerk").locator("textarea").fill(reference)
     if name is not None:

@@ -631,7 +631,7 @@ def cmd_tender(args) -> int:
     for r in rows:
         extra = ""
         if r.event == "letters-sent":
-            extra = f"; opschortende termijn tot en met {clock.dutch_date(tender.standstill_end(r.on))}"
+            extra = f"; opschortende termijn tot en met {clock.dutch_date(clock.standstill_end(r.on))}"
         if r.event == "award":
             extra = f"; aan {', '.join(r.detail.get('winners', []))}"
         print(f"#{r.id} {r.lot_key}: {tender.EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")

@@ -222,3 +222,56 @@ def _working_days_through(day: dt.date) -> int:
     if day.year < 1990:
         return -sum(is_working_day(day + dt.timedelta(days=i)) for i in range(1, (dt.date(1990, 1, 1) - day).days))
     return _working_days_before_year(day.year) + _year_prefix(day.year)[day.timetuple().tm_yday - 1]
+
+
+# --- Statutory terms ----------------------------------------------------------------------------
+# One home for the terms the law sets, read by planning, the tender, the letters and the reminders.
+# The Algemene termijnenwet (art. 1 and 3) lets a term that would end on a Saturday, Sunday or public
+# holiday run on to the next day that is none of these. Its holidays are the working-day calendar's
+# (the `holidays` package above, so Easter is computed once), without Good Friday, which the Act does
+# not list, and with 5 May every year, which it does.
+
+STANDSTILL_DAYS = 20  # Aanbestedingswet 2012, art. 2.127: 20 calendar days from the day after sending
+AWARD_NOTICE_DAYS = 30  # Aanbestedingswet 2012, art. 2.134: within 30 days after the contract is signed
+
+
+@functools.lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The public holidays of the Algemene termijnenwet (art. 3) in `year`, with their Dutch names."""
+    days = {d: n for d, n in _holidays(year).items() if n.lower() != "goede vrijdag"}
+    days[dt.date(year, 5, 5)] = "Bevrijdingsdag"
+    return days
+
+
+def next_day_of_business(day: dt.date) -> dt.date:
+    """A statutory term ending on a Saturday, Sunday or public holiday runs on to the next day that is none
+    of these (Algemene termijnenwet, art. 1)."""
+    while day.weekday() >= 5 or day in statutory_holidays(day.year):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def standstill_end(sent: dt.date) -> dt.date:
+    """The last day of the standstill after the award decision was sent on `sent`: 20 calendar days,
+    counted from the day after sending, run on past a weekend or public holiday (Algemene termijnenwet).
+    A contract may be signed from the day after it (`first_signing_day`)."""
+    return next_day_of_business(sent + dt.timedelta(days=STANDSTILL_DAYS))
+
+
+def first_signing_day(sent: dt.date) -> dt.date:
+    """The first day a contract may be signed: the day after the standstill's last day."""
+    return standstill_end(sent) + dt.timedelta(days=1)
+
+
+def latest_sending_for_signing(signing: dt.date) -> dt.date:
+    """The latest day the award decision can be sent so that a contract may be signed on `signing`."""
+    sent = signing - dt.timedelta(days=STANDSTILL_DAYS + 1)
+    while first_signing_day(sent) > signing:
+        sent -= dt.timedelta(days=1)
+    return sent
+
+
+def award_notice_due(signed: dt.date, days: int = AWARD_NOTICE_DAYS) -> dt.date:
+    """The last day for the award notice after signing on `signed` (art. 2.134), run on past a weekend or
+    public holiday (Algemene termijnenwet)."""
+    return next_day_of_business(signed + dt.timedelta(days=days))

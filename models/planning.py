@@ -36,9 +36,14 @@ class Gap(BaseModel):
     days: int = Field(default=0, ge=0, le=1000)
     working_days: int = Field(default=0, ge=0, le=500)
     months: int = Field(default=0, ge=0, le=36)
+    # a term the law defines in full (models/clock.py), read as it is: "standstill" is the last day of the
+    # opschortende termijn, run on past a weekend or holiday; other parts of the gap are added after it
+    term: Literal["standstill"] | None = None
 
     def after(self, day: dt.date) -> dt.date:
         """The earliest date that keeps this gap after `day`."""
+        if self.term == "standstill":
+            day = clock.standstill_end(day)
         out = pendulum.date(day.year, day.month, day.day).add(months=self.months, days=self.days)
         out = dt.date(out.year, out.month, out.day)
         return clock.add_working_days(out, self.working_days) if self.working_days else out
@@ -47,10 +52,19 @@ class Gap(BaseModel):
         """The latest date that keeps this gap before `day`."""
         out = clock.add_working_days(day, -self.working_days) if self.working_days else day
         out = pendulum.date(out.year, out.month, out.day).subtract(months=self.months, days=self.days)
-        return dt.date(out.year, out.month, out.day)
+        out = dt.date(out.year, out.month, out.day)
+        if self.term == "standstill":
+            sent = out - dt.timedelta(days=clock.STANDSTILL_DAYS)
+            while clock.standstill_end(sent) > out:
+                sent -= dt.timedelta(days=1)
+            out = sent
+        return out
 
     def describe(self) -> str:
         parts = []
+        if self.term == "standstill":
+            parts.append(f"{clock.STANDSTILL_DAYS} kalenderdagen vanaf de dag na verzending, tot na een weekend of "
+                         "feestdag (Algemene termijnenwet)")
         if self.months:
             parts.append(f"{self.months} {'maand' if self.months == 1 else 'maanden'}")
         if self.days:

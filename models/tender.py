@@ -28,7 +28,7 @@ from models.vocabulary import POSITIVE, Kind, Outcome
 
 MAX_CSV_BYTES = 5_000_000
 MAX_ROWS = 20_000
-STANDSTILL_DAYS = 20  # Aanbestedingswet 2012, art. 2.127: 20 calendar days from the day after sending
+STANDSTILL_DAYS = clock.STANDSTILL_DAYS
 STANDSTILL_SOURCE = ("Aanbestedingswet 2012, art. 2.127 (opschortende termijn, 20 kalenderdagen), met de Algemene "
                      "termijnenwet")
 TENDER_LOCK = 0x54454E44  # "TEND": one writer per programme's tender
@@ -521,31 +521,6 @@ class LotTender:
         return out
 
 
-def _atw_holidays(year: int) -> set[dt.date]:
-    """The days the Algemene termijnenwet (art. 3) counts as public holidays, besides the weekend."""
-    from dateutil.easter import easter
-
-    e = easter(year)
-    kings = dt.date(year, 4, 27) if dt.date(year, 4, 27).weekday() != 6 else dt.date(year, 4, 26)
-    return {dt.date(year, 1, 1), e + dt.timedelta(days=1), e + dt.timedelta(days=39), e + dt.timedelta(days=50),
-            kings, dt.date(year, 5, 5), dt.date(year, 12, 25), dt.date(year, 12, 26)}
-
-
-def next_day_of_business(day: dt.date) -> dt.date:
-    """A statutory term ending on a Saturday, Sunday or public holiday runs on to the next day that is none
-    of these (Algemene termijnenwet, art. 1)."""
-    while day.weekday() >= 5 or day in _atw_holidays(day.year):
-        day += dt.timedelta(days=1)
-    return day
-
-
-def standstill_end(sent: dt.date) -> dt.date:
-    """The last day of the standstill: 20 calendar days, counted from the day after sending; a term that
-    would end on a Saturday, Sunday or public holiday runs on to the next day that is none of these
-    (Algemene termijnenwet, art. 1)."""
-    return next_day_of_business(sent + dt.timedelta(days=STANDSTILL_DAYS))
-
-
 def records_of(session: Session, programme: Programme) -> list[TenderRecord]:
     return list(session.scalars(select(TenderRecord).where(TenderRecord.programme_id == programme.id)
                                 .order_by(TenderRecord.id)))
@@ -583,7 +558,7 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
                 t.withdrawn = None
                 t.letters_on = t.standstill_end = t.objection = t.ruling = t.definitive_on = None
             elif rec.event == "letters-sent":
-                t.letters_on, t.standstill_end = rec.on, standstill_end(rec.on)
+                t.letters_on, t.standstill_end = rec.on, clock.standstill_end(rec.on)
             elif rec.event == "objection":
                 t.objection, t.ruling = {"on": rec.on.isoformat(), "reference": rec.reference}, None
             elif rec.event == "ruling":
@@ -592,7 +567,7 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
                 t.definitive_on = rec.on
             elif rec.event == "signed":
                 t.signed_on = rec.on
-                t.notice_due = next_day_of_business(rec.on + dt.timedelta(days=rules.award_notice_days if rules else 30))
+                t.notice_due = clock.award_notice_due(rec.on, rules.award_notice_days if rules else clock.AWARD_NOTICE_DAYS)
             elif rec.event == "award-notice":
                 t.notice_on = rec.on
             elif rec.event == "lot-decision":
@@ -1014,7 +989,7 @@ def check_statutory_order(session: Session, prog: Programme, ev, point: str, day
     if point == STANDSTILL_POINT:
         sent = [f for f in facts.get("award-letters", []) if f.outcome in POSITIVE and f.decided_on <= day]
         if sent:
-            end = standstill_end(max(f.decided_on for f in sent))
+            end = clock.standstill_end(max(f.decided_on for f in sent))
             if day <= end:
                 raise InputError(f"{prog.key}: de opschortende termijn loopt tot en met {clock.dutch_date(end)} "
                                  f"({STANDSTILL_SOURCE}); bevestigen kan vanaf {clock.dutch_date(end + dt.timedelta(days=1))}")

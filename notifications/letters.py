@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.errors import InputError
 from models.inputs import printable
-from models.tender import (LATEST, STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks,
-                           standstill_end)
+from models.clock import first_signing_day, standstill_end
+from models.tender import LATEST, STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks
 from notifications.rendering import environment
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -90,7 +90,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         "penvoerder": prog.penvoerder.name,
         "lot": {"key": lot, "name": lot_row.name, "label": label},
         "award_on": state.award_on, "sent_on": sent, "standstill_end": standstill_end(sent),
-        "first_day_after": standstill_end(sent) + dt.timedelta(days=1),
+        "first_day_after": first_signing_day(sent),
         "standstill_source": STANDSTILL_SOURCE, "places": ranking.places, "criteria": criteria,
         "winners": winners, "winners_text": ", ".join(w.provider for w in winners),
         "last_winner_total": winners[-1].total_nl if winners else "-",

@@ -32,7 +32,9 @@ def two_points(rule: str, procedure: str, before: dt.date, after: dt.date, body_
 
 RULE_TABLE = [
     # rule, procedure, earlier, the last date that breaks it, the first date that keeps it
-    ("alcatel-standstill", "sas", D(2025, 3, 24), D(2025, 4, 12), D(2025, 4, 13)),
+    # sent Monday 24 March 2025: day 20 is Sunday 13 April, so the term runs to Monday 14 April
+    ("alcatel-standstill", "sas", D(2025, 3, 24), D(2025, 4, 13), D(2025, 4, 14)),
+    ("signing-after-standstill", "sas", D(2025, 4, 14), D(2025, 4, 14), D(2025, 4, 15)),
     ("request-period", "restricted", D(2021, 4, 1), D(2021, 4, 30), D(2021, 5, 1)),
     ("tender-period", "restricted", D(2021, 5, 3), D(2021, 6, 1), D(2021, 6, 2)),
     ("tender-period-sas", "sas", D(2024, 11, 7), D(2024, 12, 11), D(2024, 12, 12)),
@@ -92,7 +94,8 @@ def test_moving_the_2026_award_to_15_october_2025_fails_on_the_implementation_pe
         assert session.scalar(select(func.count()).select_from(PlanRevision)) == 0
     assert [(m.point, m.new) for m in result.moved] == [  # the tender's last steps follow; the contract start is fixed
         ("award", D(2025, 10, 15)), ("award-letters", D(2025, 10, 15)), ("standstill", D(2025, 11, 4)),
-        ("contracts-signed", D(2025, 11, 4)), ("award-notice", D(2025, 11, 4))]
+        # the standstill's last day is 4 November; a contract is signed from the day after it (day 21)
+        ("contracts-signed", D(2025, 11, 5)), ("award-notice", D(2025, 11, 5))]
     assert [v.rule for v in result.violations] == ["implementation-period"]
     violation = result.violations[0]
     assert "Norm voor Opdrachtgeverschap" in violation.source
@@ -214,3 +217,16 @@ def test_a_decided_point_does_not_move(session):
                         decided_on="2024-11-05", recorded_by="x")
         with pytest.raises(PlanningError, match="'award' is al besloten"):
             what_if(session, "inkoop-2026", "award", D(2025, 4, 1))
+
+
+def test_a_backward_plan_sends_the_letters_so_that_signing_falls_after_the_standstill(session):
+    """Contract start 1 January 2026: signing no later than 31 December, which is day 21 after letters sent
+    on 10 December (the standstill's last day is 30 December), as the tender and the letters count it."""
+    from models.replanning import plan_backwards
+
+    with session.begin():
+        result = plan_backwards(session, "inkoop-2026", D(2026, 1, 1), D(2024, 1, 2))
+    latest = {row["key"]: row["latest"] for row in result["points"]}
+    assert (latest["award-letters"], latest["standstill"], latest["contracts-signed"]) == (
+        "2025-12-10", "2025-12-30", "2025-12-31")
+    assert clock.first_signing_day(D(2025, 12, 10)) == D(2025, 12, 31)

@@ -687,7 +687,7 @@ def test_the_tender_rules_cannot_change_once_offers_are_assessed_by_them(session
 
 
 def test_the_standstill_waits_for_every_awarded_lot_and_runs_past_weekends_and_holidays(session, monkeypatch):
-    from models.tender import standstill_end
+    from models.clock import standstill_end
 
     # 31 March + 20 days is Sunday 20 April 2025; Monday 21 April is Easter Monday: Tuesday 22 April
     assert standstill_end(dt.date(2025, 3, 31)) == dt.date(2025, 4, 22)

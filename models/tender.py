@@ -499,7 +499,8 @@ class LotTender:
     standstill_end: dt.date | None = None
     objection: dict | None = None
     ruling: dict | None = None
-    definitive_on: dt.date | None = None
+    definitive_on: dt.date | None = None  # recorded, or derived on the day the standstill ran out unopposed
+    definitive_recorded: bool = False  # the register holds the definitive award (a sweep or a writer noticed it)
     signed_on: dt.date | None = None
     notice_due: dt.date | None = None
     notice_on: dt.date | None = None
@@ -557,6 +558,7 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
                 t.award_decision_id = rec.decision_id
                 t.withdrawn = None
                 t.letters_on = t.standstill_end = t.objection = t.ruling = t.definitive_on = None
+                t.definitive_recorded = False
             elif rec.event == "letters-sent":
                 t.letters_on, t.standstill_end = rec.on, clock.standstill_end(rec.on)
             elif rec.event == "objection":
@@ -564,7 +566,7 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
             elif rec.event == "ruling":
                 t.ruling = {"on": rec.on.isoformat(), "outcome": rec.detail.get("outcome"), "reference": rec.reference}
             elif rec.event == "definitive":
-                t.definitive_on = rec.on
+                t.definitive_on, t.definitive_recorded = rec.on, True
             elif rec.event == "signed":
                 t.signed_on = rec.on
                 t.notice_due = clock.award_notice_due(rec.on, rules.award_notice_days if rules else clock.AWARD_NOTICE_DAYS)
@@ -576,9 +578,22 @@ def lot_states(session: Session, programme: Programme, as_of: dt.date,
         if t.award_decision_id in replaced and not (t.definitive_on or t.signed_on):
             t.withdrawn = (f"het gunningsbesluit #{t.award_decision_id} is vervangen door besluit "
                            f"#{replaced[t.award_decision_id]}")
+        if not t.withdrawn and not t.definitive_on:
+            t.definitive_on = definitive_day(t, as_of)  # derived on the day it holds, not when a sweep wrote it
         _judge(t, r, as_of)
         out.append(t)
     return out
+
+
+def definitive_day(t: LotTender, as_of: dt.date) -> dt.date | None:
+    """The day a lot's award became definitive by itself, if it did by `as_of`: the day after the standstill's
+    last day (or after a dismissed court case), with no case pending and none upheld."""
+    if not t.letters_on or (t.objection and not t.ruling) or t.upheld:
+        return None
+    day = t.standstill_end + dt.timedelta(days=1)
+    if t.ruling:
+        day = max(day, dt.date.fromisoformat(t.ruling["on"]))
+    return day if day <= as_of else None
 
 
 def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date) -> None:
@@ -708,6 +723,10 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
         _, name = authorize(session, "tender", typed_name=recorded_by, field="door (--by)",
                             required="naam ontbreekt (--by)")
     _lock(session, prog)
+    if event in ("signed", "award-notice"):
+        # what the day brought is noted first, as the sweep would: the definitive awards and the standstill,
+        # so the milestone that the last signing confirms finds the standstill confirmed before it
+        settle_standstill(session, prog.key, today)
     stopped = {x.key: x.reason for x in evaluate(session, prog.key, today).lots if x.state == "gestopt"}
     if every:
         lots = [lot for lot in lots if lot not in stopped]
@@ -721,8 +740,8 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             "award": lambda t: not ranks[t.lot].too_few and not ranks[t.lot].open_tie and not t.lot_decision
                                and (not t.letters_on or t.upheld),
             "letters-sent": lambda t: bool(t.award_on) and not t.letters_on,
-            "definitive": lambda t: bool(t.letters_on) and not t.definitive_on,
-            "signed": lambda t: bool(t.definitive_on) and not t.signed_on,
+            "definitive": lambda t: bool(t.letters_on) and not t.definitive_recorded,
+            "signed": lambda t: bool(t.definitive_on) and t.definitive_on <= on and not t.signed_on,
             "award-notice": lambda t: bool(t.signed_on) and not t.notice_on,
             "lot-decision": lambda t: ranks[t.lot].too_few and not t.award_on and not t.lot_decision,
         }[event]
@@ -780,7 +799,7 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             if on > t.standstill_end:
                 raise InputError(f"perceel {lot}: de opschortende termijn eindigde op {d_(t.standstill_end)};"
                                  f" een kort geding van {d_(on)} houdt de gunning niet meer op")
-            if t.definitive_on or t.signed_on:
+            if t.definitive_recorded or t.signed_on:
                 raise InputError(f"perceel {lot}: al definitief gegund op {d_(t.definitive_on or t.signed_on)}")
             if t.objection and not t.ruling:
                 raise InputError(f"perceel {lot}: er is al een kort geding aanhangig ({t.objection['reference']})")
@@ -805,7 +824,7 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
                 raise InputError(f"perceel {lot}: een kort geding is aanhangig; wacht de uitspraak af")
             if t.upheld:
                 raise InputError(f"perceel {lot}: het kort geding is toegewezen; eerst opnieuw beoordelen en gunnen")
-            if t.definitive_on:
+            if t.definitive_recorded:
                 continue
         elif event == "signed":
             if t.objection and not t.ruling:
@@ -903,10 +922,8 @@ def settle_standstill(session: Session, programme: str, as_of: dt.date) -> list[
     done = []
     states = lot_states(session, prog, as_of)
     for t in states:
-        if t.letters_on and as_of > t.standstill_end and not t.definitive_on \
-                and not (t.objection and not t.ruling) and not (t.ruling and t.ruling["outcome"] == "upheld"):
-            day = max(t.standstill_end + dt.timedelta(days=1),
-                      dt.date.fromisoformat(t.ruling["on"]) if t.ruling else t.standstill_end)
+        if t.definitive_on and not t.definitive_recorded:  # derived on its day: the register notes the event
+            day = t.definitive_on
             if record_step(session, programme=prog.key, lots=[t.lot], event="definitive", on=day, as_of=as_of,
                            system=True, reference="opschortende termijn verstreken"):
                 done.append(f"{t.name}: definitief gegund op {clock.dutch_date(day)}")

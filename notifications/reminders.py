@@ -65,6 +65,7 @@ def remind(
     if assessed is None:
         assessed = programme in _assessed(session)
     short = _lots_owing_a_decision(session, programme, as_of) if assessed else []
+    notice_days = _award_notice_days(session, programme) if prog.facts.get(SIGNED) else clock.AWARD_NOTICE_DAYS
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
     ev = evaluate_snapshot(prog, as_of, names)
@@ -135,6 +136,8 @@ def remind(
             for e in plan.edges:
                 if e.after == dp.key and e.before in recorded and e.gap_after(recorded[e.before]) > due:
                     due, late_by = e.gap_after(recorded[e.before]), e.before
+        if dp.key == AWARD_NOTICE and SIGNED in recorded:  # the law's deadline, as the tender counts it
+            due = min(due, clock.award_notice_due(recorded[SIGNED], notice_days))
         cutoff = meeting = None
         if plan is not None and kind is not Kind.MILESTONE and spec.required_bodies:
             info = plan.points[dp.key]
@@ -287,6 +290,19 @@ def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> 
     short = {r.lot for r in ranks if r.too_few}
     return [(t.lot, t.name) for t in lot_states(session, prog, as_of, ranks)
             if t.lot in short and not t.lot_decision and not t.award_on]
+
+
+AWARD_NOTICE, SIGNED = "award-notice", "contracts-signed"
+
+
+def _award_notice_days(session: Session, programme: str) -> int:
+    """The programme's term for the award notice after signing (tender rules; 30 days by default)."""
+    from sqlalchemy import select
+
+    from models.entities import Programme
+
+    tender = session.scalar(select(Programme.tender).where(Programme.key == programme)) or {}
+    return int(tender.get("award_notice_days", clock.AWARD_NOTICE_DAYS))
 
 
 def _when(today: dt.date, day: dt.date) -> str:

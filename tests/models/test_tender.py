@@ -839,3 +839,33 @@ def test_a_lot_with_too_few_offers_is_reminded_to_the_penvoerder_until_its_colle
         record_step(session, programme="inkoop-2026", lots=["jeugd-11"], event="lot-decision", on=dt.date(2025, 3, 14),
                     detail={"choice": "private-award"}, reference="B&W 2025/30", recorded_by="Inkoper")
     assert lot_rows(dt.date(2025, 3, 17)) == set()  # 7 days before: decided, so silent
+
+
+def test_the_award_is_definitive_on_the_day_after_the_standstill_without_waiting_for_a_sweep(session, monkeypatch):
+    """Letters sent 31 March 2025: the standstill ends Tuesday 22 April (Easter Monday in between). On
+    23 April the lot is definitive by itself: the status says so and signing is accepted with no sweep or
+    `regie remind` before it; the signing notes the definitive award and the standstill in the register."""
+    _awarded(session, monkeypatch, lots="all", letters=True, sent="2025-03-31")
+    _today(monkeypatch, "2025-04-22")
+    report = _read(session, tender_report, "inkoop-2026")
+    assert {lot["state"] for lot in report["lots"] if lot["letters_on"]} == {
+        "opschortende termijn loopt tot en met dinsdag 22 april 2025"}
+    with pytest.raises(InputError, match="nog niet definitief gegund"):
+        _step(session, "jeugd-1", "signed", "2025-04-22")
+    _today(monkeypatch, "2025-04-23")
+    report = _read(session, tender_report, "inkoop-2026")
+    jeugd = next(lot for lot in report["lots"] if lot["lot"] == "jeugd-1")
+    assert (jeugd["state"], jeugd["definitive_on"], jeugd["definitive_recorded"]) == (
+        "definitief gegund", "2025-04-23", False)
+    assert jeugd["owed"] == "overeenkomsten tekenen"
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(TenderRecord)
+                              .where(TenderRecord.event == "definitive")) == 0  # nothing swept yet
+    _step(session, "jeugd-1", "signed", "2025-04-23")
+    with session.begin():
+        definitive = session.scalars(select(TenderRecord).where(TenderRecord.event == "definitive")).all()
+        assert definitive and {r.on for r in definitive} == {dt.date(2025, 4, 23)}
+        assert evaluate(session, "inkoop-2026", dt.date(2025, 4, 23)).verdict("standstill").ok
+    report = _read(session, tender_report, "inkoop-2026")
+    jeugd = next(lot for lot in report["lots"] if lot["lot"] == "jeugd-1")
+    assert (jeugd["state"], jeugd["definitive_recorded"], jeugd["notice_due"]) == ("getekend", True, "2025-05-23")

@@ -241,3 +241,27 @@ def test_one_broken_programme_does_not_silence_the_others(receivers, monkeypatch
     assert len(failed) == 1 and failed[0].status == "failed" and "OverflowError" in failed[0].reason
     assert [r for r in rows if r.programme == "inkoop-2026" and r.status == "sent"]
     assert smtp.messages  # the secretaries of 2026 heard
+
+
+def test_the_award_notice_is_reminded_against_the_deadline_the_law_and_the_tender_give(receivers):
+    """Contracts signed Tuesday 22 April 2025: the award notice is due 30 days later, Thursday 22 May (as
+    `regie tender status` says), not on the plan's Friday 23 May."""
+    from models.status import status_report
+    from tests.flows.helpers import POSITIVE
+
+    signed = {"standstill": D(2025, 4, 15), "contracts-signed": D(2025, 4, 22)}
+    with clock.frozen(D(2025, 4, 22)), register_session() as session:
+        for dp in status_report(session, "inkoop-2026")["decision_points"]:
+            if dp["key"] in ("award-notice", "contract-start") or dp["track"] == "contract":
+                continue
+            for body in dp["required_bodies"]:
+                record_decision(session, programme="inkoop-2026", point=dp["key"], body=body,
+                                outcome=POSITIVE[dp["kind"]], decided_on=signed.get(dp["key"], dp["due"]),
+                                recorded_by="Inkoper")
+    steps = {}
+    for day in (D(2025, 5, 21), D(2025, 5, 22), D(2025, 5, 23)):  # the policy reminds 7 days ahead, then on the day
+        with clock.frozen(day):
+            steps[day] = {r.step for r in remind_all(day, dry_run=True, programmes=["inkoop-2026"])
+                          if r.point == "award-notice"}
+    assert steps == {D(2025, 5, 21): {"before-7"}, D(2025, 5, 22): {"before-0"}, D(2025, 5, 23): {"overdue-1"}}
+    assert clock.award_notice_due(D(2025, 4, 22)) == D(2025, 5, 22)

@@ -123,8 +123,6 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
     os.environ["PREFECT_API_AUTH_STRING"] = auth  # for this process's own calls (_get_json)
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "5")
-    bin_dir = Path(sys.executable).parent
-    prefect_bin = str(bin_dir / "prefect") if (bin_dir / "prefect").exists() else "prefect"
     procs: list[subprocess.Popen] = []
     stopping = {"now": False}
 
@@ -138,9 +136,11 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
     print(f"Regie start de lokale Prefect-stack op {base} (logboeken in {logs})", flush=True)
     try:
         with open(logs / "server.log", "ab") as log:  # the child keeps its own handle
+            # Prefect's server, with its SQLite writes begun IMMEDIATE (deployments/prefect_server.py says why)
             server = subprocess.Popen(
-                [prefect_bin, "server", "start", "--host", host, "--port", str(port)],
-                env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "deployments.prefect_server", "--host", host, "--port", str(port)],
+                env=env, cwd=Path(__file__).resolve().parent.parent, start_new_session=True, stdout=log,
+                stderr=subprocess.STDOUT,
             )
         procs.append(server)
         _wait("Prefect-server", lambda: _get_json(f"{api}/health") is True, 180, server)

@@ -41,7 +41,7 @@ def scratch_register(database: str | None) -> str:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
 
         def drop() -> None:
-            from models.db import dispose_engines
+            from models.facts.db import dispose_engines
 
             dispose_engines()
             with admin.begin() as conn:

@@ -20,8 +20,9 @@ def main() -> None:
     args = parser.parse_args()
     scratch_register(args.database)
 
-    from models.db import get_engine, register_session
-    from models.loader import load_programmes
+    from models.facts.db import get_engine
+    from models.access.session import register_session
+    from models.access.loader import load_programmes
 
     paths = programme_copies(args.programmes)
     with register_session():

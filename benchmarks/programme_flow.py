@@ -27,10 +27,11 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
     from sqlalchemy import event
 
-    from models import clock
-    from models.db import get_engine, register_session
-    from models.register import record_decision
-    from models.status import status_report
+    from models.core import clock
+    from models.facts.db import get_engine
+    from models.access.session import register_session
+    from models.commands.register import record_decision
+    from models.views.status import status_report
 
     with register_session() as session:
         report = status_report(session, args.programme)

@@ -53,11 +53,12 @@ def main() -> None:
     args = parser.parse_args()
     scratch_register(args.database)
 
-    from models import clock
-    from models.db import get_engine, open_session, register_session
-    from models.register import record_decision
-    from models.snapshot import body_names, load_snapshot
-    from models.status import evaluate_snapshot, status_document
+    from models.core import clock
+    from models.facts.db import get_engine, open_session
+    from models.access.session import register_session
+    from models.commands.register import record_decision
+    from models.facts.snapshot import body_names, load_snapshot
+    from models.rules.evaluation import evaluate_snapshot, status_document
     from notifications.recipients import Recipient, Role
     from notifications.reminders import remind
 

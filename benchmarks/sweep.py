@@ -65,8 +65,9 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ["REGIE_RECIPIENTS_FILE"] = recipients_file(tempfile.mkdtemp(), server.server_address[1])
 
-    from models.db import get_engine, register_session
-    from models.loader import load_programmes
+    from models.facts.db import get_engine
+    from models.access.session import register_session
+    from models.access.loader import load_programmes
     from notifications.reminders import remind_all
 
     with register_session() as session:

@@ -9,14 +9,15 @@ import sys
 from sqlalchemy import select
 
 from cli.main import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
-from models import clock
-from models.db import register_session
-from models.errors import InputError
-from models.inputs import printable
-from models.entities import Programme
-from models.register import get_programme, record_decision
-from models.status import decision_history, gate_verdict, status_report
-from models.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
+from models.core import clock
+from models.access.session import register_session
+from models.core.errors import InputError
+from models.core.inputs import printable
+from models.facts.entities import Programme
+from models.facts.lookup import get_programme
+from models.commands.register import record_decision
+from models.views.status import decision_history, gate_verdict, status_report
+from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
 
 
 def _short(day) -> str:
@@ -124,7 +125,7 @@ def cmd_decide(args) -> int:
         point_state = next(
             dp for dp in status_report(session, args.programme)["decision_points"] if dp["key"] == args.point
         )
-        from models.identity import current_actor
+        from models.commands.identity import current_actor
 
         # on an open register the command sends whatever is owed; a person of the register sends their own
         own = None if current_actor(session).open else [recorded.decision_id]
@@ -185,7 +186,7 @@ def resume_waiting(programme: str, point: str | None, body: str | None = None) -
 
 
 def cmd_advance(args) -> int:
-    from models.overrides import advance_phase
+    from models.commands.overrides import advance_phase
 
     with register_session() as session:
         advanced = advance_phase(session, programme=args.programme, to_phase=args.to_phase, reason=args.reason,
@@ -265,8 +266,8 @@ def cmd_gate(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from models.loader import load_programmes
-    from models.programme_file import builtin_files
+    from models.access.loader import load_programmes
+    from models.rules.programme_file import builtin_files
 
     files = args.files or [str(p) for p in builtin_files()]
     with register_session() as session:
@@ -292,7 +293,7 @@ def cmd_remind(args) -> int:
     as_of = args.as_of or clock.today()
     settled = []
     if not args.dry_run:  # a standstill that ran out ends by itself (never ahead of the real date)
-        from models.tender import settle_all
+        from models.access.jobs import settle_all
 
         settled = settle_all(min(as_of, clock.today()))
     for key in sorted({line.split(":", 1)[0] for line in settled if "opschortende termijn verstreken" in line}):
@@ -357,7 +358,7 @@ def _violations_text(violations) -> None:
 
 
 def cmd_check(args) -> int:
-    from models.replanning import check_programme
+    from models.commands.replanning import check_programme
 
     with register_session(read_only=True) as session:
         violations = check_programme(session, args.programme, args.as_of)
@@ -369,7 +370,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from models.replanning import plan_backwards
+    from models.commands.replanning import plan_backwards
 
     with register_session(read_only=True) as session:
         result = plan_backwards(session, args.template, args.contract_start, args.as_of)
@@ -425,7 +426,7 @@ def _replan_output(args, result) -> int:
 
 
 def cmd_replan(args) -> int:
-    from models.replanning import replan
+    from models.commands.replanning import replan
 
     with register_session() as session:
         result = replan(session, programme=args.programme, point=args.point, to=args.to_date, reason=args.reason,
@@ -434,7 +435,7 @@ def cmd_replan(args) -> int:
 
 
 def cmd_whatif(args) -> int:
-    from models.replanning import what_if
+    from models.commands.replanning import what_if
 
     with register_session() as session:  # loads the built-in programmes like every other command
         result = what_if(session, args.programme, args.point, args.to_date, args.mode, args.as_of)
@@ -467,8 +468,8 @@ def cmd_timeline(args) -> int:
 
 
 def cmd_people(args) -> int:
-    from models.entities import Person
-    from models.identity import ROLE_LABELS, add_person, current_actor, deactivate_person
+    from models.facts.entities import Person
+    from models.commands.identity import ROLE_LABELS, add_person, current_actor, deactivate_person
 
     if args.action in ("list", "whoami"):
         with register_session(read_only=True) as session:
@@ -501,7 +502,7 @@ def cmd_people(args) -> int:
         raise InputError("regie people remove: geef --login")
     with register_session() as session:
         if not args.login:  # adding yourself: your own verified login
-            from models.identity import login_of
+            from models.commands.identity import login_of
 
             args.login = login_of(session)
         if args.action == "remove":
@@ -531,7 +532,7 @@ def cmd_people(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from models.chain import verify
+    from models.facts.chain import verify
 
     with register_session(read_only=True) as session:
         reports = verify(session)
@@ -547,13 +548,15 @@ def cmd_verify(args) -> int:
 
 
 def cmd_offers(args) -> int:
-    from models import tender
+    from models.commands.offers import import_offers
+    from models.rules.ranking import award_proposal, fmt
+    from models.views.tender import rankings
 
     if args.action == "import":
         with register_session() as session:
-            result = tender.import_offers(session, programme=args.programme, path=args.file, stage=args.stage,
+            result = import_offers(session, programme=args.programme, path=args.file, stage=args.stage,
                                           recorded_by=args.recorded_by)
-            ranks = tender.rankings(session, args.programme, args.stage)
+            ranks = rankings(session, args.programme, args.stage)
         if args.json:
             emit_json({"import_id": result.import_id, "created": result.created, "rows": result.rows,
                        "lots": list(result.lots)})
@@ -566,7 +569,7 @@ def cmd_offers(args) -> int:
         print(f"Rangorde: regie offers ranking {args.programme}" + (" --stage selection" if args.stage == "selection" else ""))
         return 0
     with register_session(read_only=True) as session:
-        ranks = tender.rankings(session, args.programme, args.stage, args.lot)
+        ranks = rankings(session, args.programme, args.stage, args.lot)
     if args.json:
         emit_json([{"lot": r.lot, "name": r.name, "places": r.places, "valid": r.valid, "too_few": r.too_few,
                     "open_tie": r.open_tie, "note": r.note,
@@ -576,7 +579,7 @@ def cmd_offers(args) -> int:
                    for r in ranks] if args.lot else
                   {"lots": [{"lot": r.lot, "valid": r.valid, "too_few": r.too_few, "open_tie": r.open_tie,
                              "chosen": [x.provider for x in r.chosen]} for r in ranks],
-                   "proposal": tender.award_proposal(ranks)})
+                   "proposal": award_proposal(ranks)})
         return 0
     word = "uitnodigen" if args.stage == "selection" else "gunnen"
     for r in ranks:
@@ -585,22 +588,24 @@ def cmd_offers(args) -> int:
             if x.valid:
                 mark = f"-> {word}" if x.chosen else ""
                 tie = f" (gelijk met {', '.join(x.tied_with)})" if x.tied_with else ""
-                print(f"  {x.rank:>2}. {x.provider:<44} {tender.fmt(x.total):>6} {mark}{tie}")
+                print(f"  {x.rank:>2}. {x.provider:<44} {fmt(x.total):>6} {mark}{tie}")
             else:
                 print(f"   -  {x.provider:<44} voldoet niet: {x.reason}")
     if args.stage == "award":
         print("\nVoorstel voor het gunningsbesluit")
-        for line in tender.award_proposal(ranks):
+        for line in award_proposal(ranks):
             print(f"  {line}")
     return 0
 
 
 def cmd_tender(args) -> int:
-    from models import tender
+    from models.commands.tender import record_step
+    from models.rules.lots import EVENTS
+    from models.views.tender import tender_report
 
     if args.action == "status":
         with register_session(read_only=True) as session:
-            report = tender.tender_report(session, args.programme, args.as_of)
+            report = tender_report(session, args.programme, args.as_of)
         if args.json:
             emit_json(report)
             return 0
@@ -619,7 +624,7 @@ def cmd_tender(args) -> int:
     if args.choice is not None:
         detail["choice"] = args.choice
     with register_session() as session:
-        rows = tender.record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
+        rows = record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
                                   reference=args.reference, detail=detail, recorded_by=args.recorded_by)
     if rows and args.step == "letters-sent":  # it confirmed the milestone `award-letters`: tell, and move on
         _after_milestone(args.programme, "award-letters")
@@ -634,7 +639,7 @@ def cmd_tender(args) -> int:
             extra = f"; opschortende termijn tot en met {clock.dutch_date(clock.standstill_end(r.on))}"
         if r.event == "award":
             extra = f"; aan {', '.join(r.detail.get('winners', []))}"
-        print(f"#{r.id} {r.lot_key}: {tender.EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")
+        print(f"#{r.id} {r.lot_key}: {EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")
     return 0
 
 
@@ -672,7 +677,7 @@ def cmd_letters(args) -> int:
 
 
 def cmd_contracts(args) -> int:
-    from models.contracts import contracts_report
+    from models.views.contracts import contracts_report
 
     with register_session(read_only=True) as session:
         r = contracts_report(session, args.programme, args.as_of)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from models import clock
-from models.errors import InputError
+from models.core import clock
+from models.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "programmes" / "scenarios"
@@ -137,7 +137,7 @@ def _recipients(sink: Sink) -> dict:
 
 
 def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end: bool) -> int:
-    from models.db import private_data_dir
+    from models.facts.db import private_data_dir
 
     scenario = load_scenario(scenario_name)
     if not 0 <= seconds_per_day <= 60:
@@ -334,8 +334,8 @@ def _no_inbox_coming(programme: str, row: dict, run_id) -> str | None:
     waits_on = point_of(state.state_details.pause_key or "")
     if waits_on != row["point"]:
         return f"de programmarun wacht op {waits_on}, niet op {row['point']}: er is geen inbox voor dit besluit"
-    from models.db import register_session
-    from models.status import evaluate
+    from models.access.session import register_session
+    from models.views.status import evaluate
 
     from flows.inbox import owes
 
@@ -353,8 +353,8 @@ def _until_recorded(programme: str, row: dict, inbox, asked: int) -> str | None:
 
     from prefect import get_client
 
-    from models.db import register_session
-    from models.status import decision_history
+    from models.access.session import register_session
+    from models.views.status import decision_history
     from tasks.runs import fired_pause_keys
 
     while True:

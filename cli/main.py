@@ -18,7 +18,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date_arg(text: str):
-    from models import clock
+    from models.core import clock
 
     try:
         return clock.parse_date(text, field="datum")
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from cli import commands
-    from models.errors import InputError
+    from models.core.errors import InputError
 
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
@@ -248,7 +248,7 @@ def _unreachable(exc) -> int:
     """A register held by another writer too long, or a database that does not answer."""
     cause = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
     if "locked" in cause:
-        from models.db import busy_timeout
+        from models.facts.db import busy_timeout
 
         print(f"regie: fout: het register is bezet door een ander proces (langer dan {busy_timeout():g} seconden); "
               "probeer het opnieuw: een besluit dat al vastlag wordt herkend, niet dubbel vastgelegd",

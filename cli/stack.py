@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from models.db import data_dir
+from models.facts.db import data_dir
 
 STACK_FILE = "stack.json"
 AUTH_FILE = "api-auth"  # user:password for the Prefect API and UI of `regie up`, readable by its owner only

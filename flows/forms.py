@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import ConfigDict, Field, create_model
 from prefect.input import RunInput
 
-from models import clock
-from models.status import PhaseSnapshot, PointState
-from models.vocabulary import OUTCOME_LABELS, Outcome
+from models.core import clock
+from models.views.status import PhaseSnapshot, PointState
+from models.core.vocabulary import OUTCOME_LABELS, Outcome
 
 
 

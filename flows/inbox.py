@@ -27,12 +27,12 @@ from prefect.states import Completed
 from pydantic import ValidationError
 
 from flows.forms import body_choices, decision_form, form_description, initial_values, waiting_for
-from models.db import register_session
-from models.forms import handled_forms, refused_input
-from models.identity import has_people
-from models.rules import PointVerdict
-from models.status import PointState, decision_history, evaluate, phase_snapshot, proposed_date
-from models.vocabulary import Status
+from models.access.session import register_session
+from models.commands.forms import handled_forms, refused_input
+from models.commands.identity import has_people
+from models.rules.decisions import PointVerdict
+from models.views.status import PointState, decision_history, evaluate, phase_snapshot, proposed_date
+from models.core.vocabulary import Status
 from tasks.register import apply_form
 from tasks.runs import INBOX_FLOW_NAME, INBOX_PREFIX, fired_pause_keys, form_answer, resume_waiting_runs
 
@@ -86,7 +86,7 @@ def open_inboxes(programme: str, point: PointState) -> list[str] | None:
 def _recorded_line(programme: str, decision_id: int) -> str:
     with register_session(read_only=True) as session:
         row = next(r for r in decision_history(session, programme) if r["id"] == decision_id)
-    from models import clock
+    from models.core import clock
 
     day = clock.dutch_date(clock.parse_date(row["decided_on"]))
     return f"Besluit #{row['id']} vastgelegd: {row['body_name']}: {row['outcome_nl']} op {day}"
@@ -150,7 +150,7 @@ def inbox_flow(programme: str, point: str, body: str):
 def inbox_end(programme: str, point: str, body: str) -> Completed | None:
     """How an inbox ends when its college owes nothing any more: Vastgelegd (with the college's
     decision, however it came in) or Niet meer nodig (with the reason); None while it still owes."""
-    from models.rules import current_decisions
+    from models.rules.decisions import current_decisions
 
     with register_session(read_only=True) as session:
         ev = evaluate(session, programme)

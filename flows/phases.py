@@ -5,8 +5,8 @@ from __future__ import annotations
 from prefect import Flow, flow
 from prefect.states import Completed, State
 
-from models import clock
-from models.status import PhaseSnapshot
+from models.core import clock
+from models.views.status import PhaseSnapshot
 from tasks.notify import announce_phase_result, announce_phase_started
 from tasks.register import check_point, evaluate_phase
 from tasks.tender import settle_standstill_task, tender_overview
@@ -15,8 +15,8 @@ from tasks.tender import settle_standstill_task, tender_overview
 def has_tender(programme: str) -> bool:
     from sqlalchemy import select
 
-    from models.db import register_session
-    from models.entities import Programme
+    from models.access.session import register_session
+    from models.facts.entities import Programme
 
     with register_session(read_only=True) as session:
         return session.scalar(select(Programme.tender).where(Programme.key == programme)) is not None

@@ -23,13 +23,13 @@ from prefect.exceptions import MissingResult
 from flows.forms import decision_form, form_description, initial_values
 from flows.inbox import open_inboxes
 from flows.phases import PHASE_FLOWS, PHASE_NAMES
-from models import clock
-from models.db import register_session
-from models.errors import InputError
-from models.forms import handled_forms, refused_input
-from models.identity import has_people
-from models.register import get_programme
-from models.status import PhaseSnapshot, phase_snapshot, proposed_date
+from models.core import clock
+from models.access.session import register_session
+from models.core.errors import InputError
+from models.commands.forms import handled_forms, refused_input
+from models.commands.identity import has_people
+from models.facts.lookup import get_programme
+from models.views.status import PhaseSnapshot, phase_snapshot, proposed_date
 from tasks.artifacts import publish_artifacts
 from tasks.register import apply_form
 from tasks.runs import PROGRAMME_FLOW_NAME, fired_pause_keys, form_answer, pause_key, point_of

@@ -8,9 +8,9 @@ from prefect import flow, get_run_logger
 from prefect.states import Failed
 from prefect.artifacts import create_table_artifact
 
-from models import clock
-from models.db import register_session
-from models.entities import Programme
+from models.core import clock
+from models.access.session import register_session
+from models.facts.entities import Programme
 from notifications.reminders import ReminderRow
 from tasks.reminders import send_reminders
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 
-from models.db import register_session
-from models.status import evaluate
-from models.vocabulary import Status
+from models.access.session import register_session
+from models.views.status import evaluate
+from models.core.vocabulary import Status
 from flows.inbox import owes
 from tasks.runs import resume, waiting_runs
 
@@ -51,7 +51,7 @@ def deliver_owed_messages() -> int:
 @task(name="opschortende termijnen afronden")
 def settle_standstills() -> list[str]:
     """A standstill ends by itself: lots whose term ran out without an objection are awarded definitively."""
-    from models.tender import settle_all
+    from models.access.jobs import settle_all
 
     logger = get_run_logger()
     done = settle_all()

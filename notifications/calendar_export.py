@@ -11,11 +11,11 @@ import datetime as dt
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.planning import PlanningError
-from models.replanning import programme_plan
-from models.status import status_report
-from models.vocabulary import STATUS_LABELS, Status
+from models.core import clock
+from models.rules.planning import PlanningError
+from models.commands.replanning import programme_plan
+from models.views.status import status_report
+from models.core.vocabulary import STATUS_LABELS, Status
 
 DOMAIN = "regie.sociaaldomeinachterhoek.nl"
 
@@ -36,8 +36,8 @@ def _event(uid: str, summary: str, start: dt.date, end: dt.date, description: st
 def _lapsed_options(session: Session, key: str) -> set[str]:
     from sqlalchemy import select
 
-    from models.contracts import contracts_report
-    from models.entities import Programme
+    from models.views.contracts import contracts_report
+    from models.facts.entities import Programme
 
     if not session.scalar(select(Programme.contracts).where(Programme.key == key)):
         return set()
@@ -87,12 +87,12 @@ def programme_ics(session: Session, key: str) -> bytes:
                 f"Voorstel binnen voor de vergadering van {clock.dutch_date(meeting)} ({dp['key']}).",
                 sequence=revisions.get(dp["key"], 0),
             ))
-    from models.entities import Programme
+    from models.facts.entities import Programme
     from sqlalchemy import select
 
     prog = session.scalar(select(Programme).where(Programme.key == key))
     if prog is not None and prog.tender:  # each standstill as it runs, per lot (from the letters' date)
-        from models.tender import lot_states
+        from models.views.tender import lot_states
 
         ends: dict[dt.date, list[str]] = {}
         for t in lot_states(session, prog, dt.date(2100, 1, 1)):
@@ -107,7 +107,7 @@ def programme_ics(session: Session, key: str) -> bytes:
                 f"{clock.dutch_date(end + dt.timedelta(days=1))}. Percelen: {', '.join(names)}.",
             ))
     if prog is not None and prog.contracts:
-        from models.contracts import contracts_report
+        from models.views.contracts import contracts_report
 
         c = contracts_report(session, key)
         end = clock.parse_date(c["end"])

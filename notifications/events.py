@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from models.entities import Decision
-from models.rules import describe_bodies
-from models.register import body_names
-from models.status import PhaseSnapshot, PointState, phase_snapshot
-from models.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
+from models.facts.entities import Decision
+from models.rules.decisions import describe_bodies
+from models.facts.snapshot import body_names
+from models.views.status import PhaseSnapshot, PointState, phase_snapshot
+from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
 from notifications.ledger import Outcome, notify
 from notifications.recipients import Recipient, Role, load_recipients
 
@@ -85,7 +85,7 @@ def phase_result(snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
 
 def decision_recorded(decision_id: int) -> list[Outcome]:
     """Tell the programme office about a recorded decision: read in a short transaction, sent after it."""
-    from models.db import register_session
+    from models.access.session import register_session
 
     with register_session() as session:
         decision = session.get(Decision, decision_id)
@@ -119,8 +119,8 @@ def decision_recorded(decision_id: int) -> list[Outcome]:
 def deliver_owed(programmes: list[str] | None = None, decisions: list[int] | None = None) -> list[Outcome]:
     """Send every message the register owes whose turn it is (the outbox), outside any transaction;
     only the messages of `decisions` when given (a secretary sends what their own decision owes)."""
-    from models.db import register_session
-    from models.outbox import due, settle
+    from models.access.session import register_session
+    from models.facts.outbox import due, settle
 
     with register_session() as session:
         owed = due(session, programmes, decisions)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.clock import dutch_moment
-from models.entities import Notification
+from models.core import clock
+from models.core.clock import dutch_moment
+from models.facts.entities import Notification
 from notifications.dispatch import channel_id, idempotent_url, mask, send
 from notifications.recipients import Recipient
 from notifications.rendering import Message, render, render_subject
@@ -205,7 +205,7 @@ def _dead(claimed_by: str | None, claimed_at: dt.datetime | None) -> bool:
 
 
 def _short_session(engine) -> Session:
-    from models.db import open_session, session_factory
+    from models.facts.db import open_session, session_factory
 
     return session_factory(engine)() if engine is not None else open_session()
 

@@ -14,11 +14,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.errors import InputError
-from models.inputs import printable
-from models.clock import first_signing_day, standstill_end
-from models.tender import LATEST, STANDSTILL_SOURCE, LotRanking, Ranked, TenderRules, fmt, lot_states, lot_states_ranks
+from models.core import clock
+from models.core.errors import InputError
+from models.core.inputs import printable
+from models.core.clock import first_signing_day, standstill_end
+from models.commands.tender import LATEST
+from models.rules.lots import STANDSTILL_SOURCE
+from models.rules.ranking import LotRanking, Ranked, fmt
+from models.rules.offers_file import TenderRules
+from models.views.tender import lot_states, lot_states_ranks
 from notifications.rendering import environment
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -56,7 +60,7 @@ def _slug(text: str) -> str:
 
 def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date | None = None) -> list[Letter]:
     """The letters for one lot whose award is recorded; the date of sending is the recorded one, or `sent_on`."""
-    from models.register import get_programme
+    from models.facts.lookup import get_programme
 
     prog = get_programme(session, programme)
     rules = TenderRules.of(prog)

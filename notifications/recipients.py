@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from models.db import data_dir
-from models.errors import InputError
+from models.facts.db import data_dir
+from models.core.errors import InputError
 
 
 class Role(StrEnum):

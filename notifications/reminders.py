@@ -7,14 +7,14 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.planning import PlanningError
-from models.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
-from models.reminders import policy_set, step_on
-from models.replanning import programme_plan, recorded_dates
-from models.rules import as_of_facts, current_decisions, describe_bodies
-from models.status import evaluate_snapshot
-from models.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
+from models.core import clock
+from models.rules.planning import PlanningError
+from models.facts.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
+from models.rules.reminders import policy_set, step_on
+from models.commands.replanning import programme_plan, recorded_dates
+from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
+from models.rules.evaluation import evaluate_snapshot
+from models.core.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
 from notifications.ledger import deliver, notify, sent_messages
 from notifications.rendering import render_subject
 from notifications.recipients import Recipient, Role, load_recipients
@@ -266,7 +266,7 @@ def _assessed(session: Session) -> set[str]:
     """The programmes that have offers imported for the award."""
     from sqlalchemy import select
 
-    from models.entities import OfferImport, Programme
+    from models.facts.entities import OfferImport, Programme
 
     return set(session.scalars(select(Programme.key).join(OfferImport, OfferImport.programme_id == Programme.id)
                                .where(OfferImport.stage == "award").distinct()))
@@ -276,7 +276,7 @@ def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> 
     """Lots whose assessment found too few valid offers and whose college has not said what happens."""
     from sqlalchemy import func, select
 
-    from models.entities import OfferImport, Programme
+    from models.facts.entities import OfferImport, Programme
 
     prog = session.scalar(select(Programme).where(Programme.key == programme))
     if prog is None or not prog.tender or not session.scalar(
@@ -284,7 +284,7 @@ def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> 
                                                                OfferImport.stage == "award",
                                                                func.date(OfferImport.recorded_at) <= as_of)):
         return []
-    from models.tender import lot_states, lot_states_ranks
+    from models.views.tender import lot_states, lot_states_ranks
 
     ranks = lot_states_ranks(session, prog)
     short = {r.lot for r in ranks if r.too_few}
@@ -299,7 +299,7 @@ def _award_notice_days(session: Session, programme: str) -> int:
     """The programme's term for the award notice after signing (tender rules; 30 days by default)."""
     from sqlalchemy import select
 
-    from models.entities import Programme
+    from models.facts.entities import Programme
 
     tender = session.scalar(select(Programme.tender).where(Programme.key == programme)) or {}
     return int(tender.get("award_notice_days", clock.AWARD_NOTICE_DAYS))
@@ -321,7 +321,8 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
     A dry run writes nothing and asks nothing more of the database. A real run sends each message
     and commits its ledger row right after (at-least-once), each programme in its own session.
     """
-    from models.db import open_session, register_session
+    from models.facts.db import open_session
+    from models.access.session import register_session
 
     with register_session(read_only=True) as session:
         snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send

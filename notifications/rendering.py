@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from models.clock import dutch_date
+from models.core.clock import dutch_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

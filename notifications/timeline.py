@@ -7,10 +7,10 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.planning import PlanningError
-from models.replanning import programme_plan
-from models.status import status_report
+from models.core import clock
+from models.rules.planning import PlanningError
+from models.commands.replanning import programme_plan
+from models.views.status import status_report
 
 WIDTH, LEFT, RIGHT, ROW, TOP = 1100, 330, 60, 26, 50
 COLOURS = {"satisfied": "#2e7d32", "reserved": "#f9a825", "rejected": "#c62828", "overdue": "#c62828",

@@ -9,10 +9,11 @@ import json
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
-from models import clock
-from models.db import register_session
-from models.status import decision_history, evaluate, progress_words, status_report, to_act
-from models.vocabulary import STATUS_LABELS, Status
+from models.core import clock
+from models.access.session import register_session
+from models.views.status import decision_history, evaluate, status_report
+from models.rules.evaluation import progress_words, to_act
+from models.core.vocabulary import STATUS_LABELS, Status
 from notifications.timeline import programme_svg
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from models.status import PhaseSnapshot
+from models.views.status import PhaseSnapshot
 from notifications import events, prefect_events
 from tasks.register import log_sends
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from prefect import get_run_logger, task
 
-from models.db import register_session
-from models.forms import FormResult, handle_form_input
-from models.overrides import Advanced, advance_phase
-from models.errors import InputError
-from models.register import Recorded, record_decision
-from models.status import PhaseSnapshot, PointState, phase_snapshot
-from models.vocabulary import STATUS_LABELS, Status
+from models.access.session import register_session
+from models.commands.forms import FormResult, handle_form_input
+from models.commands.overrides import Advanced, advance_phase
+from models.core.errors import InputError
+from models.commands.register import Recorded, record_decision
+from models.views.status import PhaseSnapshot, PointState, phase_snapshot
+from models.core.vocabulary import STATUS_LABELS, Status
 from notifications import events
 
 

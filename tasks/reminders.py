@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import get_run_logger, task
 
-from models.db import open_session
+from models.facts.db import open_session
 from notifications import prefect_events
 from notifications.recipients import load_recipients
 from notifications.reminders import ReminderRow, remind

@@ -7,16 +7,17 @@ import json
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from models import clock
-from models.db import private_data_dir, register_session
-from models.inputs import printable
+from models.core import clock
+from models.facts.db import private_data_dir
+from models.access.session import register_session
+from models.core.inputs import printable
 from tasks.artifacts import _changed
 
 
 @task(name="opschortende termijn bijhouden", task_run_name="opschortende termijn {programme}")
 def settle_standstill_task(programme: str) -> list[str]:
     """Record the definitive award of every lot whose standstill ran out without an objection."""
-    from models.tender import settle_standstill
+    from models.commands.tender import settle_standstill
 
     with register_session() as session:
         done = settle_standstill(session, programme, clock.today())
@@ -28,13 +29,13 @@ def settle_standstill_task(programme: str) -> list[str]:
 @task(name="aanbesteding per perceel", task_run_name="aanbesteding {programme} per perceel")
 def tender_overview(programme: str) -> int:
     """A table of every lot (state, winners, standstill, what is owed); letters of awarded lots as files."""
-    from models.tender import tender_report
+    from models.views.tender import tender_report
     from notifications.letters import build_letters, write_letters
 
     d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
     from sqlalchemy import func, select
 
-    from models.entities import OfferImport, Programme, TenderRecord
+    from models.facts.entities import OfferImport, Programme, TenderRecord
 
     with register_session(read_only=True) as session:
         pid = session.scalar(select(Programme.id).where(Programme.key == programme))

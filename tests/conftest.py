@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from models.db import dispose_engines, make_engine, migrate, session_factory
-from models.loader import load_builtin_if_empty
+from models.facts.db import dispose_engines, make_engine, migrate, session_factory
+from models.access.loader import load_builtin_if_empty
 
 os.environ["REGIE_SANDBOX"] = "1"  # every register the tests make is a sandbox: their clocks may be set
 

@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection Regie hands over (see models.db.migrate)."""
+"""Alembic environment: runs on the connection Regie hands over (see models.facts.db.migrate)."""
 
 from alembic import context
 
-from models import entities  # noqa: F401  (registers the tables)
-from models.base import Base
+from models.facts import entities  # noqa: F401  (registers the tables)
+from models.facts.base import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    from models.db import make_engine
+    from models.facts.db import make_engine
 
     connection = make_engine().connect()
 

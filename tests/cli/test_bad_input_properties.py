@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cli.main import main
-from models.db import register_session
-from models.entities import Decision, FormInput
+from models.access.session import register_session
+from models.facts.entities import Decision, FormInput
 
 EXAMPLES = int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -82,7 +82,7 @@ def test_a_bad_decision_on_the_command_line(register, capsys, field, data):
 @SETTINGS
 @given(field=st.sampled_from(["body", "outcome", "on", "by", "reference"]), data=st.data())
 def test_a_bad_decision_through_the_form(register, field, data):
-    from models.forms import handle_form_input
+    from models.commands.forms import handle_form_input
 
     value = data.draw(BAD[field])
     if not _surely_bad(field, value):
@@ -110,8 +110,8 @@ valid_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z
 @given(by=valid_text, reference=valid_text)
 def test_odd_but_valid_text_is_recorded_the_same_on_both_databases(register, by, reference):
     """Long, unicode and odd texts that are allowed are stored and read back as typed (then undone)."""
-    from models import clock
-    from models.register import record_decision
+    from models.core import clock
+    from models.commands.register import record_decision
 
     if not by.strip() or not reference.strip():
         return

@@ -304,7 +304,7 @@ def test_the_data_folder_and_its_files_are_the_owners_alone(monkeypatch, tmp_pat
                      "2024-11-05", "--by", "Secretaris Aalten"]) == 0
     finally:
         os.umask(old)
-        from models.db import dispose_engines
+        from models.facts.db import dispose_engines
 
         dispose_engines()
     folder = tmp_path / "xdg" / "regie"
@@ -315,7 +315,7 @@ def test_the_data_folder_and_its_files_are_the_owners_alone(monkeypatch, tmp_pat
 
 def test_the_clock_can_be_set_on_a_sandbox_only(monkeypatch, tmp_path, capsys):
     """REGIE_TODAY moves 'today' and when a decision is recorded: a real register refuses it."""
-    from models.db import dispose_engines
+    from models.facts.db import dispose_engines
 
     monkeypatch.delenv("REGIE_DATABASE_URL", raising=False)
     monkeypatch.delenv("REGIE_TODAY", raising=False)

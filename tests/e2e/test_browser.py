@@ -95,8 +95,8 @@ def _seen(tmp_path) -> str:
 def _walk(page, base: str, auth: str, run, seen) -> None:
     from prefect import get_client
 
-    from models.db import register_session
-    from models.register import record_decision
+    from models.access.session import register_session
+    from models.commands.register import record_decision
     from tasks.runs import resume_waiting_runs
 
     _login(page, base, auth)

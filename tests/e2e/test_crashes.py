@@ -17,8 +17,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from models.db import register_session
-from models.entities import Decision
+from models.access.session import register_session
+from models.facts.entities import Decision
 from tests.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]

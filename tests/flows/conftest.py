@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from models.db import dispose_engines
+from models.facts.db import dispose_engines
 from tests.receivers import HttpReceiver
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
-from models.db import register_session
-from models.register import get_programme, record_decision
-from models.status import predecessors, status_report
+from models.access.session import register_session
+from models.facts.lookup import get_programme
+from models.commands.register import record_decision
+from models.rules.evaluation import predecessors
+from models.views.status import status_report
 
 COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
             "oude-ijsselstreek", "winterswijk"]

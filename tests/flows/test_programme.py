@@ -12,9 +12,9 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import select
 
 from flows.programme import programme_flow
-from models.db import register_session
-from models.entities import Decision, FormInput
-from models.status import status_report
+from models.access.session import register_session
+from models.facts.entities import Decision, FormInput
+from models.views.status import status_report
 from tasks.runs import resume_waiting_runs, waiting_runs
 from tests.flows.helpers import in_thread, record_all, wait_until
 
@@ -79,7 +79,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
 
     with register_session() as session:
-        from models.register import record_decision
+        from models.commands.register import record_decision
 
         record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
                         decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
@@ -177,7 +177,7 @@ def test_an_unknown_programme_and_a_second_start_are_answers_not_crashes(flow_en
     assert second.message == f"inkoop-2026 loopt al in run '{first.name}'; deze tweede start doet niets"
     assert [w.id for w in waiting_runs("inkoop-2026")] == [first.id]  # the first still waits
     with register_session() as session:
-        from models.register import record_decision
+        from models.commands.register import record_decision
 
         record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
                         decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
@@ -254,8 +254,10 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the letters go into this data folder
 
-    from models.programme_file import BUILTIN_DIR
-    from models.tender import import_offers, record_step, tender_report
+    from models.rules.programme_file import BUILTIN_DIR
+    from models.commands.offers import import_offers
+    from models.commands.tender import record_step
+    from models.views.tender import tender_report
 
     record_all()
     with register_session() as session:
@@ -279,7 +281,7 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     assert row["Stand"] == "definitief gegund" and row["Opschortende termijn tot en met"] == "maandag 14 april 2025"
     letters = max(artifacts("inkoop-2026-brieven"), key=lambda a: a.created).data
     pdf = next(line.split("`")[1] for line in letters.splitlines() if "wonen-1-afwijzing-stichting-kompas" in line)
-    from models.db import private_data_dir
+    from models.facts.db import private_data_dir
 
     assert Path(pdf).is_file() and Path(pdf).is_relative_to(private_data_dir())  # scores stay in the 0700 folder
     assert private_data_dir().stat().st_mode & 0o077 == 0
@@ -291,7 +293,7 @@ def test_a_programme_in_implementation_waits_at_the_contract_start_and_then_ends
     start and, once that is confirmed, ends in phase 5; no phase run fails."""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
-    from models.register import record_decision
+    from models.commands.register import record_decision
 
     monkeypatch.setenv("REGIE_TODAY", "2025-06-02")
     record_all(skip={("contract-start", "projectteam")})

@@ -11,9 +11,9 @@ from flows.advance import advance_phase_flow
 from flows.programme import programme_flow
 from flows.record_decision import DecisionParameters, record_decision_flow
 from flows.sweep import resume_sweep_flow
-from models.db import register_session
-from models.entities import Decision, PhaseOverride
-from models.register import record_decision
+from models.access.session import register_session
+from models.facts.entities import Decision, PhaseOverride
+from models.commands.register import record_decision
 from tasks.runs import waiting_runs
 from tests.flows.helpers import in_thread, record_all, wait_until
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from models import clock
-from models.chain import verify
-from models.overrides import advance_phase
-from models.register import record_decision
-from models.replanning import replan
+from models.core import clock
+from models.facts.chain import verify
+from models.commands.overrides import advance_phase
+from models.commands.register import record_decision
+from models.commands.replanning import replan
 
 COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
             "oude-ijsselstreek", "winterswijk"]

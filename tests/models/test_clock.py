@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from models import clock
+from models.core import clock
 
 D = dt.date
 
@@ -58,7 +58,7 @@ def test_the_award_notice_is_due_30_days_after_signing_off_weekends_and_holidays
 def test_planning_and_the_tender_read_the_same_standstill():
     """The plan's standstill point is the term's last day and signing comes the day after it, as in the
     tender and the letters ("niet sluiten vóór dag 21")."""
-    from models.planning import PlanningIn, Plan, PointInfo
+    from models.rules.planning import PlanningIn, Plan, PointInfo
 
     planning = PlanningIn.model_validate({"procedure": "sas", "anchor": "signed", "dependencies": [
         {"from": "letters", "to": "standstill", "rules": ["alcatel-standstill"]},

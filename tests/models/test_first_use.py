@@ -87,7 +87,7 @@ def test_a_bad_busy_timeout_is_named(tmp_path):
 
 
 def test_a_reader_session_cannot_write(db_url):
-    from models.db import register_session
+    from models.access.session import register_session
     from sqlalchemy.exc import DBAPIError
 
     with register_session(db_url, read_only=True) as session:

@@ -16,16 +16,16 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from models import clock
-from models.chain import verify
-from models.db import make_engine, migrate, session_factory
-from models.entities import Decision, FormInput, PersonSecret, PhaseOverride
-from models.errors import InputError
-from models.forms import handle_form_input
-from models.identity import add_person, deactivate_person, login_of
-from models.loader import load_builtin_if_empty
-from models.overrides import advance_phase
-from models.register import record_decision
+from models.core import clock
+from models.facts.chain import verify
+from models.facts.db import make_engine, migrate, session_factory
+from models.facts.entities import Decision, FormInput, PersonSecret, PhaseOverride
+from models.core.errors import InputError
+from models.commands.forms import handle_form_input
+from models.commands.identity import add_person, deactivate_person, login_of
+from models.access.loader import load_builtin_if_empty
+from models.commands.overrides import advance_phase
+from models.commands.register import record_decision
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def _me(session) -> str:
 def as_login(monkeypatch):
     """On SQLite the login is the operating-system user: play another one."""
     def switch(login: str) -> None:
-        monkeypatch.setattr("models.identity.os_login", lambda: login)
+        monkeypatch.setattr("models.commands.identity.os_login", lambda: login)
     return switch
 
 

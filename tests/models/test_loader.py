@@ -8,13 +8,13 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from models import clock
-from models.entities import Decision, DecisionPoint, Lot, Programme
-from models.errors import InputError
-from models.loader import load_builtin_if_empty, load_programme
-from models.programme_file import BUILTIN_DIR
-from models.register import record_decision
-from models.status import status_report
+from models.core import clock
+from models.facts.entities import Decision, DecisionPoint, Lot, Programme
+from models.core.errors import InputError
+from models.access.loader import load_builtin_if_empty, load_programme
+from models.rules.programme_file import BUILTIN_DIR
+from models.commands.register import record_decision
+from models.views.status import status_report
 
 
 def test_builtin_programmes_load_on_first_use_only(session):

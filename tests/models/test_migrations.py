@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from models.base import Base
-from models.db import LATEST_REVISION, current_revision, head_revision
+from models.facts.base import Base
+from models.facts.db import LATEST_REVISION, current_revision, head_revision
 
 
 def test_migrations_match_models(engine):
@@ -23,7 +23,7 @@ def test_downgrade_to_nothing_and_back(engine):
     from alembic import command
     from sqlalchemy import inspect
 
-    from models.db import _alembic_config, migrate
+    from models.facts.db import _alembic_config, migrate
 
     with engine.begin() as conn:
         command.downgrade(_alembic_config(conn), "base")

@@ -7,15 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models import clock
-from models.entities import PlanRevision
-from models.errors import InputError
-from models.planning import Plan, PlanningError, PlanningIn, PointInfo, rule_book
-from models.programme_file import BUILTIN_DIR, ProgrammeFileError, parse_programme_text
-from models.register import record_decision
-from models.replanning import check_programme, plan_backwards, replan, what_if
-from models.status import status_report
-from models.loader import load_programme
+from models.core import clock
+from models.facts.entities import PlanRevision
+from models.core.errors import InputError
+from models.rules.planning import Plan, PlanningError, PlanningIn, PointInfo, rule_book
+from models.rules.programme_file import BUILTIN_DIR, ProgrammeFileError, parse_programme_text
+from models.commands.register import record_decision
+from models.commands.replanning import check_programme, plan_backwards, replan, what_if
+from models.views.status import status_report
+from models.access.loader import load_programme
 from tests.conftest import DATA
 
 D = dt.date
@@ -184,7 +184,7 @@ def test_minimal_cascade_moves_only_what_must_move_and_reminders_follow(session)
         moved = {m.point: m.new for m in result.moved}
         assert moved == {"go-no-go": D(2024, 11, 26), "publication": D(2024, 11, 27),
                          "qa-1-questions": D(2024, 11, 27)}  # questions close after the publication, no earlier
-        from models.reminders import PolicySet, step_on
+        from models.rules.reminders import PolicySet, step_on
 
         due = dates(session, "inkoop-2026")["go-no-go"]
         assert step_on(due, PolicySet().defaults, D(2024, 11, 12)).key == "before-14"
@@ -222,7 +222,7 @@ def test_a_decided_point_does_not_move(session):
 def test_a_backward_plan_sends_the_letters_so_that_signing_falls_after_the_standstill(session):
     """Contract start 1 January 2026: signing no later than 31 December, which is day 21 after letters sent
     on 10 December (the standstill's last day is 30 December), as the tender and the letters count it."""
-    from models.replanning import plan_backwards
+    from models.commands.replanning import plan_backwards
 
     with session.begin():
         result = plan_backwards(session, "inkoop-2026", D(2026, 1, 1), D(2024, 1, 2))

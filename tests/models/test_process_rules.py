@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from models import clock
-from models.entities import Decision
-from models.errors import InputError
-from models.replanning import check_programme
-from models.status import decision_history, evaluate, status_report
+from models.core import clock
+from models.facts.entities import Decision
+from models.core.errors import InputError
+from models.commands.replanning import check_programme
+from models.views.status import decision_history, evaluate, status_report
 from sqlalchemy import select
 from notifications.reminders import remind
 from tests.models.test_register import count
@@ -146,7 +146,7 @@ def test_reminder_text_names_cut_off_and_meeting():
 
 
 def test_escalation_stops_after_the_limit_with_a_final_notice():
-    from models.reminders import ReminderPolicy, schedule, step_on
+    from models.rules.reminders import ReminderPolicy, schedule, step_on
 
     policy = ReminderPolicy(before=(7,), overdue_every=5, overdue_limit=20)
     due = dt.date(2024, 11, 5)
@@ -231,8 +231,8 @@ def test_a_lift_dated_before_the_reservation_is_refused(session):
 def test_a_local_lot_needs_its_own_municipality_only(session):
     from dataclasses import replace
 
-    from models.register import scope_participants
-    from models.snapshot import load_snapshot
+    from models.rules.evaluation import scope_participants
+    from models.facts.snapshot import load_snapshot
 
     with clock.frozen(dt.date(2024, 11, 6)), session.begin():
         prog = load_snapshot(session, "inkoop-2026")
@@ -246,7 +246,7 @@ def test_a_local_lot_needs_its_own_municipality_only(session):
 
 
 def test_a_no_go_on_one_lot_stops_that_lot_only(session, tmp_path):
-    from models.loader import load_programme
+    from models.access.loader import load_programme
 
     text = (tmp_path / "lots.yaml")
     text.write_text(LOTS_PROGRAMME, encoding="utf-8")
@@ -269,7 +269,7 @@ def test_a_no_go_on_one_lot_stops_that_lot_only(session, tmp_path):
 
 
 def test_a_point_without_scope_in_a_programme_with_lots_is_refused():
-    from models.programme_file import ProgrammeFileError, parse_programme_text
+    from models.rules.programme_file import ProgrammeFileError, parse_programme_text
 
     broken = LOTS_PROGRAMME.replace("scope: all", "")
     with pytest.raises(ProgrammeFileError, match=r"decision_points\[1\] \(all-go\)\.scope: ontbreekt"):
@@ -355,7 +355,7 @@ def test_no_reminder_about_publication_after_a_deferral(nov6):
 
 
 def test_shifting_2026_by_a_year_puts_no_milestone_on_a_weekend(session):
-    from models.replanning import replan
+    from models.commands.replanning import replan
 
     with clock.frozen(dt.date(2024, 7, 1)), session.begin():
         result = replan(session, programme="inkoop-2026", point="contract-start", to=dt.date(2027, 1, 1),
@@ -369,13 +369,13 @@ def test_shifting_2026_by_a_year_puts_no_milestone_on_a_weekend(session):
 
 
 def _strict(text):
-    from models.programme_file import parse_programme_text, strict_check
+    from models.rules.programme_file import parse_programme_text, strict_check
 
     return strict_check(parse_programme_text(text, "kopie.yaml"))
 
 
 def test_strict_check_passes_on_the_shipped_files_and_names_each_fault_on_a_broken_copy():
-    from models.programme_file import BUILTIN_DIR
+    from models.rules.programme_file import BUILTIN_DIR
 
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
         faults, _ = _strict(path.read_text(encoding="utf-8"))
@@ -398,9 +398,9 @@ def test_strict_check_passes_on_the_shipped_files_and_names_each_fault_on_a_brok
 
 
 def test_load_strict_refuses_a_broken_file_and_writes_nothing(session, tmp_path):
-    from models.entities import Programme
-    from models.loader import load_programme
-    from models.programme_file import BUILTIN_DIR, ProgrammeFileError
+    from models.facts.entities import Programme
+    from models.access.loader import load_programme
+    from models.rules.programme_file import BUILTIN_DIR, ProgrammeFileError
 
     path = tmp_path / "kopie.yaml"
     path.write_text((BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
@@ -415,7 +415,7 @@ def test_load_strict_refuses_a_broken_file_and_writes_nothing(session, tmp_path)
 # --- found by trying to break it ------------------------------------------------------------------------
 
 def test_a_college_can_correct_the_no_go_that_stopped_its_lot(session, tmp_path):
-    from models.loader import load_programme
+    from models.access.loader import load_programme
 
     path = tmp_path / "lots.yaml"
     path.write_text(LOTS_PROGRAMME, encoding="utf-8")
@@ -491,7 +491,7 @@ def test_a_reservation_lifted_once_cannot_be_lifted_again(session):
 
 
 def test_phase_windows_move_with_their_points_and_keep_the_contract_start_inside_its_phase(session):
-    from models.replanning import what_if
+    from models.commands.replanning import what_if
 
     with clock.frozen(dt.date(2024, 10, 1)), session.begin():
         result = what_if(session, "inkoop-2026", "publication", dt.date(2024, 11, 6), mode="shift")

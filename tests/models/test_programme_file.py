@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from models.programme_file import BUILTIN_DIR, ProgrammeFileError, builtin_files, parse_programme_text, read_programme_file
+from models.rules.programme_file import (
+    BUILTIN_DIR,
+    ProgrammeFileError,
+    builtin_files,
+    parse_programme_text,
+    read_programme_file,
+)
 
 TEXT_2026 = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
 

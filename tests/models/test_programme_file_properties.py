@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cli.main import main
-from models.db import register_session
-from models.entities import Programme
-from models.programme_file import BUILTIN_DIR
+from models.access.session import register_session
+from models.facts.entities import Programme
+from models.rules.programme_file import BUILTIN_DIR
 
 EXAMPLES = max(int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "250")) * 3 // 5, 20)
 TEXT = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8").replace("key: inkoop-2026", "key: mutant", 1)

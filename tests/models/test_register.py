@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from models import clock
-from models.entities import Decision
-from models.errors import InputError, NotFound
-from models.loader import load_programme
-from models.register import record_decision
-from models.status import decision_history, evaluate, gate_verdict, status_report
+from models.core import clock
+from models.facts.entities import Decision
+from models.core.errors import InputError, NotFound
+from models.access.loader import load_programme
+from models.commands.register import record_decision
+from models.views.status import decision_history, evaluate, gate_verdict, status_report
 from tests.conftest import DATA
 
 COLLEGES = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
@@ -189,7 +189,7 @@ def test_two_simultaneous_submissions_for_one_body_write_one_row(engine, session
     """Two secretaries press 'save' at once with different references: the register keeps one."""
     import threading
 
-    from models.db import session_factory
+    from models.facts.db import session_factory
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from models import clock
-from models.reminders import PolicySet, ReminderPolicy, schedule, step_on
-from models.vocabulary import Kind
+from models.core import clock
+from models.rules.reminders import PolicySet, ReminderPolicy, schedule, step_on
+from models.core.vocabulary import Kind
 
 D = dt.date
 POLICY = ReminderPolicy()  # 28, 14, 7, 2, 0 calendar days; overdue every 5 working days

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import clock
-from models.register import record_decision
-from models.status import status_report
+from models.core import clock
+from models.commands.register import record_decision
+from models.views.status import status_report
 from notifications.recipients import Recipient, Role
 from notifications.reminders import remind
 

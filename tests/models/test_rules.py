@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from models.rules import (
-    DecisionFact,
+from models.facts.snapshot import DecisionFact
+from models.rules.decisions import (
     DecisionRefused,
     PointSpec,
     Verdict,
@@ -19,7 +19,7 @@ from models.rules import (
     point_status,
     required_bodies,
 )
-from models.vocabulary import DecidedBy, Kind, Outcome, Status
+from models.core.vocabulary import DecidedBy, Kind, Outcome, Status
 
 D = dt.date
 NAMES = {"aalten": "Aalten", "berkelland": "Berkelland", "doetinchem": "Doetinchem", "bestuurders": "bestuurders"}

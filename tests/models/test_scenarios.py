@@ -6,15 +6,17 @@ from __future__ import annotations
 import pytest
 
 from cli.demo import ROOT, SCENARIOS, load_scenario
-from models import clock
-from models.errors import InputError
-from models.register import record_decision
-from models.status import status_report
+from models.core import clock
+from models.core.errors import InputError
+from models.commands.register import record_decision
+from models.views.status import status_report
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
 def test_every_decision_of_a_shipped_scenario_is_accepted(session, name):
-    from models.tender import import_offers, record_step, settle_standstill, tender_report
+    from models.commands.offers import import_offers
+    from models.commands.tender import record_step, settle_standstill
+    from models.views.tender import tender_report
 
     scenario = load_scenario(name)
     programme = scenario["programme"]

@@ -9,13 +9,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.contracts import contracts_report
-from models.entities import Decision, DecisionPoint, Offer, OfferImport, Programme, TenderRecord
-from models.errors import InputError
-from models.programme_file import BUILTIN_DIR
-from models.register import record_decision
-from models.status import evaluate
-from models.tender import CsvError, import_offers, rankings, record_step, settle_standstill, tender_report
+from models.views.contracts import contracts_report
+from models.facts.entities import Decision, DecisionPoint, Offer, OfferImport, Programme, TenderRecord
+from models.core.errors import InputError
+from models.rules.programme_file import BUILTIN_DIR
+from models.commands.register import record_decision
+from models.views.status import evaluate
+from models.rules.offers_file import CsvError
+from models.commands.offers import import_offers
+from models.views.tender import rankings, tender_report
+from models.commands.tender import record_step, settle_standstill
 
 DEMO = BUILTIN_DIR / "voorbeelden" / "inkoop-2026-inschrijvingen.csv"
 
@@ -155,7 +158,7 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
     assert {x["state"] for x in report["lots"] if x["lot"] != "jeugd-11"} == {
         "afgerond: aankondiging gegunde opdracht gepubliceerd"}
     with session.begin():
-        from models.chain import verify
+        from models.facts.chain import verify
 
         assert all(r.broken_at is None for r in verify(session))
 
@@ -437,9 +440,9 @@ def test_postgresql_roles_the_project_team_records_the_tender_a_secretary_cannot
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
-    from models.db import make_engine, migrate, session_factory
-    from models.identity import add_person, login_of
-    from models.loader import load_builtin_if_empty
+    from models.facts.db import make_engine, migrate, session_factory
+    from models.commands.identity import add_person, login_of
+    from models.access.loader import load_builtin_if_empty
     from tests.conftest import POSTGRES_URL
     from tests.models.test_identity import _regie, _role_url
 
@@ -564,7 +567,7 @@ def test_the_2022_award_needs_every_college_and_the_dyslexia_lot_follows_its_own
 def test_verify_sees_an_offer_changed_behind_regie_s_back(session):
     from sqlalchemy import text
 
-    from models.chain import verify
+    from models.facts.chain import verify
 
     with session.begin():
         import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
@@ -670,7 +673,7 @@ def test_winners_change_only_with_a_new_award_decision_and_a_decided_lot_is_not_
 
 
 def test_the_tender_rules_cannot_change_once_offers_are_assessed_by_them(session, tmp_path, monkeypatch):
-    from models.loader import load_programme
+    from models.access.loader import load_programme
 
     text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")
     changed = tmp_path / "inkoop-2026.yaml"
@@ -687,7 +690,7 @@ def test_the_tender_rules_cannot_change_once_offers_are_assessed_by_them(session
 
 
 def test_the_standstill_waits_for_every_awarded_lot_and_runs_past_weekends_and_holidays(session, monkeypatch):
-    from models.clock import standstill_end
+    from models.core.clock import standstill_end
 
     # 31 March + 20 days is Sunday 20 April 2025; Monday 21 April is Easter Monday: Tuesday 22 April
     assert standstill_end(dt.date(2025, 3, 31)) == dt.date(2025, 4, 22)
@@ -777,7 +780,7 @@ def test_a_withdrawn_award_decision_takes_the_lots_award_with_it(session, monkey
 
 
 def test_options_come_in_order_and_the_files_rules_are_checked(session, monkeypatch):
-    from models.programme_file import ProgrammeFileError, parse_programme_text
+    from models.rules.programme_file import ProgrammeFileError, parse_programme_text
 
     _today(monkeypatch, "2030-07-01")
     with session.begin(), pytest.raises(InputError, match="over optie 2 besluit een college nadat het optie 1 nam; aalten: besluit eerst over optie 1"):

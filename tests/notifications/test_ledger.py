@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.entities import Notification
-from models.status import phase_snapshot
+from models.facts.entities import Notification
+from models.views.status import phase_snapshot
 from notifications import events
 from notifications.dispatch import mask
 from notifications.ledger import notify
 from notifications.recipients import Recipient, Role, load_recipients
 from notifications.rendering import render
-from models.errors import InputError
+from models.core.errors import InputError
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 CONTEXT = {

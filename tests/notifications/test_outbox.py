@@ -12,13 +12,13 @@ from pathlib import Path
 import yaml
 from sqlalchemy import create_engine, func, select
 
-from models import clock
-from models.db import register_session
-from models.entities import Decision, OutboxMessage
-from models.register import record_decision
+from models.core import clock
+from models.access.session import register_session
+from models.facts.entities import Decision, OutboxMessage
+from models.commands.register import record_decision
 from notifications.events import deliver_owed
 from cli.main import main
-from models.status import status_report
+from models.views.status import status_report
 from tests.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]

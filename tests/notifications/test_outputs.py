@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import vobject
 from icalendar import Calendar
 
-from models import clock
-from models.replanning import replan
+from models.core import clock
+from models.commands.replanning import replan
 from notifications.calendar_export import programme_ics
 from notifications.timeline import programme_svg
 
@@ -61,8 +61,8 @@ def test_timeline_chart_is_written_with_phases_points_slack_and_today(session, t
 
 
 def test_timeline_has_a_legend_titles_the_current_phase_and_no_slack_on_decided_points(session):
-    from models.register import record_decision
-    from models.status import status_report
+    from models.commands.register import record_decision
+    from models.views.status import status_report
 
     ns = {"s": "http://www.w3.org/2000/svg"}
     with session.begin():

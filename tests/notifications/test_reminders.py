@@ -12,10 +12,11 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from models import clock
-from models.db import dispose_engines, register_session
-from models.entities import Notification
-from models.register import record_decision
+from models.core import clock
+from models.facts.db import dispose_engines
+from models.access.session import register_session
+from models.facts.entities import Notification
+from models.commands.register import record_decision
 from notifications.reminders import remind_all
 from tests.conftest import DATA
 from tests.receivers import HttpReceiver, SmtpReceiver
@@ -111,7 +112,7 @@ def test_replay_2026_from_1_october_to_10_november(receivers):
 def test_providers_only_before_publication(receivers, tmp_path):
     smtp, hook = receivers
     with register_session() as session:
-        from models.loader import load_programme
+        from models.access.loader import load_programme
 
         load_programme(session, DATA / "regio-test.yaml")
     remind_all(D(2024, 9, 6), programmes=["inkoop-2026"])  # 7 days before the market consultation
@@ -232,7 +233,7 @@ def test_one_broken_programme_does_not_silence_the_others(receivers, monkeypatch
     with register_session() as session:
         from sqlalchemy import update
 
-        from models.entities import Programme
+        from models.facts.entities import Programme
 
         session.execute(update(Programme).where(Programme.key == "inkoop-2022").values(
             reminder_policy={"enabled": True}))
@@ -246,7 +247,7 @@ def test_one_broken_programme_does_not_silence_the_others(receivers, monkeypatch
 def test_the_award_notice_is_reminded_against_the_deadline_the_law_and_the_tender_give(receivers):
     """Contracts signed Tuesday 22 April 2025: the award notice is due 30 days later, Thursday 22 May (as
     `regie tender status` says), not on the plan's Friday 23 May."""
-    from models.status import status_report
+    from models.views.status import status_report
     from tests.flows.helpers import POSITIVE
 
     signed = {"standstill": D(2025, 4, 15), "contracts-signed": D(2025, 4, 22)}

@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import text
 
 from cli.main import main
-from models.db import get_engine
+from models.facts.db import get_engine
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 SECRETS = ["geheim", "PATHtoken123secret", "HDRsecret42"]

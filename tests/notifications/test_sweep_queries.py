@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from models.db import get_engine, register_session
-from models.loader import load_programmes
+from models.facts.db import get_engine
+from models.access.session import register_session
+from models.access.loader import load_programmes
 from notifications.reminders import remind_all
 
 TEMPLATE = (Path(__file__).resolve().parents[2] / "programmes" / "inkoop-2026.yaml").read_text(encoding="utf-8")

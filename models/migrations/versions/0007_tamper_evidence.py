@@ -21,8 +21,8 @@ TABLES = {"decisions": ("fingerprint", "lifts_id", "supersedes_id"), "phase_over
 
 def _backfill(table: str) -> None:
     """Chain the rows already there, oldest first (the triggers are off for this one update)."""
-    from models.chain import CHAINED, GENESIS, link
-    from models.entities import Decision, PhaseOverride, PlanRevision
+    from models.facts.chain import CHAINED, GENESIS, link
+    from models.facts.entities import Decision, PhaseOverride, PlanRevision
 
     model = {"decisions": Decision, "phase_overrides": PhaseOverride, "plan_revisions": PlanRevision}[table]
     _, columns = CHAINED[model]

@@ -8,7 +8,7 @@ Create Date: 2026-11-26
 from alembic import op
 import sqlalchemy as sa
 
-from models.base import UTCDateTime
+from models.facts.base import UTCDateTime
 
 
 revision = '0010'

@@ -9,7 +9,7 @@ Create Date: 2026-11-26
 from alembic import op
 import sqlalchemy as sa
 
-from models.base import UTCDateTime
+from models.facts.base import UTCDateTime
 from models.migrations.append_only import MESSAGE, append_only, drop_append_only
 
 

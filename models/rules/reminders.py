@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from models import clock
-from models.vocabulary import Kind
+from models.core import clock
+from models.core.vocabulary import Kind
 
 
 class ReminderPolicy(BaseModel):

@@ -5,118 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import Decision, DecisionPoint, GoverningBody, Programme
-from models.errors import InputError, NotFound
-from models.chain import seal
-from models.outbox import owe
-from models.identity import authorize, stamp
-from models.inputs import clean_text, printable
-from models.rules import DecisionFact, DecisionRefused, PointSpec, check_decision, required_bodies
-from models.snapshot import PointRow, ProgrammeSnapshot, UnitRow, body_names, decision_fact  # noqa: F401 - body_names is imported from here
-from models.vocabulary import DecidedBy, Kind, Outcome, Status
-
-
-_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-
-
-def shown(text) -> str:
-    """A text as it may be printed in a message: no control characters, not endless."""
-    return printable(text, 60)
-
-
-def is_slug(text) -> bool:
-    return isinstance(text, str) and len(text) <= 64 and _SLUG.fullmatch(text) is not None
-
-
-def get_programme(session: Session, key: str) -> Programme:
-    programme = session.scalar(select(Programme).where(Programme.key == key)) if is_slug(key) else None
-    if programme is None:
-        known = ", ".join(session.scalars(select(Programme.key).order_by(Programme.key))) or "geen"
-        raise NotFound(f"onbekend programma '{shown(key)}' (bekend: {known})")
-    return programme
-
-
-def get_point(session: Session, programme: Programme, key: str, *, lock: bool = False) -> DecisionPoint:
-    query = select(DecisionPoint).where(DecisionPoint.programme_id == programme.id, DecisionPoint.key == key)
-    point = session.scalar(query) if is_slug(key) else None
-    if point is None:
-        known = ", ".join(dp.key for dp in programme.decision_points)
-        raise NotFound(f"onbekend besluitpunt '{shown(key)}' in {programme.key} (bekend: {known})")
-    if lock and session.get_bind().dialect.name == "postgresql":
-        # one writer per point at a time (a lock that needs no UPDATE right, which a secretary lacks);
-        # SQLite writers hold the whole register already (BEGIN IMMEDIATE)
-        session.execute(text("SELECT pg_advisory_xact_lock(:space, :point)"), {"space": POINT_LOCK, "point": point.id})
-    return point
-
-
-POINT_LOCK = 0x5245  # the first key of the per-point advisory locks
-
-
-def get_body(session: Session, slug: str) -> GoverningBody:
-    body = session.scalar(select(GoverningBody).where(GoverningBody.slug == slug)) if is_slug(slug) else None
-    if body is None:
-        known = ", ".join(session.scalars(select(GoverningBody.slug).order_by(GoverningBody.slug)))
-        raise NotFound(f"onbekend bestuursorgaan '{shown(slug)}' (bekend: {known})")
-    return body
-
-
-def scope_participants(programme: ProgrammeSnapshot, point: PointRow) -> list[str]:
-    """The municipalities taking part in the point's scope (its lots or segments, else the programme)."""
-    if not point.scope:
-        return list(programme.municipalities)
-    units = {u.key: u for u in programme.segments + programme.lots}
-    return sorted({m for key in point.scope for m in units[key].municipalities})
-
-
-def scope_lots(programme: ProgrammeSnapshot, point: PointRow) -> list[UnitRow]:
-    """The lots a point concerns wholly: those named, those all of whose segments are named, or all.
-
-    A point on one segment of a lot with several (dyslexia inside youth care) does not stop that lot.
-    """
-    if not point.scope:
-        return list(programme.lots)
-    scope = set(point.scope)
-    return [lot for lot in programme.lots
-            if lot.key in scope or (lot.segment_keys and set(lot.segment_keys) <= scope)]
-
-
-def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, str]) -> PointSpec:
-    decided_by = DecidedBy(point.decided_by)
-    penvoerder = programme.penvoerder
-    bodies = required_bodies(decided_by, participants=scope_participants(programme, point), penvoerder=penvoerder)
-    lots = scope_lots(programme, point)
-    return PointSpec(
-        key=point.key,
-        kind=Kind(point.kind),
-        title=point.title,
-        phase=point.phase,
-        due=point.planned_date,
-        required_bodies=bodies,
-        body_names=names,
-        lots=tuple(lot.key for lot in lots),
-        lot_bodies={} if not point.scope else {  # only a point scoped to some lots stops lots
-            lot.key: required_bodies(decided_by, participants=lot.municipalities, penvoerder=penvoerder)
-            for lot in lots},
-        scope_all=not point.scope,
-        reservation_lifted_by=point.reservation_lifted_by,
-    )
-
-
-def decisions_of(session: Session, point: DecisionPoint) -> list[Decision]:
-    return list(
-        session.scalars(select(Decision).where(Decision.decision_point_id == point.id).order_by(Decision.id))
-    )
-
-
-def fact(decision: Decision) -> DecisionFact:
-    return decision_fact(decision, decision.body.slug)
+from models.core import clock
+from models.facts.entities import Decision, DecisionPoint, GoverningBody, Programme
+from models.core.errors import InputError
+from models.core.inputs import clean_text, shown
+from models.facts.chain import seal
+from models.facts.lookup import get_body, get_point, get_programme
+from models.facts.outbox import owe
+from models.commands.identity import authorize, stamp
+from models.commands.checks import check_statutory_order
+from models.core.vocabulary import Outcome, Status
+from models.rules.decisions import DecisionRefused, as_of_facts, check_decision, current_decisions, describe_bodies
+from models.rules.planning import WEEKDAY_NL, WEEKDAYS, Meetings
+from models.views.status import evaluate
 
 
 @dataclass(frozen=True)
@@ -150,8 +56,6 @@ def no_meeting_reason(programme: Programme, body: GoverningBody, day: dt.date) -
     The project team confirms milestones on any day. Colleges and the bestuurders decide on a working
     day, and, where the programme file gives `planning.meetings`, on one of their meeting weekdays.
     """
-    from models.planning import WEEKDAY_NL, WEEKDAYS, Meetings
-
     if body.kind == "projectteam":
         return None
     holiday = clock.holiday_name(day)
@@ -195,9 +99,6 @@ def record_decision(
     'still missing' check. A positive decision on a point that a reservation elsewhere is planned
     to be lifted by lifts that reservation of the same body (one entry, linked).
     """
-    from models.rules import as_of_facts, current_decisions
-    from models.status import evaluate
-
     if verified is None:  # a form's person was verified by its one-time code instead
         clean_text(recorded_by, "vastgelegd door (--by)", 200)
     reference = clean_text(reference, "kenmerk (--reference)", 200)
@@ -275,8 +176,6 @@ def record_decision(
     if lifts is None and supersedes is None and result in (Outcome.APPROVED, Outcome.GO) and liftable:
         lifts = min(liftable)  # the planned lift: this decision lifts the reservation, one entry
 
-    from models.tender import check_statutory_order
-
     check_statutory_order(session, prog, ev, dp.key, day, positive=result in (Outcome.APPROVED, Outcome.GO),
                           body=gb.slug)
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
@@ -337,8 +236,6 @@ def record_decision(
 
 
 def body_names_of(ev, slug: str) -> str:
-    from models.rules import describe_bodies
-
     return describe_bodies([slug], ev.names)
 
 

@@ -11,14 +11,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from models.errors import InputError
-from models.planning import PlanningError, PlanningIn, Plan, PointInfo
-from models.reminders import PolicySet
-from models.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
-from models.validation_nl import dutch_message
+from models.core.errors import InputError
+from models.rules.planning import PlanningError, PlanningIn, Plan, PointInfo
+from models.rules.reminders import PolicySet
+from models.core.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
+from models.core.validation_nl import dutch_message
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "programmes"
+BUILTIN_DIR = Path(__file__).resolve().parents[2] / "programmes"
 
 
 class ProgrammeFileError(InputError):
@@ -316,8 +316,8 @@ def with_contract_points(p: ProgrammeIn) -> ProgrammeIn:
     """The contracts' points, made from the `contracts` section: an option decision per option, a set
     period before the running term ends, on the colleges' last meeting day by then, and the interim
     evaluation. They are reminded like every point, but are no part of a phase's exit gate."""
-    from models.clock import dutch_date
-    from models.planning import Meetings
+    from models.core.clock import dutch_date
+    from models.rules.planning import Meetings
 
     start = contract_start(p)
     if start is None or p.contracts is None:
@@ -354,7 +354,7 @@ def with_contract_points(p: ProgrammeIn) -> ProgrammeIn:
     points = [dp for dp in points if dp.key not in taken]  # a point the file writes itself wins
     update: dict[str, Any] = {"decision_points": [*p.decision_points, *points]}
     if p.planning is not None and deps:
-        from models.planning import Dependency
+        from models.rules.planning import Dependency
 
         known = {(d.before, d.after) for d in p.planning.dependencies}
         extra = [Dependency.model_validate(d) for d in deps if (d["from"], d["to"]) not in known
@@ -580,7 +580,7 @@ SPEND_TOLERANCE = 0.005  # totals in the documents are rounded to EUR 0.1 mln
 
 def strict_check(p: ProgrammeIn) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """What a careful reader of the file would flag: (faults, explained notes)."""
-    from models.planning import WEEKDAY_NL, Meetings
+    from models.rules.planning import WEEKDAY_NL, Meetings
 
     faults: list[tuple[str, str]] = []
     notes: list[tuple[str, str]] = []

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime
+from models.facts.base import Base, UTCDateTime
 
 
 class Municipality(Base):

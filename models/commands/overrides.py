@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.identity import authorize, stamp
-from models.entities import PhaseOverride
-from models.errors import InputError
-from models.chain import seal
-from models.inputs import clean_text
-from models.register import get_programme
-from models.rules import DecisionRefused, check_advance
-from models.status import evaluate
+from models.core import clock
+from models.commands.identity import authorize, stamp
+from models.facts.entities import PhaseOverride
+from models.core.errors import InputError
+from models.facts.chain import seal
+from models.core.inputs import clean_text
+from models.facts.lookup import get_programme
+from models.rules.decisions import DecisionRefused, check_advance
+from models.views.status import evaluate
 
 
 @dataclass(frozen=True)

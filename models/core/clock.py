@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pendulum
 
-from models.errors import InputError
-from models.inputs import printable
+from models.core.errors import InputError
+from models.core.inputs import printable
 
 TIMEZONE = "Europe/Amsterdam"
 TZ = pendulum.timezone(TIMEZONE)

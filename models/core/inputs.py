@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from models.errors import InputError
+from models.core.errors import InputError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -28,3 +29,25 @@ def printable(value, limit: int = 60) -> str:
     """Any value as it may be shown or stored beside a refusal: control characters as '?', not endless."""
     text = _CONTROL.sub("?", str(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def clean_line(value: str | None, field: str, limit: int) -> str | None:
+    """Typed text with invisible or direction-changing characters refused and runs of spaces made one."""
+    text = clean_text(value, field, limit)
+    if text is None:
+        return None
+    if any(unicodedata.category(ch) == "Cf" for ch in text):
+        raise InputError(f"{field}: bevat een onzichtbaar opmaak- of richtingsteken; gebruik gewone tekst")
+    return " ".join(text.split())
+
+
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def shown(text) -> str:
+    """A text as it may be printed in a message: no control characters, not endless."""
+    return printable(text, 60)
+
+
+def is_slug(text) -> bool:
+    return isinstance(text, str) and len(text) <= 64 and _SLUG.fullmatch(text) is not None

@@ -18,10 +18,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import clock
-from models.errors import InputError
+from models.core import clock
+from models.core.errors import InputError
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "programmes" / "rules" / "periods.yaml"
+RULES_FILE = Path(__file__).resolve().parents[2] / "programmes" / "rules" / "periods.yaml"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 

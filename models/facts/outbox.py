@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import OutboxMessage
+from models.core import clock
+from models.facts.entities import OutboxMessage
 
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # after the 1st, 2nd, ... failure; then every 4 hours
 

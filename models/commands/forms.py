@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import FormInput, GoverningBody
-from models.errors import InputError
-from models.inputs import printable
-from models.identity import authorize_form, has_people
-from models.register import decisions_of, fact, get_body, get_point, get_programme, record_decision
-from models.rules import current_decisions
-from models.vocabulary import OUTCOME_LABELS, Outcome
+from models.core import clock
+from models.facts.entities import FormInput, GoverningBody
+from models.core.errors import InputError
+from models.core.inputs import printable
+from models.commands.identity import authorize_form, has_people
+from models.facts.lookup import decisions_of, fact, get_body, get_point, get_programme
+from models.commands.register import record_decision
+from models.rules.decisions import current_decisions
+from models.core.vocabulary import OUTCOME_LABELS, Outcome
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ def _as_register_values(session: Session, payload: dict) -> dict:
     out = dict(payload)
     body = out.get("body")
     if isinstance(body, str):
-        from models.rules import describe_bodies
-        from models.snapshot import body_names
+        from models.rules.decisions import describe_bodies
+        from models.facts.snapshot import body_names
 
         names = body_names(session)
         by_phrase = {describe_bodies([slug], names): slug for slug in session.scalars(select(GoverningBody.slug))}

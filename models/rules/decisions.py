@@ -9,8 +9,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from models.clock import dutch_date
-from models.vocabulary import (
+from models.core.clock import dutch_date
+from models.facts.snapshot import DecisionFact
+from models.core.vocabulary import (
     BESTUURDERS,
     PROJECT_TEAM,
     KIND_DECISION_NOUNS,
@@ -34,19 +35,6 @@ MANDATORY_KINDS = frozenset({Kind.GO_NO_GO, Kind.APPROVAL, Kind.AWARD, Kind.REPL
 class Verdict:
     ok: bool
     reason: str
-
-
-@dataclass(frozen=True)
-class DecisionFact:
-    id: int
-    body: str
-    outcome: Outcome
-    decided_on: dt.date
-    reservation: str | None = None
-    lifts_id: int | None = None
-    supersedes_id: int | None = None
-    extra_meeting: bool = False
-    reservation_lifted_by: str | None = None  # the later point that lifts this reservation
 
 
 @dataclass(frozen=True)
@@ -107,14 +95,6 @@ def required_bodies(
     if decided_by is DecidedBy.PROJECT_TEAM:
         return (PROJECT_TEAM,)
     return (BESTUURDERS,)
-
-
-class BodyNames(dict):
-    """Slug -> short name, remembering the phrases built from it (a sweep builds the same ones often)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.phrases: dict[tuple[str, ...], str] = {}
 
 
 def describe_bodies(slugs: Sequence[str], names: Mapping[str, str]) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import (
+from models.core import clock
+from models.facts.entities import (
     Decision,
     DecisionPoint,
     GoverningBody,
@@ -20,8 +20,8 @@ from models.entities import (
     Programme,
     Segment,
 )
-from models.errors import InputError
-from models.programme_file import (
+from models.core.errors import InputError
+from models.rules.programme_file import (
     Participation,
     ProgrammeFileError,
     ProgrammeIn,
@@ -31,7 +31,7 @@ from models.programme_file import (
     read_programme_file,
     strict_check,
 )
-from models.vocabulary import BESTUURDERS, PROJECT_TEAM
+from models.core.vocabulary import BESTUURDERS, PROJECT_TEAM
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def load_programmes(session: Session, paths: list[Path | str], *, strict: bool =
     office may load (anyone on an open register); the first use of an empty register loads the
     built-in programmes for whoever opens it.
     """
-    from models.identity import login_of, may
+    from models.commands.identity import login_of, may
 
     loaded_as = login_of(session) if first_use else may(session, "load")
     raws = [read_file_bytes(path) for path in paths]
@@ -136,7 +136,7 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     programme.planning = spec.planning.model_dump(mode="json", by_alias=True) if spec.planning else None
     tender = spec.tender.model_dump(mode="json") if spec.tender else None
     if programme.id is not None and _rules_of(programme.tender) != _rules_of(tender):
-        from models.entities import OfferImport
+        from models.facts.entities import OfferImport
 
         imported = session.scalar(select(func.count()).select_from(OfferImport)
                                   .where(OfferImport.programme_id == programme.id))

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.identity import authorize, stamp
-from models.entities import PlanRevision
-from models.chain import seal
-from models.inputs import clean_text
-from models.planning import (
+from models.core import clock
+from models.commands.identity import authorize, stamp
+from models.facts.entities import PlanRevision
+from models.facts.chain import seal
+from models.core.inputs import clean_text
+from models.rules.planning import (
     Adjustment,
     Plan,
     PlanningError,
@@ -23,10 +23,11 @@ from models.planning import (
     shift_between,
     shift_date,
 )
-from models.register import get_programme
-from models.rules import as_of_facts, current_decisions
-from models.status import Evaluation, evaluate
-from models.vocabulary import Kind, Status
+from models.facts.lookup import get_programme
+from models.rules.decisions import as_of_facts, current_decisions
+from models.rules.evaluation import Evaluation
+from models.views.status import evaluate
+from models.core.vocabulary import Kind, Status
 
 
 def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> Plan:

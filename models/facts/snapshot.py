@@ -17,8 +17,8 @@ from functools import lru_cache
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import (
+from models.core import clock
+from models.facts.entities import (
     Decision,
     DecisionPoint,
     GoverningBody,
@@ -32,9 +32,9 @@ from models.entities import (
     programme_municipalities,
     segment_municipalities,
 )
-from models.errors import NotFound
-from models.rules import BodyNames, DecisionFact
-from models.vocabulary import Outcome
+from models.core.errors import NotFound
+from models.core.inputs import is_slug, shown
+from models.core.vocabulary import Outcome
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ProgrammeSnapshot:
 
 def body_names(session: Session) -> dict[str, str]:
     """Slug -> the short name a reason uses ('Aalten', 'bestuurders')."""
-    from models.vocabulary import BESTUURDERS, PROJECT_TEAM
+    from models.core.vocabulary import BESTUURDERS, PROJECT_TEAM
 
     names = BodyNames({BESTUURDERS: "bestuurders", PROJECT_TEAM: "projectteam"})
     rows = session.execute(
@@ -117,8 +117,6 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
                    cast(Programme.reminder_policy, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
-        from models.register import is_slug, shown
-
         odd = [k for k in wanted if not is_slug(k)]
         if odd:
             known = ", ".join(session.scalars(select(Programme.key).order_by(Programme.key))) or "geen"
@@ -231,3 +229,24 @@ def decision_fact(d: Decision, body: str) -> DecisionFact:
         lifts_id=d.lifts_id, supersedes_id=d.supersedes_id, extra_meeting=bool(d.extra_meeting),
         reservation_lifted_by=d.reservation_lifted_by,
     )
+
+
+@dataclass(frozen=True)
+class DecisionFact:
+    id: int
+    body: str
+    outcome: Outcome
+    decided_on: dt.date
+    reservation: str | None = None
+    lifts_id: int | None = None
+    supersedes_id: int | None = None
+    extra_meeting: bool = False
+    reservation_lifted_by: str | None = None  # the later point that lifts this reservation
+
+
+class BodyNames(dict):
+    """Slug -> short name, remembering the phrases built from it (a sweep builds the same ones often)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phrases: dict[tuple[str, ...], str] = {}

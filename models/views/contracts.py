@@ -8,19 +8,19 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import Programme
-from models.errors import InputError
-from models.programme_file import contract_terms
-from models.rules import as_of_facts, current_decisions
-from models.vocabulary import NEGATIVE, OUTCOME_LABELS, POSITIVE
+from models.core import clock
+from models.facts.entities import Programme
+from models.core.errors import InputError
+from models.rules.programme_file import contract_terms
+from models.rules.decisions import as_of_facts, current_decisions
+from models.core.vocabulary import NEGATIVE, OUTCOME_LABELS, POSITIVE
 
 
 def contracts_report(session: Session, programme: str, as_of: dt.date | None = None) -> dict:
-    from models.register import get_programme
-    from models.rules import describe_bodies
-    from models.status import evaluate
-    from models.tender import lot_states
+    from models.facts.lookup import get_programme
+    from models.rules.decisions import describe_bodies
+    from models.views.status import evaluate
+    from models.views.tender import lot_states
 
     prog = get_programme(session, programme)
     c = prog.contracts

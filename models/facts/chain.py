@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models.entities import Decision, OfferImport, PhaseOverride, PlanRevision, TenderRecord
+from models.facts.entities import Decision, OfferImport, PhaseOverride, PlanRevision, TenderRecord
 
 CHAIN_LOCK = 0x4348_4149  # "CHAI": one writer extends a chain at a time (PostgreSQL; SQLite writes one at a time)
 GENESIS = "0" * 64
@@ -90,8 +90,8 @@ def verify(session: Session) -> list[ChainReport]:
 
 def _offer_rows(session: Session) -> ChainReport:
     """The offers themselves: each import's rows must still hash to the content it recorded (and chained)."""
-    from models.entities import Offer
-    from models.tender import OfferRow, content_hash
+    from models.facts.entities import Offer
+    from models.facts.offers import OfferRow, content_hash
 
     imports = session.scalars(select(OfferImport).order_by(OfferImport.id)).all()
     count = 0

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from models import clock
-from models.entities import ROLES, GoverningBody, Person, PersonSecret
-from models.errors import InputError
-from models.inputs import clean_text, printable
+from models.core import clock
+from models.facts.entities import ROLES, GoverningBody, Person, PersonSecret
+from models.core.errors import InputError
+from models.core.inputs import clean_text, printable
 
 ROLE_LABELS = {
     "secretaris": "secretaris van een college (legt de besluiten van dat college vast)",
@@ -190,7 +190,7 @@ class Added:
 def add_person(session: Session, *, login: str, name: str, role: str, body: str | None = None,
                totp: bool = False, db_role: bool = False) -> Added:
     """Add (or re-activate) a person; on an empty register the first one is the beheerder running it."""
-    from models.register import get_body
+    from models.facts.lookup import get_body
 
     login = (login or "").strip()
     if not _valid_login(login):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def data_dir() -> Path:
@@ -50,7 +48,7 @@ def busy_timeout() -> float:
     except ValueError:
         seconds = -1
     if not 0 < seconds <= 3600:
-        from models.errors import InputError
+        from models.core.errors import InputError
 
         raise InputError(f"REGIE_BUSY_TIMEOUT moet een aantal seconden zijn tussen 0 en 3600, niet {raw[:40]!r}")
     return seconds
@@ -143,7 +141,7 @@ def check_clock(engine: Engine) -> None:
     """REGIE_TODAY moves 'today' and the moment a decision is recorded: only a sandbox may do that."""
     if not os.environ.get("REGIE_TODAY") and not os.environ.get("REGIE_TODAY_FILE"):
         return
-    from models.errors import InputError
+    from models.core.errors import InputError
 
     with engine.connect() as conn:
         conn = conn.execution_options(**{READ_ONLY: True})
@@ -184,41 +182,3 @@ def _begin_read(session: Session) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
-def _load_first_use(session: Session) -> None:
-    from models.loader import load_builtin_if_empty
-
-    if session.get_bind().dialect.name == "postgresql":  # one process loads; the others wait, then see them
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-    load_builtin_if_empty(session)
-
-
-@contextlib.contextmanager
-def register_session(url: str | None = None, *, read_only: bool = False) -> Iterator[Session]:
-    """One transaction on the register, with the built-in programmes loaded on first use.
-
-    A read-only session (status, plan, calendar, a dry run) takes no write lock, so twenty readers
-    and a writer at once do not queue behind each other on SQLite; on PostgreSQL the transaction is
-    READ ONLY, so a read path that tried to write would fail loudly.
-    """
-    from models.entities import Programme
-
-    session = open_session(url)
-    try:
-        if read_only:
-            with session.begin():
-                _begin_read(session)
-                if session.scalar(select(Programme.id).limit(1)) is not None:
-                    yield session
-                    return
-            with session.begin():  # first use: the built-in programmes, in a short write transaction
-                _load_first_use(session)
-            with session.begin():
-                _begin_read(session)
-                yield session
-            return
-        with session.begin():
-            if session.scalar(select(Programme.id).limit(1)) is None:  # first use: the built-in programmes
-                _load_first_use(session)
-            yield session
-    finally:
-        session.close()

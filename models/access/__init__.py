@@ -1,0 +1,1 @@
+"""access layer of models/: see the README's Architecture section."""

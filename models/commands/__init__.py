@@ -1,0 +1,1 @@
+"""commands layer of models/: see the README's Architecture section."""

@@ -1,0 +1,1 @@
+"""core layer of models/: see the README's Architecture section."""

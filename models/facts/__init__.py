@@ -1,0 +1,1 @@
+"""facts layer of models/: see the README's Architecture section."""

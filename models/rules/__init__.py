@@ -1,0 +1,1 @@
+"""rules layer of models/: see the README's Architecture section."""

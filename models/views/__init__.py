@@ -1,0 +1,1 @@
+"""views layer of models/: see the README's Architecture section."""

@@ -92,17 +92,17 @@ def programme_ics(session: Session, key: str) -> bytes:
 
     prog = session.scalar(select(Programme).where(Programme.key == key))
     if prog is not None and prog.tender:  # each standstill as it runs, per lot (from the letters' date)
-        from models.views.tender import lot_states
+        from models.views.tender import LATEST, lot_states
 
-        ends: dict[dt.date, list[str]] = {}
-        for t in lot_states(session, prog, dt.date(2100, 1, 1)):
-            if t.letters_on:
-                ends.setdefault(t.standstill_end, []).append(t.name)
-        for end, names in sorted(ends.items()):
-            begin = end - dt.timedelta(days=19)
+        terms: dict[tuple[dt.date, dt.date], list[str]] = {}
+        for t in lot_states(session, prog, LATEST):
+            if t.letters_on:  # from the day after sending to its last day (run on past a weekend or holiday)
+                terms.setdefault((t.letters_on + dt.timedelta(days=1), t.standstill_end), []).append(t.name)
+        for (begin, end), names in sorted(terms.items()):
             cal.add_component(_event(
                 f"{key}-opschortende-termijn-{min(names)}@{DOMAIN}".replace(" ", "-"),
-                f"Opschortende termijn tot en met {clock.dutch_date(end)} ({len(names)} percelen)", begin, end,
+                f"Opschortende termijn tot en met {clock.dutch_date(end)} ({len(names)} "
+                f"{'perceel' if len(names) == 1 else 'percelen'})", begin, end,
                 f"Alcatel-termijn (Aanbestedingswet 2012, art. 2.127): geen overeenkomst voor "
                 f"{clock.dutch_date(end + dt.timedelta(days=1))}. Percelen: {', '.join(names)}.",
             ))

@@ -67,8 +67,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
     ranks = {r.lot: r for r in lot_states_ranks(session, prog)}
     if lot not in ranks:
         raise InputError(f"--lot: onbekend perceel '{printable(lot, 40)}' in {programme} (of onderhands gegund)")
-    state = next(t for t in lot_states(session, prog, LATEST, list(ranks.values()))
-                 if t.lot == lot)
+    state = next(t for t in lot_states(session, prog, LATEST) if t.lot == lot)
     if not state.award_on:
         raise InputError(f"perceel {lot}: nog geen gunning vastgelegd (regie tender record {programme} award --lot {lot})")
     ranking: LotRanking = ranks[lot]

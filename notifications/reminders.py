@@ -44,7 +44,7 @@ def _nothing(programme: str, reason: str) -> list[ReminderRow]:
 def remind(
     session: Session, programme: str, as_of: dt.date, *, dry_run: bool = False,
     recipients: list[Recipient] | None = None, snapshot: ProgrammeSnapshot | None = None,
-    names: dict[str, str] | None = None, sent: dict | None = None, assessed: bool | None = None,
+    names: dict[str, str] | None = None, sent: dict | None = None,
 ) -> list[ReminderRow]:
     """Send (or, dry run, list) the reminders due on `as_of`; the ledger keeps each to once.
 
@@ -62,13 +62,12 @@ def remind(
     if not policies.enabled:
         return _nothing(programme, "herinneringen staan uit voor dit programma (reminders.enabled: false)")
     names = names if names is not None else body_names(session)
-    if assessed is None:
-        assessed = programme in _assessed(session)
-    short = _lots_owing_a_decision(session, programme, as_of) if assessed else []
-    notice_days = _award_notice_days(session, programme) if prog.facts.get(SIGNED) else clock.AWARD_NOTICE_DAYS
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
     ev = evaluate_snapshot(prog, as_of, names)
+    # lots whose assessment found too few valid offers and whose college has not said what happens
+    short = [(t.lot, t.name) for t in ev.tender if t.needs_decision]
+    notice_days = int((prog.tender or {}).get("award_notice_days", clock.AWARD_NOTICE_DAYS))
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
         plan = programme_plan(session, programme, ev=ev)  # built from the snapshot: no query
@@ -262,47 +261,7 @@ def remind(
     return rows
 
 
-def _assessed(session: Session) -> set[str]:
-    """The programmes that have offers imported for the award."""
-    from sqlalchemy import select
-
-    from models.facts.entities import OfferImport, Programme
-
-    return set(session.scalars(select(Programme.key).join(OfferImport, OfferImport.programme_id == Programme.id)
-                               .where(OfferImport.stage == "award").distinct()))
-
-
-def _lots_owing_a_decision(session: Session, programme: str, as_of: dt.date) -> list[tuple[str, str]]:
-    """Lots whose assessment found too few valid offers and whose college has not said what happens."""
-    from sqlalchemy import func, select
-
-    from models.facts.entities import OfferImport, Programme
-
-    prog = session.scalar(select(Programme).where(Programme.key == programme))
-    if prog is None or not prog.tender or not session.scalar(
-            select(func.count()).select_from(OfferImport).where(OfferImport.programme_id == prog.id,
-                                                               OfferImport.stage == "award",
-                                                               func.date(OfferImport.recorded_at) <= as_of)):
-        return []
-    from models.views.tender import lot_states, lot_states_ranks
-
-    ranks = lot_states_ranks(session, prog)
-    short = {r.lot for r in ranks if r.too_few}
-    return [(t.lot, t.name) for t in lot_states(session, prog, as_of, ranks)
-            if t.lot in short and not t.lot_decision and not t.award_on]
-
-
 AWARD_NOTICE, SIGNED = "award-notice", "contracts-signed"
-
-
-def _award_notice_days(session: Session, programme: str) -> int:
-    """The programme's term for the award notice after signing (tender rules; 30 days by default)."""
-    from sqlalchemy import select
-
-    from models.facts.entities import Programme
-
-    tender = session.scalar(select(Programme.tender).where(Programme.key == programme)) or {}
-    return int(tender.get("award_notice_days", clock.AWARD_NOTICE_DAYS))
 
 
 def _when(today: dt.date, day: dt.date) -> str:
@@ -328,7 +287,6 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         snapshots = load_snapshots(session, programmes)  # unknown keys fail here, before any send
         names = body_names(session)
         sent = sent_messages(session, list(snapshots))  # what went out before: no query per message for it
-        assessed = _assessed(session)  # programmes with offers: one query, whatever their number
     recipients = load_recipients()
     rows: list[ReminderRow] = []
     if not dry_run:  # first what the register still owes (decisions announced after a crash or a failed send)
@@ -340,14 +298,13 @@ def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] |
         with register_session(read_only=True) as session:
             for key, snap in snapshots.items():
                 rows += _isolated(key, lambda: remind(session, key, as_of, dry_run=True, recipients=recipients,
-                                                      snapshot=snap, names=names, sent=sent,
-                                                      assessed=key in assessed))
+                                                      snapshot=snap, names=names, sent=sent))
         return rows
     for key, snap in snapshots.items():
         session = open_session()
         try:
             rows += _isolated(key, lambda: remind(session, key, as_of, recipients=recipients, snapshot=snap,
-                                                  names=names, sent=sent, assessed=key in assessed), session)
+                                                  names=names, sent=sent), session)
             session.commit()
         finally:
             session.close()

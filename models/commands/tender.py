@@ -21,7 +21,7 @@ from models.facts.entities import Decision, DecisionPoint, Programme, TenderReco
 from models.facts.lookup import get_programme
 from models.rules.lots import EVENTS, LOT_CHOICES, RULINGS, STANDSTILL_POINT, STANDSTILL_SOURCE
 from models.views.status import evaluate
-from models.views.tender import LATEST, lot_states, lot_states_ranks
+from models.views.tender import LATEST, lot_states
 
 TENDER_LOCK = 0x54454E44  # "TEND": one writer per programme's tender
 
@@ -102,8 +102,9 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     for lot in lots:
         if lot in stopped:
             raise InputError(f"perceel {lot} is gestopt ({stopped[lot]}); daar gebeurt in de aanbesteding niets meer")
-    states = {t.lot: t for t in lot_states(session, prog, LATEST)}  # everything recorded, whatever its date
-    ranks = {r.lot: r for r in lot_states_ranks(session, prog)} if event in ("award", "lot-decision") else {}
+    latest = evaluate(session, prog.key, LATEST)  # everything recorded, whatever its date
+    states = {t.lot: t for t in latest.tender}
+    ranks = {r.lot: r for r in latest.ranks}
     if every:  # all lots where this step fits now
         fits = {
             "award": lambda t: not ranks[t.lot].too_few and not ranks[t.lot].open_tie and not t.lot_decision

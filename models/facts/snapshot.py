@@ -24,10 +24,13 @@ from models.facts.entities import (
     GoverningBody,
     Lot,
     Municipality,
+    Offer,
+    OfferImport,
     Phase,
     PhaseOverride,
     Programme,
     Segment,
+    TenderRecord,
     lot_municipalities,
     programme_municipalities,
     segment_municipalities,
@@ -35,6 +38,7 @@ from models.facts.entities import (
 from models.core.errors import NotFound
 from models.core.inputs import is_slug, shown
 from models.core.vocabulary import Outcome
+from models.facts.offers import OfferRow
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,28 @@ class OverrideRow:
 
 
 @dataclass(frozen=True)
+class TenderStep:
+    """One recorded step of the tender for one lot."""
+
+    id: int
+    lot: str
+    event: str
+    on: dt.date
+    reference: str | None
+    detail: dict
+    decision_id: int | None
+
+
+@dataclass(frozen=True)
+class OfferBatch:
+    """One import of the assessment (award stage): the day it was recorded, and its offers per lot."""
+
+    id: int
+    recorded_on: dt.date
+    offers: dict[str, tuple[OfferRow, ...]]
+
+
+@dataclass(frozen=True)
 class ProgrammeSnapshot:
     id: int
     key: str
@@ -97,6 +123,11 @@ class ProgrammeSnapshot:
     points: tuple[PointRow, ...]
     facts: dict[str, list[DecisionFact]] = field(default_factory=dict)
     overrides: tuple[OverrideRow, ...] = ()
+    tender: dict | None = None  # the tender's rules from the programme file (criteria, top X, ...)
+    tender_steps: tuple[TenderStep, ...] = ()
+    offer_batches: tuple[OfferBatch, ...] = ()  # oldest first
+    # what the rules derive from these facts whatever the day (a lot's ranking per import): kept once
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def body_names(session: Session) -> dict[str, str]:
@@ -114,7 +145,7 @@ def body_names(session: Session) -> dict[str, str]:
 def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[str, ProgrammeSnapshot]:
     """Snapshots of the programmes named (all when None), in ten queries whatever their number."""
     query = select(Programme.id, Programme.key, Programme.name, Municipality.slug, cast(Programme.planning, Text),
-                   cast(Programme.reminder_policy, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
+                   cast(Programme.reminder_policy, Text), cast(Programme.tender, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
         odd = [k for k in wanted if not is_slug(k)]
@@ -176,6 +207,24 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
         select(PhaseOverride.programme_id, PhaseOverride.to_phase, PhaseOverride.overridden_points,
                PhaseOverride.recorded_at).where(PhaseOverride.programme_id.in_(ids)).order_by(PhaseOverride.id))
 
+    tendering = [pid for pid, head in heads.items() if parsed(head[6])]
+    steps = grouped(
+        select(TenderRecord.programme_id, TenderRecord.id, TenderRecord.lot_key, TenderRecord.event, TenderRecord.on,
+               TenderRecord.reference, cast(TenderRecord.detail, Text), TenderRecord.decision_id)
+        .where(TenderRecord.programme_id.in_(tendering)).order_by(TenderRecord.id)) if tendering else {}
+    batches = grouped(
+        select(OfferImport.programme_id, OfferImport.id, OfferImport.recorded_at)
+        .where(OfferImport.programme_id.in_(tendering), OfferImport.stage == "award").order_by(OfferImport.id)
+    ) if tendering else {}
+    offers: dict[int, dict[str, list[OfferRow]]] = defaultdict(lambda: defaultdict(list))
+    batch_ids = [bid for rows in batches.values() for bid, _ in rows]
+    if batch_ids:
+        for bid, row, lot, provider, met, reason, scores in conn.execute(
+                select(Offer.import_id, Offer.row_number, Offer.lot_key, Offer.provider, Offer.requirements_met,
+                       Offer.reason, cast(Offer.scores, Text))
+                .where(Offer.import_id.in_(batch_ids)).order_by(Offer.import_id, Offer.row_number)):
+            offers[bid][lot].append(OfferRow(row, lot, provider, bool(met), reason, dict(parsed(scores) or {})))
+
     out = {}
     for pid, head in heads.items():
         facts: dict[str, list[DecisionFact]] = defaultdict(list)
@@ -196,6 +245,11 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
             facts=dict(facts),
             overrides=tuple(OverrideRow(to, tuple(_json(passed) or ()), clock.local_date(at))
                             for to, passed, at in overrides.get(pid, [])),
+            tender=parsed(head[6]),
+            tender_steps=tuple(TenderStep(sid, lot, event, on, ref, dict(parsed(detail) or {}), did)
+                               for sid, lot, event, on, ref, detail, did in steps.get(pid, [])),
+            offer_batches=tuple(OfferBatch(bid, clock.local_date(at), {k: tuple(v) for k, v in offers[bid].items()})
+                                for bid, at in batches.get(pid, [])),
         )
     return out
 

@@ -10,6 +10,8 @@ from models.core import clock
 from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, DecidedBy, Kind, Outcome, Status, point_word
 from models.facts.entities import Programme
 from models.facts.snapshot import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
+from models.rules.lots import LotTender, judge_lots, lot_rankings
+from models.rules.ranking import LotRanking
 from models.rules.decisions import (
     PointSpec,
     PointVerdict,
@@ -90,6 +92,11 @@ class Evaluation:
     facts: dict[str, list[DecisionFact]] = field(default_factory=dict)
     snapshot: ProgrammeSnapshot | None = None
     names: dict[str, str] = field(default_factory=dict)
+    tender: tuple[LotTender, ...] = ()  # each tendered lot's place in the tender on this day
+    ranks: tuple[LotRanking, ...] = ()  # each tendered lot's ranking from the assessment as it stood
+
+    def lot_tender(self, key: str) -> LotTender | None:
+        return next((t for t in self.tender if t.lot == key), None)
 
     def verdict(self, key: str) -> PointVerdict:
         return next(v for dp, _, v in self.points if dp.key == key)
@@ -207,15 +214,28 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
 
     awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
                for lot in spec.lots}
+    ranks = lot_rankings(programme, as_of)
+    tender = judge_lots(programme, ranks, as_of, awarded)
+    # where the tender is recorded per lot (offers or steps), its steps say how a lot stands
+    by_lot = {t.lot: t for t in tender} if programme.tender_steps or programme.offer_batches else {}
     lots = tuple(
         LotState(lot.key, lot.name, "onderhands", "onderhands gegund, buiten de aanbesteding") if lot.private
         else LotState(lot.key, lot.name, "gestopt", stopped[lot.key]) if lot.key in stopped
+        else _from_tender(lot.key, lot.name, by_lot[lot.key]) if lot.key in by_lot
         else LotState(lot.key, lot.name, "gegund", "gunningsbesluit genomen") if lot.key in awarded
         else LotState(lot.key, lot.name, "loopt", "")
         for lot in programme.lots
     )
     return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over), lots, blocked,
-                      facts, programme, names)
+                      facts, programme, names, tender, ranks)
+
+
+def _from_tender(key: str, name: str, t: LotTender) -> LotState:
+    if t.award_on and not t.withdrawn:
+        return LotState(key, name, "gegund", t.state)
+    if t.lot_decision:
+        return LotState(key, name, "besloten", t.state)
+    return LotState(key, name, "loopt", t.state)
 
 
 def status_document(ev: Evaluation) -> dict:

@@ -4,10 +4,13 @@ objection and its ruling, the definitive award, signing, the award notice): no d
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models.core import clock
-from models.rules.ranking import LotRanking
+from models.facts.offers import OfferRow
+from models.facts.snapshot import ProgrammeSnapshot
+from models.rules.offers_file import TenderRules
+from models.rules.ranking import LotRanking, rank_lot
 
 
 STANDSTILL_SOURCE = ("Aanbestedingswet 2012, art. 2.127 (opschortende termijn, 20 kalenderdagen), met de Algemene "
@@ -61,6 +64,7 @@ class LotTender:
     withdrawn: str | None = None  # that decision was replaced since: why the award no longer stands
     last_on: dt.date | None = None  # the date of the lot's last step, and which step it was
     last_event: str | None = None
+    needs_decision: bool = False  # the assessment found too few valid offers: the college decides what happens
 
     @property
     def upheld(self) -> bool:
@@ -84,7 +88,7 @@ def definitive_day(t: LotTender, as_of: dt.date) -> dt.date | None:
     return day if day <= as_of else None
 
 
-def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date) -> None:
+def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date, assessed: bool, awarded: bool) -> None:
     d = clock.dutch_date
     if t.withdrawn:
         t.state = "gunning vervallen: " + t.withdrawn
@@ -116,13 +120,107 @@ def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date) -> None:
     elif t.award_on:
         t.state = "gegund, gunningsbeslissing nog niet verzonden"
         t.owed = "gunnings- en afwijzingsbrieven verzenden (regie letters)"
-    elif r is not None and r.too_few and r.valid + len([x for x in r.ranked if not x.valid]) > 0:
+    elif r is not None and r.too_few and assessed:  # none at all is too few as well
         t.state = f"te weinig geldige inschrijvingen ({r.valid})"
         t.owed = "besluit: opnieuw aanbesteden, onderhands gunnen of het perceel openlaten"
+        t.needs_decision = True
+    elif awarded:
+        t.state = "gunningsbesluit genomen"
+        if r is not None and r.ranked:
+            t.owed = "de gunning per perceel vastleggen (regie tender record ... award)"
     elif r is not None and r.ranked:
         t.state = "beoordeeld" + ("; loting nodig" if r.open_tie else "")
-    elif r is not None and (r.too_few and not r.ranked):
-        t.state = "geen inschrijvingen"
+    else:
+        t.state = "in aanbesteding, nog niet beoordeeld"
 
 
 STANDSTILL_POINT = "standstill"
+
+
+
+def award_offers(programme: ProgrammeSnapshot, as_of: dt.date) -> dict[str, tuple[int, tuple[OfferRow, ...]]]:
+    """Per lot, the offers of the latest assessment recorded by `as_of` that holds the lot (with its import)."""
+    out: dict[str, tuple[int, tuple[OfferRow, ...]]] = {}
+    for batch in reversed(programme.offer_batches):
+        if batch.recorded_on <= as_of:
+            for lot, rows in batch.offers.items():
+                out.setdefault(lot, (batch.id, rows))
+    return out
+
+
+def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanking, ...]:
+    """Every tendered lot's ranking from the assessment as it stood on `as_of` (no offers yet: an empty one)."""
+    if not programme.tender:
+        return ()
+    rules = programme.memo.get("rules") or programme.memo.setdefault("rules", TenderRules.of(programme))
+    offers = award_offers(programme, as_of)
+    assessed = any(b.recorded_on <= as_of for b in programme.offer_batches)
+    out = []
+    for lot in programme.lots:
+        if lot.private:
+            continue
+        batch, rows = offers.get(lot.key, (None, ()))
+        key = ("ranking", lot.key, batch)  # a lot's ranking depends on its import alone: computed once
+        if key not in programme.memo:
+            programme.memo[key] = rank_lot(lot.key, lot.name, list(rows), rules, "award")
+        ranking = programme.memo[key]
+        if not assessed:  # before the assessment no lot lacks offers: there are none yet
+            ranking = replace(ranking, note="nog geen beoordeling geïmporteerd (regie offers import)")
+        out.append(ranking)
+    return tuple(out)
+
+
+def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_of: dt.date,
+               awarded: set[str]) -> tuple[LotTender, ...]:
+    """Where every tendered lot stands on `as_of`, from the steps recorded for it by then, the award decisions
+    replaced since, and its ranking. `awarded`: the lots whose award decision the register holds."""
+    if not programme.tender:
+        return ()
+    rules = programme.memo.get("rules") or programme.memo.setdefault("rules", TenderRules.of(programme))
+    by_lot = {r.lot: r for r in ranks}
+    assessed = any(b.recorded_on <= as_of for b in programme.offer_batches)
+    steps: dict[str, list] = {}
+    for step in programme.tender_steps:
+        if step.on <= as_of:
+            steps.setdefault(step.lot, []).append(step)
+    # an award decision replaced since (a correction, or withdrawn) no longer carries the lots it awarded
+    replaced = {f.supersedes_id: f.id for facts in programme.facts.values() for f in facts
+                if f.supersedes_id is not None and f.decided_on <= as_of}
+    out = []
+    for lot in programme.lots:
+        if lot.private:
+            continue
+        t = LotTender(lot.key, lot.name, "in aanbesteding")
+        for rec in steps.get(lot.key, []):
+            if t.last_on is None or rec.on >= t.last_on:
+                t.last_on, t.last_event = rec.on, EVENTS[rec.event]
+            if rec.event == "award":
+                t.award_on, t.winners = rec.on, list(rec.detail.get("winners", []))
+                t.award_decision_id = rec.decision_id
+                t.withdrawn = None
+                t.letters_on = t.standstill_end = t.objection = t.ruling = t.definitive_on = None
+                t.definitive_recorded = False
+            elif rec.event == "letters-sent":
+                t.letters_on, t.standstill_end = rec.on, clock.standstill_end(rec.on)
+            elif rec.event == "objection":
+                t.objection, t.ruling = {"on": rec.on.isoformat(), "reference": rec.reference}, None
+            elif rec.event == "ruling":
+                t.ruling = {"on": rec.on.isoformat(), "outcome": rec.detail.get("outcome"), "reference": rec.reference}
+            elif rec.event == "definitive":
+                t.definitive_on, t.definitive_recorded = rec.on, True
+            elif rec.event == "signed":
+                t.signed_on = rec.on
+                t.notice_due = clock.award_notice_due(rec.on, rules.award_notice_days)
+            elif rec.event == "award-notice":
+                t.notice_on = rec.on
+            elif rec.event == "lot-decision":
+                t.lot_decision = {"choice": rec.detail.get("choice"), "on": rec.on.isoformat(),
+                                  "reference": rec.reference}
+        if t.award_decision_id in replaced and not (t.definitive_on or t.signed_on):
+            t.withdrawn = (f"het gunningsbesluit #{t.award_decision_id} is vervangen door besluit "
+                           f"#{replaced[t.award_decision_id]}")
+        if not t.withdrawn and not t.definitive_on:
+            t.definitive_on = definitive_day(t, as_of)  # derived on the day it holds, not when a sweep wrote it
+        _judge(t, by_lot.get(lot.key), as_of, assessed, lot.key in awarded)
+        out.append(t)
+    return tuple(out)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.errors import InputError
 from models.core.vocabulary import KIND_LABELS, OUTCOME_LABELS, OUTCOMES_BY_KIND, Kind, Status
-from models.facts.entities import Decision, DecisionPoint, OfferImport, PhaseOverride, PlanRevision, TenderRecord
+from models.facts.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision
 from models.facts.lookup import get_point, get_programme
 from models.facts.outbox import pending
 from models.facts.snapshot import body_names, load_snapshot
 from models.rules.decisions import Verdict, describe_bodies
 from models.rules.evaluation import Evaluation, evaluate_snapshot, status_document
 from models.rules.planning import PlanningError, planning_model
-from models.views.tender import lot_states
 
 
 def evaluate(session: Session, key: str, as_of: dt.date | None = None) -> Evaluation:
@@ -37,17 +36,6 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: 
     """The `regie status --json` document (from `ev` when the caller has evaluated already)."""
     ev = ev or evaluate(session, key, as_of)
     document = status_document(ev)
-    tender = _tender_lots(session, key, ev.as_of)
-    for lot in document["lots"]:  # where the tender is recorded per lot, its steps say how a lot stands
-        t = tender.get(lot["key"])
-        if t is None or lot["state"] in ("gestopt", "onderhands"):
-            continue
-        if t.award_on and not t.withdrawn:
-            lot["state"], lot["reason"] = "gegund", t.state
-        elif t.lot_decision:
-            lot["state"], lot["reason"] = "besloten", t.state
-        else:
-            lot["state"], lot["reason"] = "loopt", t.state
     return {
         "programme": ev.programme,
         "name": ev.name,
@@ -55,16 +43,6 @@ def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: 
         "overrides": override_history(session, key, ev.as_of),
         "owed_messages": pending(session, key),  # announcements not delivered yet (retried with growing pauses)
     } | document
-
-
-def _tender_lots(session: Session, key: str, as_of: dt.date) -> dict:
-    """The tender's state per lot, where the programme has offers or tender steps recorded."""
-    programme = get_programme(session, key)
-    if not programme.tender or not any(
-            session.scalar(select(func.count()).select_from(t).where(t.programme_id == programme.id))
-            for t in (OfferImport, TenderRecord)):
-        return {}
-    return {t.lot: t for t in lot_states(session, programme, as_of)}
 
 
 def decision_history(session: Session, key: str, point: str | None = None) -> list[dict]:

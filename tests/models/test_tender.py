@@ -872,3 +872,82 @@ def test_the_award_is_definitive_on_the_day_after_the_standstill_without_waiting
     report = _read(session, tender_report, "inkoop-2026")
     jeugd = next(lot for lot in report["lots"] if lot["lot"] == "jeugd-1")
     assert (jeugd["state"], jeugd["definitive_recorded"], jeugd["notice_due"]) == ("getekend", True, "2025-05-23")
+
+
+def test_one_evaluation_says_where_each_lot_stands_before_and_after_the_assessment(
+        session, env_db, monkeypatch, tmp_path):
+    """Before the assessment no lot lacks offers; after it, a lot without any offer needs its college's
+    decision, and the tender status, the ranking, the proposal, the reminders and `regie status` say so alike."""
+    from models.views.status import status_report
+    from notifications.reminders import remind_all
+
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text("recipients:\n"
+                          "  - {name: Secretaris Doetinchem, role: secretary, body: doetinchem, urls: ['json://localhost:9/d']}\n"
+                          "  - {name: Inkoper, role: procurement-lead, urls: ['json://localhost:9/p']}\n", encoding="utf-8")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(recipients))
+    before = _read(session, tender_report, "inkoop-2026", dt.date(2025, 3, 6))
+    assert {x["state"] for x in before["lots"]} == {"in aanbesteding, nog niet beoordeeld"}
+    assert not any(x["owed"] or x["needs_decision"] for x in before["lots"]) and before["proposal"] == []
+    _today(monkeypatch, "2025-03-06")
+    notes = {r.note for r in _read(session, rankings, "inkoop-2026")}
+    assert notes == {"nog geen beoordeling geïmporteerd (regie offers import)"}
+
+    without = tmp_path / "zonder-wonen-2.csv"
+    without.write_text("".join(line for line in DEMO.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if not line.startswith("wonen-2;")), encoding="utf-8")
+    _today(monkeypatch, "2025-03-07")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=without, recorded_by="Inkoper")
+    # the day before the import is judged as it stood that day
+    assert _state(session, "wonen-2", "2025-03-06")["state"] == "in aanbesteding, nog niet beoordeeld"
+    after = _read(session, tender_report, "inkoop-2026", dt.date(2025, 3, 10))
+    owing = {x["lot"] for x in after["lots"] if x["needs_decision"]}
+    assert owing == {"wonen-2", "jeugd-11"}  # no offer at all, and one valid where two are asked
+    wonen = next(x for x in after["lots"] if x["lot"] == "wonen-2")
+    assert wonen["state"] == "te weinig geldige inschrijvingen (0)" and wonen["owed"].startswith("besluit:")
+    assert [line for line in after["proposal"] if "wonen-2" in line] == [
+        next(line for line in after["proposal"] if line.startswith(f"{wonen['name']} (wonen-2): niet gunnen"))]
+    ranking = next(r for r in _read(session, rankings, "inkoop-2026") if r.lot == "wonen-2")
+    assert ranking.too_few and ranking.valid == 0 and "een besluit is nodig" in ranking.note
+    reminded = {r.point for r in remind_all(dt.date(2025, 3, 10), dry_run=True, programmes=["inkoop-2026"])
+                if r.point.startswith("perceel:") and r.status == "would-send"}
+    assert reminded == {f"perceel:{lot}" for lot in owing}
+    status_lots = {x["key"]: x for x in _read(session, status_report, "inkoop-2026", dt.date(2025, 3, 10))["lots"]}
+    assert status_lots["wonen-2"]["reason"] == wonen["state"] and status_lots["wonen-2"]["state"] == "loopt"
+
+
+def test_a_2022_lot_awarded_by_the_colleges_is_not_said_to_lack_offers(session, monkeypatch):
+    colleges = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+                "oude-ijsselstreek", "winterswijk"]
+    _today(monkeypatch, "2021-09-29")
+    with session.begin():
+        for body in colleges:
+            record_decision(session, programme="inkoop-2022", point="award", body=body, outcome="approved",
+                            decided_on="2021-09-28", recorded_by=f"Secretaris {body}")
+    before = {x["lot"]: x for x in _read(session, tender_report, "inkoop-2022", dt.date(2021, 9, 27))["lots"]}
+    after = {x["lot"]: x for x in _read(session, tender_report, "inkoop-2022", dt.date(2021, 9, 29))["lots"]}
+    assert before["jeugdhulp"]["state"] == "in aanbesteding, nog niet beoordeeld"
+    assert after["jeugdhulp"]["state"] == "gunningsbesluit genomen"
+    assert not any(x["needs_decision"] or x["state"] == "geen inschrijvingen" for x in after.values())
+
+
+def test_the_calendar_s_standstill_begins_the_day_after_sending_when_its_end_runs_past_easter(session, monkeypatch):
+    from icalendar import Calendar
+
+    from notifications.calendar_export import programme_ics
+
+    _today(monkeypatch, "2025-04-01")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots=["wonen-2"], event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+        record_step(session, programme="inkoop-2026", lots=["wonen-2"], event="letters-sent", on=dt.date(2025, 4, 1),
+                    recorded_by="Inkoper")
+        cal = Calendar.from_ical(programme_ics(session, "inkoop-2026"))
+    # 1 April + 20 days is Easter Monday: the term runs on to Tuesday 22 April, and it began on 2 April
+    term = next(e for e in cal.walk("VEVENT") if str(e["summary"]).startswith("Opschortende termijn tot en met"))
+    assert str(term["summary"]) == "Opschortende termijn tot en met dinsdag 22 april 2025 (1 perceel)"
+    assert term["dtstart"].dt == dt.date(2025, 4, 2)

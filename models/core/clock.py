@@ -172,6 +172,13 @@ def next_working_day(day: dt.date) -> dt.date:
     return day
 
 
+def met_by(due: dt.date) -> dt.date:
+    """The last day on which a due date is still met: the day itself, or, when it falls on a weekend or a
+    public holiday, the first working day after it (a contract start due on New Year's Day is on time when
+    it is confirmed on the 2nd). Every judgement of 'late' reads this."""
+    return next_working_day(due)
+
+
 def previous_working_day(day: dt.date) -> dt.date:
     while not is_working_day(day):
         day -= dt.timedelta(days=1)

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from models.core.clock import dutch_date
+from models.core.clock import dutch_date, met_by
 from models.facts.snapshot import DecisionFact
 from models.core.vocabulary import (
     BESTUURDERS,
@@ -218,7 +218,7 @@ def point_status(
     waiting = f"wacht op {what} van {describe_bodies(missing, names)}"
     if deferred:
         waiting += f" (aangehouden door {describe_bodies(deferred, names)})"
-    if as_of > spec.due:
+    if as_of > met_by(spec.due):
         return PointVerdict(
             spec.key,
             Status.OVERDUE,

@@ -78,14 +78,14 @@ def before_steps(due: dt.date, policy: ReminderPolicy) -> tuple[Step, ...]:
 
 
 def overdue_step(due: dt.date, policy: ReminderPolicy, number: int) -> Step:
-    first = clock.next_working_day(due + dt.timedelta(days=1))
+    first = clock.next_working_day(clock.met_by(due) + dt.timedelta(days=1))
     send_on = clock.add_working_days(first, (number - 1) * policy.overdue_every)
     return Step(f"overdue-{number}", True, send_on, send_on)
 
 
 def final_step(due: dt.date, policy: ReminderPolicy) -> Step:
     """The last notice, `overdue_limit` working days after the due date; after it, silence."""
-    first = clock.next_working_day(due + dt.timedelta(days=1))
+    first = clock.next_working_day(clock.met_by(due) + dt.timedelta(days=1))
     send_on = clock.add_working_days(first, policy.overdue_limit - 1)
     return Step("overdue-final", True, send_on, send_on)
 

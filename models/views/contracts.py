@@ -66,7 +66,7 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
             for b in yes - open_:
                 ends[b] = last
             parts = [f"verlengd door {names(yes)}" if yes else "", f"niet verlengd door {names(no)}" if no else "",
-                     (f"{'te laat' if as_of > dp.planned_date else 'nog open'}: {names(waiting)}") if waiting else ""]
+                     (f"{'te laat' if as_of > clock.met_by(dp.planned_date) else 'nog open'}: {names(waiting)}") if waiting else ""]
             row["state"] = "; ".join(p for p in parts if p)
             row["missing"] = [describe_bodies([b], ev.names) for b in sorted(waiting)]
             if waiting and not open_:
@@ -88,7 +88,7 @@ def contracts_report(session: Session, programme: str, as_of: dt.date | None = N
     if "interim-evaluation" in verdicts:
         dp, _, verdict = verdicts["interim-evaluation"]
         evaluation = {"due": dp.planned_date.isoformat(), "due_nl": clock.dutch_date(dp.planned_date),
-                      "state": "afgerond" if verdict.ok else ("te laat" if as_of > dp.planned_date else "open"),
+                      "state": "afgerond" if verdict.ok else ("te laat" if as_of > clock.met_by(dp.planned_date) else "open"),
                       "note": dp.date_note}
         if not verdict.ok:
             due.append({"what": dp.title, "due": dp.planned_date.isoformat(), "due_nl": clock.dutch_date(dp.planned_date),

@@ -66,3 +66,24 @@ def test_policy_per_kind_and_validation():
     assert policies.for_kind(Kind.GO_NO_GO).before == (28, 14, 7, 2, 0)
     with pytest.raises(ValueError, match="negatief"):
         ReminderPolicy(before=(-1,))
+
+
+def test_a_date_due_on_new_year_s_day_is_met_on_the_2nd_and_late_from_the_next_working_day(session):
+    """The contract start of 1 January 2026 (a public holiday) confirmed on Friday the 2nd is on time: the
+    status and the reminders agree; from Monday the 5th it is late."""
+    from models.core.vocabulary import Status
+    from models.views.status import evaluate
+
+    assert clock.met_by(dt.date(2026, 1, 1)) == dt.date(2026, 1, 2)
+    assert clock.met_by(dt.date(2026, 1, 3)) == dt.date(2026, 1, 5)  # a Saturday
+    assert clock.met_by(dt.date(2026, 1, 6)) == dt.date(2026, 1, 6)
+    with session.begin():
+        on_the_2nd = evaluate(session, "inkoop-2026", dt.date(2026, 1, 2))
+        on_the_5th = evaluate(session, "inkoop-2026", dt.date(2026, 1, 5))
+    assert on_the_2nd.verdict("contract-start").status is Status.OPEN
+    assert on_the_5th.verdict("contract-start").status is Status.OVERDUE
+    policy = PolicySet().for_kind(Kind.MILESTONE)
+    on_time = step_on(dt.date(2026, 1, 1), policy, dt.date(2026, 1, 2))
+    assert on_time is None or not on_time.overdue
+    first_late = step_on(dt.date(2026, 1, 1), policy, dt.date(2026, 1, 5))
+    assert first_late.overdue and first_late.send_on == dt.date(2026, 1, 5)

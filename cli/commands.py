@@ -218,6 +218,12 @@ def cmd_demo(args) -> int:
     return run_demo(args.scenario, args.seconds_per_day, args.port, args.stop)
 
 
+def cmd_replay(args) -> int:
+    from cli.replay import run_replay
+
+    return run_replay(args.scenario)
+
+
 def cmd_up(args) -> int:
     from cli.stack import run_stack
 

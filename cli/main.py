@@ -152,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4300)
     p.add_argument("--stop", action="store_true", help="de stack aan het eind stoppen (anders blijft de UI open)")
 
+    p = sub.add_parser("replay", help="speel een scenario dag voor dag af in dit proces en toets zijn verwachtingen "
+                                      "(exit 0: alles klopt, 1: een verwachting niet)")
+    p.add_argument("--scenario", required=True,
+                   help="ingebouwd (inkoop-2026, inkoop-2026-uitstel, inkoop-2022-dyslexie) of een pad naar een scenariobestand")
+
     p = sub.add_parser("up", help="start de lokale Prefect-server met UI en alle deployments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4200)

@@ -174,6 +174,9 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
             live = [lot for lot in spec.lots if lot not in stopped]
             gone = ", ".join(lot_names[lot] for lot in spec.lots if lot in stopped)
             if not live:
+                own = verdicts[spec.key]
+                if own.ok or own.status is Status.REJECTED:
+                    continue  # decided before its lots stopped, or the very decision that stopped them: it stands
                 verdicts[spec.key] = PointVerdict(spec.key, Status.STOPPED, (), f"vervallen: gestopt zijn {gone}")
                 continue
             rest = judge(spec.restricted_to(live))
@@ -212,10 +215,13 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
         else:
             gates[ph.number] = exit_gate(ph.number, in_phase, passed_over, ph.planned_end, as_of, titles)
 
+    # a lot with its own award point (the 2022 dyslexia track) is awarded there, not by the general one
+    own_award = {lot for dp, spec, _ in points if Kind(dp.kind) is Kind.AWARD and not spec.scope_all
+                 for lot in spec.lots}
     awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
-               for lot in spec.lots}
+               for lot in spec.lots if not spec.scope_all or lot not in own_award} - set(stopped)
     ranks = lot_rankings(programme, as_of)
-    tender = judge_lots(programme, ranks, as_of, awarded)
+    tender = judge_lots(programme, ranks, as_of, awarded, stopped)
     # where the tender is recorded per lot (offers or steps), its steps say how a lot stands
     by_lot = {t.lot: t for t in tender} if programme.tender_steps or programme.offer_batches else {}
     lots = tuple(
@@ -333,6 +339,8 @@ def to_act(ev: Evaluation) -> list[dict]:
             except PlanningError:
                 meeting = cutoff = None
         left = (dp.planned_date - ev.as_of).days
+        if left < 0 and ev.as_of <= clock.met_by(dp.planned_date):
+            left = 0  # due on a day off: met on the first working day after it
         rows.append({
             "key": dp.key, "title": dp.title, "who": who, "due": dp.planned_date, "meeting": meeting,
             "cutoff": cutoff, "days_left": left,

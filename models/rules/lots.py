@@ -171,9 +171,11 @@ def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanki
 
 
 def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_of: dt.date,
-               awarded: set[str]) -> tuple[LotTender, ...]:
+               awarded: set[str], stopped: dict[str, str] | None = None) -> tuple[LotTender, ...]:
     """Where every tendered lot stands on `as_of`, from the steps recorded for it by then, the award decisions
-    replaced since, and its ranking. `awarded`: the lots whose award decision the register holds."""
+    replaced since, and its ranking. `awarded`: the lots whose award decision the register holds; `stopped`:
+    the lots a college's no-go or rejection stopped, with why."""
+    stopped = stopped or {}
     if not programme.tender:
         return ()
     rules = programme.memo.get("rules") or programme.memo.setdefault("rules", TenderRules.of(programme))
@@ -221,6 +223,9 @@ def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_o
                            f"#{replaced[t.award_decision_id]}")
         if not t.withdrawn and not t.definitive_on:
             t.definitive_on = definitive_day(t, as_of)  # derived on the day it holds, not when a sweep wrote it
-        _judge(t, by_lot.get(lot.key), as_of, assessed, lot.key in awarded)
+        if lot.key in stopped and not t.award_on:
+            t.state = f"gestopt: {stopped[lot.key]}"
+        else:
+            _judge(t, by_lot.get(lot.key), as_of, assessed, lot.key in awarded)
         out.append(t)
     return tuple(out)

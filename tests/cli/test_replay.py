@@ -1,0 +1,51 @@
+"""`regie replay --scenario`: the shipped scenarios state what is right on their days, and the replay checks
+it in one process; a wrong expectation is named with what Regie said instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.demo import SCENARIOS
+from cli.main import main
+
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_states_expectations_and_each_holds(name, capsys):
+    code = main(["replay", "--scenario", name])
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith(("ok", "FOUT"))]
+    assert code == 0, out
+    assert len(lines) >= 3 and all(line.startswith("ok") for line in lines), out
+    assert out.splitlines()[-1] == f"{len(lines)} van {len(lines)} dagen zoals verwacht"
+
+
+def test_a_wrong_expectation_fails_the_replay_and_says_what_regie_said(tmp_path, capsys):
+    text = (SCENARIOS / "inkoop-2026-uitstel.yaml").read_text(encoding="utf-8")
+    text = text.replace("    points: {go-no-go: besloten, publication: te laat}",
+                        "    points: {go-no-go: aangehouden, publication: te laat}\n"
+                        "    reminders: {Secretaris winterswijk: geen}")
+    path = tmp_path / "fout.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["replay", "--scenario", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FOUT dinsdag 12 november 2024: go-no-go aangehouden; publication te laat; Secretaris winterswijk: geen" in out
+    assert "'Besluitvorming door colleges: go/no-go': verwacht aangehouden, Regie zegt besloten" in out
+    assert out.splitlines()[-1] == "2 van 3 dagen zoals verwacht; 1 niet"
+
+
+@pytest.mark.parametrize("expect, words", [
+    ("  - {on: 2024-11-06, gates: {2: half}}", "een uitgang is open of dicht, niet 'half'"),
+    ("  - {on: 2024-11-06, reminders: {Inkoopleider: mail}}", "herinnering, te laat of geen, niet 'mail'"),
+    ("  - {on: 2031-01-01, phase: 3}", "ligt buiten het scenario"),
+    ("  - {on: 2024-11-06, fase: 3}", "onbekend veld fase"),
+])
+def test_a_malformed_expectation_is_refused_before_anything_runs(tmp_path, capsys, expect, words):
+    text = (SCENARIOS / "inkoop-2026-uitstel.yaml").read_text(encoding="utf-8")
+    text = text[:text.index("expect:")] + "expect:\n" + expect + "\n"
+    path = tmp_path / "vorm.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["replay", "--scenario", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "verwachting 1" in err

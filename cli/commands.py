@@ -12,7 +12,7 @@ from cli.main import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
 from models.core import clock
 from models.access.session import register_session
 from models.core.errors import InputError
-from models.core.inputs import printable
+from models.core.inputs import os_reason, printable
 from models.facts.entities import Programme
 from models.facts.lookup import get_programme
 from models.commands.register import record_decision
@@ -468,7 +468,7 @@ def cmd_timeline(args) -> int:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(svg)
     except OSError as exc:
-        raise InputError(f"kan {args.out} niet schrijven: {exc.strerror}") from None
+        raise InputError(f"kan {args.out} niet schrijven: {os_reason(exc)}") from None
     print(f"Tijdlijn geschreven naar {args.out}")
     return 0
 

@@ -12,6 +12,29 @@ EXIT_NOT_ALL = 4  # a sweep that could not handle every programme (the others we
 EXIT_BUSY = 5  # the register stayed locked by another writer, or its database did not answer: try again
 
 
+_DUTCH = {  # argparse's own words, as a Dutch user reads them
+    "usage: ": "gebruik: ",
+    "positional arguments": "argumenten",
+    "options": "opties",
+    "show this help message and exit": "toon deze hulp en stop",
+    "the following arguments are required: %s": "deze argumenten ontbreken: %s",
+    "unrecognized arguments: %s": "onbekende argumenten: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ongeldige keuze: %(value)r (kies uit %(choices)s)",
+    "expected one argument": "verwacht één waarde",
+    "expected at least one argument": "verwacht ten minste één waarde",
+    "expected at most one argument": "verwacht ten hoogste één waarde",
+    "expected %s argument": "verwacht %s waarde",
+    "expected %s arguments": "verwacht %s waarden",
+    "invalid %(type)s value: %(value)r": "ongeldige waarde: %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "one of the arguments %s is required": "een van deze argumenten is nodig: %s",
+    "not allowed with argument %s": "niet samen met argument %s",
+    "ambiguous option: %(option)s could match %(matches)s": "dubbelzinnige optie: %(option)s kan zijn: %(matches)s",
+    "ignored explicit argument %r": "genegeerde waarde %r",
+}
+argparse._ = lambda text: _DUTCH.get(text, text)  # argparse looks its words up at the moment it uses them
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_BAD_INPUT, f"regie: fout: {message}\n")

@@ -6,7 +6,7 @@ from models.facts.entities import Decision
 from models.rules.decisions import describe_bodies
 from models.facts.snapshot import body_names
 from models.views.status import PhaseSnapshot, PointState, phase_snapshot
-from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
+from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status, point_word
 from notifications.ledger import Outcome, notify
 from notifications.recipients import Recipient, Role, load_recipients
 
@@ -41,7 +41,7 @@ def _phase(snap: PhaseSnapshot) -> dict:
 
 def _point(p: PointState) -> dict:
     return {"key": p.key, "title": p.title, "due": p.due, "who": p.who, "status_label": STATUS_LABELS[Status(p.status)],
-            "reason": p.reason}
+            "reason": p.reason, "word": point_word(p.kind)}
 
 
 def phase_started(snap: PhaseSnapshot) -> list[Outcome]:

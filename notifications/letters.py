@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.errors import InputError
-from models.core.inputs import printable
+from models.core.inputs import os_reason, printable
 from models.core.clock import first_signing_day, standstill_end
 from models.commands.tender import LATEST
 from models.rules.lots import STANDSTILL_SOURCE
@@ -174,7 +174,7 @@ def write_letters(letters: list[Letter], out_dir: Path | str) -> list[Path]:
             _replace(pdf_path, pdf_bytes(letter.html))
             paths += [html_path, pdf_path]
     except OSError as exc:
-        raise InputError(f"--out: kan de brieven niet schrijven in {printable(out, 200)}: {exc.strerror}") from None
+        raise InputError(f"--out: kan de brieven niet schrijven in {printable(out, 200)}: {os_reason(exc)}") from None
     return paths
 
 

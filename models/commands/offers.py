@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.commands.identity import authorize, stamp
 from models.commands.tender import tender_lock
-from models.core.inputs import printable
+from models.core.inputs import os_reason, printable
 from models.facts.chain import seal
 from models.facts.entities import Offer, OfferImport
 from models.facts.lookup import get_programme
@@ -40,7 +40,7 @@ def import_offers(session: Session, *, programme: str, path: Path | str, stage: 
             with path.open("rb") as handle:  # never more than the limit, whatever stat() said
                 raw = handle.read(MAX_CSV_BYTES + 1)
         except OSError as exc:
-            raise CsvError(f"{printable(path, 200)}: kan het bestand niet lezen: {exc.strerror}") from None
+            raise CsvError(f"{printable(path, 200)}: kan het bestand niet lezen: {os_reason(exc)}") from None
     if path.suffix.lower() in (".xls", ".ods"):
         raise CsvError(f"{path.name}: Regie leest CSV en XLSX (sla het werkblad op als .xlsx of 'CSV UTF-8')")
     rows = parse_offers(raw, prog, stage, path.name)

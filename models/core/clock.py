@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pendulum
 
 from models.core.errors import InputError
-from models.core.inputs import printable
+from models.core.inputs import os_reason, printable
 
 TIMEZONE = "Europe/Amsterdam"
 TZ = pendulum.timezone(TIMEZONE)
@@ -51,7 +51,7 @@ def _day_from_file(path: str) -> dt.date:
         with open(path, encoding="utf-8") as handle:
             day = parse_date(handle.read().strip(), field="REGIE_TODAY_FILE")
     except OSError as exc:
-        raise DateError(f"REGIE_TODAY_FILE {path}: {exc.strerror}") from None
+        raise DateError(f"REGIE_TODAY_FILE {path}: {os_reason(exc)}") from None
     _file_day[path] = (stamp, day)
     return day
 

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 
 from models.core.errors import InputError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "het bestand of de map bestaat niet",
+    errno.EACCES: "geen toegang (rechten)",
+    errno.EPERM: "niet toegestaan",
+    errno.EISDIR: "dit is een map, geen bestand",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENOSPC: "de schijf is vol",
+    errno.EROFS: "alleen-lezen bestandssysteem",
+    errno.ELOOP: "te veel symbolische koppelingen (een lus)",
+    errno.ENAMETOOLONG: "de naam is te lang",
+    errno.EEXIST: "bestaat al",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in Dutch (the operating system's own words are English)."""
+    return _OS_ERRORS.get(exc.errno, f"systeemfout {exc.errno}" if exc.errno else "onbekende systeemfout")
 
 
 def clean_text(value: str | None, field: str, max_length: int, *, required: str | None = None) -> str | None:

@@ -36,8 +36,21 @@ def get_point(session: Session, programme: Programme, key: str, *, lock: bool = 
 POINT_LOCK = 0x5245  # the first key of the per-point advisory locks
 
 
+def body_key(text) -> str:
+    """The key of a governing body from what a person types: 'Oost Gelre', 'het college van Oude IJsselstreek',
+    'gemeente Aalten' and 'oost-gelre' all name their college."""
+    if not isinstance(text, str):
+        return ""
+    key = " ".join(text.split()).casefold()
+    for prefix in ("het college van ", "college van ", "gemeente ", "de "):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return "-".join(key.replace("_", " ").split())
+
+
 def get_body(session: Session, slug: str) -> GoverningBody:
-    body = session.scalar(select(GoverningBody).where(GoverningBody.slug == slug)) if is_slug(slug) else None
+    key = body_key(slug)
+    body = session.scalar(select(GoverningBody).where(GoverningBody.slug == key)) if is_slug(key) else None
     if body is None:
         known = ", ".join(session.scalars(select(GoverningBody.slug).order_by(GoverningBody.slug)))
         raise NotFound(f"onbekend bestuursorgaan '{shown(slug)}' (bekend: {known})")

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from models.core.errors import InputError
+from models.core.inputs import os_reason
 from models.rules.planning import PlanningError, PlanningIn, Plan, PointInfo
 from models.rules.reminders import PolicySet
 from models.core.vocabulary import BESTUURDERS, DecidedBy, FundingType, Kind  # noqa: F401
@@ -422,7 +423,7 @@ def read_file_bytes(path: Path | str) -> bytes:
             raise ProgrammeFileError(path, [("", f"het bestand is groter dan {MAX_FILE_BYTES // 1_000_000} MB")])
         return path.read_bytes()
     except OSError as exc:
-        raise ProgrammeFileError(path, [("", f"kan het bestand niet lezen: {exc.strerror}")]) from None
+        raise ProgrammeFileError(path, [("", f"kan het bestand niet lezen: {os_reason(exc)}")]) from None
 
 
 def file_sha256(raw: bytes) -> str:

@@ -41,6 +41,10 @@ def _surely_bad(field: str, value) -> bool:
     valid = {"point": {"go-no-go", "tariffs", "award", "publication"}, "outcome": {"go", "no-go", "deferred"},
              "body": {"aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
                       "oude-ijsselstreek", "winterswijk"}}
+    if field == "body":  # a college may be named as a person types it ("Aalten", "het college van Aalten")
+        from models.facts.lookup import body_key
+
+        return body_key(str(value)) not in valid[field]
     if field in valid:
         return str(value).strip() not in valid[field]
     if field == "on":

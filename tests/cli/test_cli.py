@@ -97,14 +97,18 @@ def test_decide_twice_is_one_decision_and_history_shows_it(regie):
           "--by", "x"), "in de toekomst"),
         (("decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05"),
          "--by"),
-        (("gate", "inkoop-2026", "9"), "invalid choice"),
-        (("load", str(DATA / "missing.yaml")), "kan het bestand niet lezen"),
+        (("gate", "inkoop-2026", "9"), "ongeldige keuze: 9 (kies uit 0, 1, 2, 3, 4, 5)"),
+        (("status",), "deze argumenten ontbreken: programme"),
+        (("status", "inkoop-2026", "--bogus"), "onbekende argumenten: --bogus"),
+        (("decide", "inkoop-2026", "go-no-go", "--body"), "argument --body: verwacht één waarde"),
+        (("load", str(DATA / "missing.yaml")), "kan het bestand niet lezen: het bestand of de map bestaat niet"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(regie, argv, words):
     code, out, err = regie(*argv)
     assert code == 2
     assert words in err
+    assert not any(english in err for english in ("invalid", "choose from", "required", "No such", "expected"))
     assert err.count("\n") == 1
     code, out, _ = regie("decisions", "inkoop-2026", "--json")
     assert json.loads(out) == []
@@ -350,3 +354,16 @@ def test_people_add_without_a_login_adds_yourself_and_whoami_says_so(regie):
     assert code == 2 and "is beheerder en mag geen besluiten vastleggen" in err
     code, _, err = regie("people", "remove")
     assert code == 2 and err == "regie: fout: regie people remove: geef --login\n"
+
+
+def test_a_college_may_be_named_as_a_person_types_it(regie):
+    """`--body "Oost Gelre"`, "het college van Oude IJsselstreek" and "gemeente Aalten" name their college."""
+    for typed, slug in (("Oost Gelre", "oost-gelre"), ("het college van Oude IJsselstreek", "oude-ijsselstreek"),
+                        ("gemeente Aalten", "aalten")):
+        code, out, err = regie("decide", "inkoop-2026", "tariffs", "--body", typed, "--outcome", "approved",
+                               "--on", "2024-10-08", "--by", "Secretaris", "--json")
+        assert code in (0, 4), err
+        assert json.loads(out)["created"] and slug not in json.loads(out)["point"]["missing_bodies"]
+    code, out, err = regie("decide", "inkoop-2026", "tariffs", "--body", "Oost-Gelderland", "--outcome", "approved",
+                           "--on", "2024-10-08", "--by", "x")
+    assert code == 2 and "onbekend bestuursorgaan 'Oost-Gelderland'" in err

@@ -88,3 +88,44 @@ def test_timeline_has_a_legend_titles_the_current_phase_and_no_slack_on_decided_
         after = programme_svg(session, "inkoop-2026", today=dt.date(2024, 11, 6))
     slack_after = {r.get("data-point") for r in ET.fromstring(after).findall(".//s:rect[@class='slack']", ns)}
     assert first["key"] not in slack_after and slack_after  # decided: no slack drawn; the open ones keep theirs
+
+
+def test_a_milestone_is_confirmed_and_a_deferral_is_named_in_the_messages():
+    """A milestone's messages speak of the project team's confirmation, never of a decision or of 'organen';
+    a late notice to a college that deferred names its deferral and its next meeting; a phase's
+    announcement names its points by title, not by key."""
+    import datetime as dt
+
+    from notifications.rendering import render
+
+    programme = {"key": "inkoop-2026", "name": "Inkoop 2026"}
+    milestone = {"key": "publication", "title": "Publicatie via Mercell", "due": dt.date(2024, 11, 7),
+                 "word": "Mijlpaal", "status_label": "bevestigd", "reason": "bevestigd door het projectteam",
+                 "who": "het projectteam"}
+    escalation = render("escalation", {"programme": programme, "point": milestone, "days_late": 3,
+                                       "missing": ["het projectteam (inkoopprojectleider)"], "decided": [],
+                                       "slips": [], "final": False})
+    for text in (escalation.subject, escalation.text, escalation.html):
+        assert "organen" not in text and "besloten" not in text, text
+    assert "nog niet bevestigd door het projectteam (inkoopprojectleider)" in escalation.subject
+    assert "had uiterlijk donderdag 7 november 2024 bevestigd moeten zijn" in escalation.text
+    recorded = render("decision_recorded", {"programme": programme, "point": milestone, "decision": {
+        "id": 12, "body_name": "het projectteam", "outcome_label": "Akkoord", "decided_on": dt.date(2024, 11, 7),
+        "reference": None, "reservation": None, "recorded_by": "Inkoopleider"}})
+    assert recorded.subject == "[inkoop-2026] Mijlpaal bevestigd: Publicatie via Mercell (het projectteam)"
+    assert "Bevestigd op: donderdag 7 november 2024" in recorded.text and "Besluit #" not in recorded.text
+    assert "Besluit #" not in recorded.html and "Bevestiging #12" in recorded.html
+
+    decision = dict(milestone, key="go-no-go", title="Go/no-go", word="Besluit", due=dt.date(2024, 11, 5))
+    late = render("overdue", {"programme": programme, "point": decision, "body": "winterswijk",
+                              "body_name": "het college van Winterswijk", "days_late": 1, "slips": [], "final": False,
+                              "deferred_on": dt.date(2024, 11, 5), "next_meeting": dt.date(2024, 11, 12),
+                              "next_cutoff": dt.date(2024, 11, 7)})
+    assert "ontbreekt nog" not in late.text
+    assert "Uw college heeft dit besluit op dinsdag 5 november 2024 aangehouden." in late.text
+    assert "Volgende vergadering: dinsdag 12 november 2024 (agendasluiting donderdag 7 november 2024)" in late.text
+    assert "aangehouden" in late.html and "heeft nog niet besloten" not in late.html
+    started = render("phase_started", {"programme": programme, "phase": {
+        "number": 3, "name": "Uitvoeren aanbesteding", "planned_start": dt.date(2024, 11, 7),
+        "planned_end": dt.date(2025, 5, 23)}, "points": [milestone]})
+    assert "Publicatie via Mercell: uiterlijk" in started.text and "(publication)" not in started.text + started.html

@@ -393,6 +393,15 @@ class Plan:
         for e in self.edges:
             later = recorded.get(e.after)
             if later is None:
+                # a step recorded late leaves its successor's planned date too early: say so before it is due
+                earlier = recorded.get(e.before)
+                planned = self.points[e.after].date if earlier is not None and e.after in self.points else None
+                if planned is not None and planned < e.gap_after(earlier):
+                    found.append(Violation.of(
+                        e.broken_rule(earlier, planned), (e.before, e.after), (earlier, planned),
+                        f"{t(e.before)} is vastgelegd op {clock.dutch_date(earlier)}; {t(e.after)}, gepland op "
+                        f"{clock.dutch_date(planned)}, moet ten minste {e.describe()} daarna liggen: op zijn vroegst "
+                        f"{clock.dutch_date(e.gap_after(earlier))}", "vastgelegd"))
                 continue
             earlier = recorded.get(e.before)
             if earlier is None:

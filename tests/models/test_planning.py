@@ -230,3 +230,20 @@ def test_a_backward_plan_sends_the_letters_so_that_signing_falls_after_the_stand
     assert (latest["award-letters"], latest["standstill"], latest["contracts-signed"]) == (
         "2025-12-10", "2025-12-30", "2025-12-31")
     assert clock.first_signing_day(D(2025, 12, 10)) == D(2025, 12, 31)
+
+
+@pytest.mark.parametrize("award_on, flagged", [("2025-03-24", False), ("2025-10-13", True)])
+def test_check_flags_a_recorded_award_that_leaves_too_little_implementation_time(session, award_on, flagged):
+    """An award recorded on 13 October 2025 leaves less than the three months of implementation before the
+    planned contract start of 1 January 2026: `regie check` says so now, before the start is recorded."""
+    day = dt.date.fromisoformat(award_on)
+    with clock.frozen(day + dt.timedelta(days=1)), session.begin():
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on=award_on, recorded_by="Secretaris Doetinchem")
+        found = [v for v in check_programme(session, "inkoop-2026") if v.rule == "implementation-period"]
+    if not flagged:
+        assert found == []
+        return
+    assert [(v.basis, v.points, v.dates) for v in found] == [
+        ("vastgelegd", ("award", "contract-start"), (day, dt.date(2026, 1, 1)))]
+    assert "op zijn vroegst dinsdag 13 januari 2026" in found[0].message

@@ -5,41 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from cli.demo import ROOT, SCENARIOS, load_scenario
+from cli.demo import SCENARIOS, load_scenario
 from models.core import clock
 from models.core.errors import InputError
-from models.commands.register import record_decision
 from models.views.status import status_report
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
-def test_every_decision_of_a_shipped_scenario_is_accepted(session, name):
-    from models.commands.offers import import_offers
-    from models.commands.tender import record_step, settle_standstill
+def test_every_decision_of_a_shipped_scenario_is_accepted(env_db, name):
+    """Each day's decisions and tender steps through the register's one path (what `regie replay` plays)."""
+    from cli.replay import play
+    from models.access.session import register_session
     from models.views.tender import tender_report
 
     scenario = load_scenario(name)
     programme = scenario["programme"]
-    rows = [(d["on"], 0, d) for d in scenario["decisions"]] + [(d["on"], 1, d) for d in scenario["tender"]]
-    for day, kind, row in sorted(rows, key=lambda r: r[:2]):  # stable: a day's decisions, then its tender steps
-        with clock.frozen(day), session.begin():
-            settle_standstill(session, programme, day)  # what the daily sweep did before this day's work
-            if kind == 0:
-                record_decision(session, programme=programme, point=row["point"], body=row["body"],
-                                outcome=row["outcome"], decided_on=row["on"], recorded_by=row["by"],
-                                reservation=row.get("reservation"))
-            elif "offers" in row:
-                import_offers(session, programme=programme, path=ROOT / row["offers"], recorded_by=row["by"])
-            else:
-                detail = {k: row[k] for k in ("outcome", "choice") if row.get(k)}
-                lots = "all" if row["lot"] == "all" else str(row["lot"]).split(",")
-                record_step(session, programme=programme, lots=lots, event=row["step"], on=row["on"],
-                            reference=row.get("reference"), detail=detail, recorded_by=row["by"])
-    with clock.frozen(scenario["end"]), session.begin():
-        settle_standstill(session, programme, scenario["end"])
+    play(scenario)  # a refusal of any row raises, naming its day
+    with clock.frozen(scenario["end"]), register_session() as session:
         report = status_report(session, programme)
     if scenario["tender"]:  # the tender told in the scenario ends with every lot done or decided
-        with clock.frozen(scenario["end"]), session.begin():
+        with clock.frozen(scenario["end"]), register_session() as session:
             lots = tender_report(session, programme)["lots"]
         states = {lot["lot"]: lot["state"] for lot in lots}
         assert states.pop("jeugd-11") == "besloten: opnieuw aanbesteden"

@@ -65,7 +65,7 @@ def expectations(scenario: dict) -> list[dict]:
 
 
 def _recipients_file(folder: Path) -> Path:
-    from cli.demo import COLLEGES
+    from cli.scenarios import COLLEGES
 
     people = [{"name": "Programmabureau", "role": "programme-office", "urls": ["json://127.0.0.1:9/programmabureau"]},
               {"name": "Inkoopleider", "role": "procurement-lead", "urls": ["json://127.0.0.1:9/inkoopleider"]}]
@@ -138,7 +138,7 @@ def play(scenario: dict, on_day=None) -> None:
     """Every day of a scenario, from its first dated row to its end, on the register of this environment: what
     the daily sweep notes first (a standstill that ran out), then the day's decisions and tender steps, each
     through the path people use; then `on_day(day)` where it is given."""
-    from cli.demo import ROOT
+    from cli.scenarios import ROOT
     from models.access.session import register_session
     from models.commands.offers import import_offers
     from models.commands.register import record_decision
@@ -165,7 +165,7 @@ def play(scenario: dict, on_day=None) -> None:
 
 def run_replay(name: str, *, out=print) -> int:
     """Replay a scenario and check its expectations: 0 when every one holds, 1 when one does not."""
-    from cli.demo import load_scenario
+    from cli.scenarios import load_scenario
     from models.access.session import register_session
     from models.facts.db import dispose_engines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.demo import SCENARIOS
+from cli.scenarios import SCENARIOS
 from cli.main import main
 
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))

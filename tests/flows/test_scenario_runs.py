@@ -9,7 +9,7 @@ from uuid import UUID
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
-from cli.demo import load_scenario
+from cli.scenarios import load_scenario
 from cli.replay import play
 from flows.programme import programme_flow
 from tests.flows.helpers import in_thread

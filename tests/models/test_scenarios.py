@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.demo import SCENARIOS, load_scenario
+from cli.scenarios import SCENARIOS, load_scenario
 from models.core import clock
 from models.core.errors import InputError
 from models.views.status import status_report

@@ -41,7 +41,7 @@ INBOX_DEPLOYMENT = "inbox"
 
 def owes(verdict: PointVerdict, body: str) -> bool:
     """Does this college still owe a decision (or the lift of its reservation) on this point?"""
-    if verdict.status in (Status.REJECTED, Status.STOPPED, Status.SATISFIED):
+    if verdict.status in (Status.REJECTED, Status.STOPPED, Status.LAPSED, Status.SATISFIED):
         return False
     return body in verdict.missing or body in {f.body for f in verdict.open_reservations}
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models.core import clock
 from models.rules.planning import PlanningError
 from models.commands.replanning import programme_plan
-from models.views.status import status_report
+from models.views.status import evaluate, status_report
 from models.core.vocabulary import STATUS_LABELS, Status
 
 DOMAIN = "regie.sociaaldomeinachterhoek.nl"
@@ -33,19 +33,9 @@ def _event(uid: str, summary: str, start: dt.date, end: dt.date, description: st
     return event
 
 
-def _lapsed_options(session: Session, key: str) -> set[str]:
-    from sqlalchemy import select
-
-    from models.views.contracts import contracts_report
-    from models.facts.entities import Programme
-
-    if not session.scalar(select(Programme.contracts).where(Programme.key == key)):
-        return set()
-    return {o["key"] for o in contracts_report(session, key)["options"] if o["state"].startswith("vervalt")}
-
-
 def programme_ics(session: Session, key: str) -> bytes:
-    report = status_report(session, key)
+    ev = evaluate(session, key, clock.today())  # one evaluation: the points, the options, the contracts' end
+    report = status_report(session, key, ev=ev)
     revisions: dict[str, int] = {}
     for revision in report["plan_revisions"]:
         revisions[revision["point"]] = revisions.get(revision["point"], 0) + 1
@@ -66,10 +56,9 @@ def programme_ics(session: Session, key: str) -> bytes:
             f"{key}-fase-{phase['number']}@{DOMAIN}", f"Fase {phase['number']} - {phase['name']}", start, end,
             f"{report['name']}: fase {phase['number']}, {clock.dutch_date(start)} tot en met {clock.dutch_date(end)}.",
         ))
-    lapsed = _lapsed_options(session, key)  # an option that no longer exists has no deadline
     for dp in report["decision_points"]:
-        if dp["key"] in lapsed:
-            continue
+        if dp["status"] == Status.LAPSED.value:
+            continue  # an option that no longer exists has no deadline
         due = clock.parse_date(dp["due"])
         status = STATUS_LABELS[Status(dp["status"])]
         cal.add_component(_event(
@@ -84,7 +73,7 @@ def programme_ics(session: Session, key: str) -> bytes:
             cutoff = meetings.agenda_cutoff(meeting)
             cal.add_component(_event(
                 f"{key}-agendasluiting-{dp['key']}@{DOMAIN}", f"Agendasluiting: {dp['title']}", cutoff, cutoff,
-                f"Voorstel binnen voor de vergadering van {clock.dutch_date(meeting)} ({dp['key']}).",
+                f"Voorstel binnen voor de vergadering van {clock.dutch_date(meeting)}: {dp['title']}.",
                 sequence=revisions.get(dp["key"], 0),
             ))
     from models.facts.entities import Programme
@@ -106,14 +95,11 @@ def programme_ics(session: Session, key: str) -> bytes:
                 f"Alcatel-termijn (Aanbestedingswet 2012, art. 2.127): geen overeenkomst voor "
                 f"{clock.dutch_date(end + dt.timedelta(days=1))}. Percelen: {', '.join(names)}.",
             ))
-    if prog is not None and prog.contracts:
-        from models.views.contracts import contracts_report
-
-        c = contracts_report(session, key)
-        end = clock.parse_date(c["end"])
+    if ev.contracts is not None:
+        c = ev.contracts
         cal.add_component(_event(
-            f"{key}-contracteinde@{DOMAIN}", f"Einde contracten{'' if c['end_settled'] else ' (zover besloten)'}",
-            end, end, f"{report['name']}: de contracten lopen tot en met {clock.dutch_date(end)}; uiterlijk "
-                      f"{clock.dutch_date(clock.parse_date(c['longest_end']))} met alle opties.",
+            f"{key}-contracteinde@{DOMAIN}", f"Einde contracten{'' if c.settled else ' (zover besloten)'}",
+            c.end, c.end, f"{report['name']}: de contracten lopen tot en met {clock.dutch_date(c.end)}; uiterlijk "
+                          f"{clock.dutch_date(c.terms[-1][1])} met alle opties.",
         ))
     return cal.to_ical()

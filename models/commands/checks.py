@@ -30,7 +30,7 @@ def check_statutory_order(session: Session, prog: Programme, ev, point: str, day
             said = ("heeft optie " + str(int(point[16:]) - 1) + " niet genomen; de contracten van dit college "
                     "eindigen dan" if mine is not None else "besluit eerst over optie " + str(int(point[16:]) - 1))
             raise InputError(f"{prog.key}: over optie {point[16:]} besluit een college nadat het optie "
-                             f"{int(point[16:]) - 1} nam; {body}: {said}")
+                             f"{int(point[16:]) - 1} nam; {ev.names.get(body, body)}: {said}")
         return
     if not positive:
         return
@@ -42,7 +42,8 @@ def check_statutory_order(session: Session, prog: Programme, ev, point: str, day
                 raise InputError(f"{prog.key}: de opschortende termijn loopt tot en met {clock.dutch_date(end)} "
                                  f"({STANDSTILL_SOURCE}); bevestigen kan vanaf {clock.dutch_date(end + dt.timedelta(days=1))}")
         elif "award-letters" in verdicts:
-            raise InputError(f"{prog.key}: de gunningsbeslissing is nog niet verzonden (award-letters); "
+            raise InputError(f"{prog.key}: de gunningsbeslissing is nog niet verzonden (mijlpaal "
+                             f"'{next(dp.title for dp, _, _ in ev.points if dp.key == 'award-letters')}'); "
                              "de opschortende termijn is dus nog niet begonnen")
         if prog.tender:
             states = [t for t in lot_states(session, prog, day) if t.award_on and not t.withdrawn]

@@ -176,10 +176,12 @@ def record_decision(
     if lifts is None and supersedes is None and result in (Outcome.APPROVED, Outcome.GO) and liftable:
         lifts = min(liftable)  # the planned lift: this decision lifts the reservation, one entry
 
+    verdict = ev.verdict(dp.key)
+    if verdict.status is Status.LAPSED and supersedes is None:
+        raise InputError(f"{prog.key}: '{dp.title}': {verdict.reason}; hier wordt niets meer besloten")
     check_statutory_order(session, prog, ev, dp.key, day, positive=result in (Outcome.APPROVED, Outcome.GO),
                           body=gb.slug)
     spec = next(s for p, s, _ in ev.points if p.key == dp.key)
-    verdict = ev.verdict(dp.key)
     stopped = {lot.key for lot in ev.lots if lot.state == "gestopt"}
     if spec.lots and not spec.scope_all and set(spec.lots) & stopped and supersedes is None:
         # a correction (--supersedes) stays possible: it may be the very decision that stopped the lots

@@ -112,6 +112,7 @@ class Status(StrEnum):
     OVERDUE = "overdue"
     BLOCKED = "blocked"  # an earlier point it depends on is rejected or deferred
     STOPPED = "stopped"  # every lot it concerns has stopped; nothing is owed
+    LAPSED = "lapsed"  # a contract option nobody decides any more (the next programme starts first)
 
 
 STATUS_LABELS = {
@@ -123,6 +124,7 @@ STATUS_LABELS = {
     Status.OVERDUE: "te laat",
     Status.BLOCKED: "geblokkeerd door een eerder besluit",
     Status.STOPPED: "vervallen (percelen gestopt)",
+    Status.LAPSED: "vervallen",
 }
 
 BESTUURDERS = "bestuurders"

@@ -109,6 +109,14 @@ class OfferBatch:
 
 
 @dataclass(frozen=True)
+class Successor:
+    """The programme whose contracts replace these, and its planned contract start."""
+
+    key: str
+    contract_start: dt.date | None
+
+
+@dataclass(frozen=True)
 class ProgrammeSnapshot:
     id: int
     key: str
@@ -126,6 +134,8 @@ class ProgrammeSnapshot:
     tender: dict | None = None  # the tender's rules from the programme file (criteria, top X, ...)
     tender_steps: tuple[TenderStep, ...] = ()
     offer_batches: tuple[OfferBatch, ...] = ()  # oldest first
+    contracts: dict | None = None  # the contracts' terms from the programme file (years, options, ...)
+    successor: Successor | None = None  # the programme that follows, where one is loaded in the register
     # what the rules derive from these facts whatever the day (a lot's ranking per import): kept once
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -145,7 +155,8 @@ def body_names(session: Session) -> dict[str, str]:
 def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[str, ProgrammeSnapshot]:
     """Snapshots of the programmes named (all when None), in ten queries whatever their number."""
     query = select(Programme.id, Programme.key, Programme.name, Municipality.slug, cast(Programme.planning, Text),
-                   cast(Programme.reminder_policy, Text), cast(Programme.tender, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
+                   cast(Programme.reminder_policy, Text), cast(Programme.tender, Text),
+                   cast(Programme.contracts, Text)).join(Municipality, Programme.penvoerder_id == Municipality.id)
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None:
         odd = [k for k in wanted if not is_slug(k)]
@@ -207,6 +218,12 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
         select(PhaseOverride.programme_id, PhaseOverride.to_phase, PhaseOverride.overridden_points,
                PhaseOverride.recorded_at).where(PhaseOverride.programme_id.in_(ids)).order_by(PhaseOverride.id))
 
+    # the programme that follows each (its contract start ends these contracts' options)
+    follower = select(Programme.follows, Programme.key, DecisionPoint.planned_date).outerjoin(
+        DecisionPoint, (DecisionPoint.programme_id == Programme.id) & (DecisionPoint.key == "contract-start"))
+    successors = {follows: Successor(key, start) for follows, key, start in conn.execute(
+        follower.where(Programme.follows.in_([h.key for h in heads.values()])).order_by(Programme.key.desc()))}
+
     tendering = [pid for pid, head in heads.items() if parsed(head[6])]
     steps = grouped(
         select(TenderRecord.programme_id, TenderRecord.id, TenderRecord.lot_key, TenderRecord.event, TenderRecord.on,
@@ -250,6 +267,8 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
                                for sid, lot, event, on, ref, detail, did in steps.get(pid, [])),
             offer_batches=tuple(OfferBatch(bid, clock.local_date(at), {k: tuple(v) for k, v in offers[bid].items()})
                                 for bid, at in batches.get(pid, [])),
+            contracts=parsed(head[7]),
+            successor=successors.get(head.key),
         )
     return out
 

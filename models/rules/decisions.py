@@ -73,8 +73,8 @@ class PointVerdict:
 
     @property
     def ok(self) -> bool:
-        """Nothing is owed on this point: decided, or every lot it concerns has stopped."""
-        return self.status in (Status.SATISFIED, Status.STOPPED)
+        """Nothing is owed on this point: decided, every lot it concerns has stopped, or it lapsed."""
+        return self.status in (Status.SATISFIED, Status.STOPPED, Status.LAPSED)
 
 
 class DecisionRefused(ValueError):

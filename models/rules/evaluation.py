@@ -10,6 +10,7 @@ from models.core import clock
 from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, DecidedBy, Kind, Outcome, Status, point_word
 from models.facts.entities import Programme
 from models.facts.snapshot import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
+from models.rules.contracts import ContractsState, judge_contracts
 from models.rules.lots import LotTender, judge_lots, lot_rankings
 from models.rules.ranking import LotRanking
 from models.rules.decisions import (
@@ -94,6 +95,7 @@ class Evaluation:
     names: dict[str, str] = field(default_factory=dict)
     tender: tuple[LotTender, ...] = ()  # each tendered lot's place in the tender on this day
     ranks: tuple[LotRanking, ...] = ()  # each tendered lot's ranking from the assessment as it stood
+    contracts: ContractsState | None = None  # the contracts after the start: options, ends, what is due
 
     def lot_tender(self, key: str) -> LotTender | None:
         return next((t for t in self.tender if t.lot == key), None)
@@ -203,6 +205,18 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
             verdicts[spec.key] = replace(verdict, status=Status.BLOCKED,
                                          reason=f"geblokkeerd: {blocked[spec.key]}; {verdict.reason}")
 
+    # The contracts' options: one that the next programme's start makes moot lapses, nobody owes it.
+    contracts = None
+    if programme.contracts:
+        contracts = judge_contracts(programme, [(dp, spec, verdicts[spec.key]) for dp, spec in specs], facts, as_of,
+                                    names)
+        for option in contracts.options if contracts is not None else ():
+            verdict = verdicts[option.key]
+            if option.lapsed and not verdict.ok:
+                verdicts[option.key] = PointVerdict(option.key, Status.LAPSED, (), option.lapsed)
+            elif option.until and not verdict.ok:
+                verdicts[option.key] = replace(verdict, reason=verdict.reason + option.until)
+
     overrides = [o for o in programme.overrides if o.recorded_on <= as_of]
     passed_over = {k for o in overrides for k in o.overridden_points}
     reached = max((o.to_phase for o in overrides), default=0)
@@ -233,7 +247,7 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
         for lot in programme.lots
     )
     return Evaluation(programme.key, programme.name, as_of, points, gates, frozenset(passed_over), lots, blocked,
-                      facts, programme, names, tender, ranks)
+                      facts, programme, names, tender, ranks, contracts)
 
 
 def _from_tender(key: str, name: str, t: LotTender) -> LotState:
@@ -323,7 +337,7 @@ def to_act(ev: Evaluation) -> list[dict]:
             continue
         if dp.track == "contract" and (not started or (dp.planned_date - ev.as_of).days > CONTRACT_HORIZON_DAYS):
             continue  # years ahead is not "now": in view from 90 days before its date
-        if verdict.status in (Status.REJECTED, Status.STOPPED):
+        if verdict.status in (Status.REJECTED, Status.STOPPED, Status.LAPSED):
             continue
         if any(p not in settled for p in before.get(dp.key, [])):
             continue  # an earlier point comes first

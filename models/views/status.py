@@ -135,7 +135,7 @@ class PhaseSnapshot:
         """The first point, in plan order, that keeps the exit shut."""
         if self.exit_open:
             return None
-        settled = (Status.SATISFIED.value, Status.STOPPED.value)  # nothing is owed on a point whose lots stopped
+        settled = (Status.SATISFIED.value, Status.STOPPED.value, Status.LAPSED.value)  # nothing is owed on a point whose lots stopped
         return next((p for p in self.points if p.status not in settled and not p.passed_over), None)
 
     @property

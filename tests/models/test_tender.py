@@ -374,7 +374,7 @@ def test_a_college_that_does_not_take_the_first_option_is_not_asked_about_the_se
     rows = remind_all(dt.date(2028, 7, 4), dry_run=True, programmes=["inkoop-2026"])
     assert {r.recipient for r in rows if r.status == "would-send" and r.point == "contract-option-1"} == {
         "Secretaris winterswijk"}  # the recipients file of this test names them by slug
-    with session.begin(), pytest.raises(InputError, match="aalten: heeft optie 1 niet genomen"):
+    with session.begin(), pytest.raises(InputError, match="Aalten: heeft optie 1 niet genomen"):
         record_decision(session, programme="inkoop-2026", point="contract-option-2", body="aalten",
                         outcome="approved", decided_on="2028-06-27", recorded_by="Secretaris Aalten")
     everyone = ["berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre", "oude-ijsselstreek",
@@ -397,6 +397,42 @@ def test_the_2022_contracts_lead_to_the_2026_programme(session):
     assert report["options"][1]["state"].startswith("vervalt: inkoop-2026 start nieuwe contracten")
     assert report["interim_evaluation"]["due"] == "2024-05-31"
     assert _read(session, contracts_report, "inkoop-2026", dt.date(2025, 1, 1))["follows"] == "inkoop-2022"
+
+
+def test_status_contracts_and_calendar_give_one_answer_on_the_2022_options(session, monkeypatch):
+    """Status said option 2 open until 30 June 2026 and option 1 running to 31 Dec 2026, while contracts said
+    option 2 lapses and option 1 ends 31 Dec 2025: now both read the one evaluation."""
+    from icalendar import Calendar
+
+    from notifications.calendar_export import programme_ics
+
+    day = dt.date(2024, 3, 1)
+    with session.begin():
+        ev = evaluate(session, "inkoop-2022", day)
+        report = contracts_report(session, "inkoop-2022", day)
+    second = ev.verdict("contract-option-2")
+    assert second.status.value == "lapsed" and second.missing == ()
+    assert second.reason == "vervalt: inkoop-2026 start nieuwe contracten op donderdag 1 januari 2026"
+    assert report["options"][1]["state"] == second.reason
+    first = ev.verdict("contract-option-1")
+    assert first.status.value == "open"
+    assert first.reason.endswith("(ten hoogste tot woensdag 31 december 2025: dan begint inkoop-2026)")
+    assert report["options"][0]["state"].endswith(first.reason[first.reason.index(" (ten hoogste"):])
+    assert ev.contracts.end == dt.date(2024, 12, 31) and not ev.contracts.settled
+    # nobody decides a lapsed option, and nothing is written
+    with session.begin():
+        with pytest.raises(InputError, match="vervalt: inkoop-2026 start nieuwe contracten"):
+            record_decision(session, programme="inkoop-2022", point="contract-option-2", body="aalten",
+                            outcome="approved", decided_on="2024-02-27", recorded_by="Secretaris Aalten")
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    _today(monkeypatch, "2024-03-01")
+    with session.begin():
+        cal = Calendar.from_ical(programme_ics(session, "inkoop-2022"))
+    titles = [str(e["summary"]) for e in cal.walk("VEVENT")]
+    assert any(t.startswith("Besluit: Optie 1") for t in titles)
+    assert not any(t.startswith("Besluit: Optie 2") for t in titles)  # a lapsed option has no deadline
+    assert "Einde contracten (zover besloten)" in titles
 
 
 def test_calendar_has_the_tender_steps_the_standstill_and_the_contract_deadlines(session, monkeypatch):
@@ -783,7 +819,7 @@ def test_options_come_in_order_and_the_files_rules_are_checked(session, monkeypa
     from models.rules.programme_file import ProgrammeFileError, parse_programme_text
 
     _today(monkeypatch, "2030-07-01")
-    with session.begin(), pytest.raises(InputError, match="over optie 2 besluit een college nadat het optie 1 nam; aalten: besluit eerst over optie 1"):
+    with session.begin(), pytest.raises(InputError, match="over optie 2 besluit een college nadat het optie 1 nam; Aalten: besluit eerst over optie 1"):
         record_decision(session, programme="inkoop-2026", point="contract-option-2", body="aalten",
                         outcome="approved", decided_on="2030-06-25", recorded_by="Secretaris Aalten")
     text = (BUILTIN_DIR / "inkoop-2026.yaml").read_text(encoding="utf-8")

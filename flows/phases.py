@@ -34,7 +34,7 @@ PHASE_NAMES = {
 def _phase_flow(number: int) -> Flow:
     def run_phase(programme: str) -> State:
         """Judge the phase once; end in a state whose name says where it stands (the snapshot is its result)."""
-        tender = number == 3 and has_tender(programme)
+        tender = number in (3, 4) and has_tender(programme)  # the tender, then its award during implementation
         if tender:  # the standstill ends by itself: lots whose term ran out are awarded definitively
             settle_standstill_task(programme)
         snap = evaluate_phase(programme, number)  # one evaluation of the register for this step
@@ -65,7 +65,7 @@ def phase_state(snap: PhaseSnapshot) -> State:
     """Not 'Completed' while the gate is shut: 'Wacht op besluit' or 'Gestopt' (Prefect shows the name)."""
     if snap.exit_open:
         return Completed(data=snap, name="Afgerond", message=f"Fase {snap.number}: uitgang open")
-    if not snap.points:
+    if snap.blocking is None:  # a period (implementation) whose steps are done, or that has none
         return Completed(data=snap, name="Loopt", message=f"Fase {snap.number} loopt tot "
                          f"{clock.dutch_date(snap.planned_end)}")
     blocking = snap.blocking

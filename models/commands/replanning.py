@@ -27,7 +27,7 @@ from models.facts.lookup import get_programme
 from models.rules.decisions import as_of_facts, current_decisions
 from models.rules.evaluation import Evaluation
 from models.views.status import evaluate
-from models.core.vocabulary import Kind, Status
+from models.core.vocabulary import PERIOD_PHASES, Kind, Status
 
 
 def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> Plan:
@@ -120,9 +120,10 @@ def _phase_moves(session: Session, key: str, plan: Plan, point: str, moved: tupl
             windows[n][1] = max(windows[n][1], new_date[k])
     numbers = sorted(windows)
     for before, n, after in zip(numbers, numbers[1:], numbers[2:]):
-        if not members[n]:  # a period such as implementation: from the one phase to the next
-            windows[n][0] = windows[before][1] + dt.timedelta(days=1)
-            windows[n][1] = max(windows[n][0], windows[after][0] - dt.timedelta(days=1))
+        if not members[n] or n in PERIOD_PHASES:  # a period (implementation): from the one phase to the next
+            windows[n][0] = min([windows[before][1] + dt.timedelta(days=1)] + [new_date[k] for k in members[n]])
+            windows[n][1] = max([windows[n][0], windows[after][0] - dt.timedelta(days=1)]
+                                + [new_date[k] for k in members[n]])
     for prev, nxt in zip(numbers, numbers[1:]):
         if windows[nxt][0] <= windows[prev][1]:
             last_point = max((new_date[k] for k in members[prev]), default=windows[prev][0])

@@ -115,6 +115,10 @@ class Status(StrEnum):
     LAPSED = "lapsed"  # a contract option nobody decides any more (the next programme starts first)
 
 
+# Implementation is a period: it starts at the award and its exit opens only after its last day, even when
+# its steps (letters, standstill, signing, the award notice) are done sooner.
+PERIOD_PHASES = frozenset({4})
+
 STATUS_LABELS = {
     Status.OPEN: "open",
     Status.SATISFIED: "besloten",

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from models.core import clock
-from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, DecidedBy, Kind, Outcome, Status, point_word
+from models.core.vocabulary import OUTCOME_LABELS, PERIOD_PHASES, STATUS_LABELS, DecidedBy, Kind, Outcome, Status, point_word
 from models.facts.entities import Programme
 from models.facts.snapshot import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
 from models.rules.contracts import ContractsState, judge_contracts
@@ -222,12 +222,21 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     reached = max((o.to_phase for o in overrides), default=0)
     points = [(dp, spec, verdicts[spec.key]) for dp, spec in specs]
     gates = {}
+    # a rejection on a point scoped to some lots that stopped all of them settles that point for its phase:
+    # the lots stop, the programme goes on with the others (the 2022 dyslexia award)
+    settled_by_stop = {spec.key for dp, spec, v in points if v.status is Status.REJECTED and not spec.scope_all
+                       and spec.lots and set(spec.lots) <= set(stopped)}
     for ph in programme.phases:
-        in_phase = [v for dp, _, v in points if dp.phase == ph.number and dp.track == "programme"]
+        in_phase = [replace(v, status=Status.STOPPED) if v.key in settled_by_stop else v
+                    for dp, _, v in points if dp.phase == ph.number and dp.track == "programme"]
         if not in_phase and ph.number < reached:
             gates[ph.number] = Verdict(True, f"fase {ph.number} is handmatig vrijgegeven")
         else:
             gates[ph.number] = exit_gate(ph.number, in_phase, passed_over, ph.planned_end, as_of, titles)
+            if ph.number in PERIOD_PHASES and in_phase and gates[ph.number].ok and as_of <= ph.planned_end \
+                    and ph.number >= reached:
+                gates[ph.number] = Verdict(False, f"fase {ph.number} ({ph.name}) loopt tot en met "
+                                                  f"{clock.dutch_date(ph.planned_end)}; de stappen erin zijn afgerond")
 
     # a lot with its own award point (the 2022 dyslexia track) is awarded there, not by the general one
     own_award = {lot for dp, spec, _ in points if Kind(dp.kind) is Kind.AWARD and not spec.scope_all

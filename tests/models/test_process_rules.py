@@ -292,12 +292,17 @@ def test_implementation_is_the_current_phase_after_the_award(session):
         decide(session, "assessment", "projectteam", on="2025-03-07")
         decide(session, "award", "doetinchem", on="2025-03-24")
         decide(session, "award-letters", "projectteam", on="2025-03-25")
-        # the tender is not over while the standstill runs: no contract before it ends
-        assert report(session, dt.date(2025, 4, 14))["current_phase"] == 3
+        # implementation starts at the award: the standstill runs inside it
+        assert report(session, dt.date(2025, 3, 21))["current_phase"] == 3
+        assert report(session, dt.date(2025, 4, 14))["current_phase"] == 4
         decide(session, "standstill", "projectteam", on="2025-04-15")
         decide(session, "contracts-signed", "projectteam", on="2025-04-25")
         decide(session, "award-notice", "projectteam", on="2025-05-23")
-        assert report(session, dt.date(2025, 6, 2))["current_phase"] == 4
+        june = report(session, dt.date(2025, 6, 2))
+        assert june["current_phase"] == 4  # its steps are done, but the period runs to 31 December
+        assert june["phases"][4]["exit_gate"] == "shut" and "loopt tot en met woensdag 31 december 2025" in \
+            june["phases"][4]["reason"]
+        assert report(session, dt.date(2025, 12, 31))["current_phase"] == 4
         assert report(session, dt.date(2026, 1, 1))["current_phase"] == 5
 
 
@@ -496,6 +501,7 @@ def test_phase_windows_move_with_their_points_and_keep_the_contract_start_inside
     with clock.frozen(dt.date(2024, 10, 1)), session.begin():
         result = what_if(session, "inkoop-2026", "publication", dt.date(2024, 11, 6), mode="shift")
     phases = {m.point: m.new for m in result.phases}
-    assert phases["fase-3-begin"] == dt.date(2024, 11, 6) and phases["fase-3-einde"] == dt.date(2025, 5, 22)
-    assert phases["fase-4-begin"] == dt.date(2025, 5, 23)  # implementation fills the time up to the start
+    assert phases["fase-3-begin"] == dt.date(2024, 11, 6) and phases["fase-3-einde"] == dt.date(2025, 3, 23)
+    assert phases["fase-4-begin"] == dt.date(2025, 3, 24)  # implementation starts at the award
+    assert "fase-4-einde" not in phases  # ... and fills the time up to the start, which did not move
     assert not [k for k in phases if k.startswith("fase-5")]  # the contract start did not move, nor its phase

@@ -118,9 +118,10 @@ def test_replay_2026_day_by_day(session):
         seen[day] = rep["current_phase"]
 
     replay(session, "inkoop-2026", DECISIONS_2026, D(2024, 7, 1), D(2026, 1, 2), check)
-    # the tender runs on through the standstill, the signing and the award notice; then implementation
-    assert seen[D(2024, 11, 4)] == 2 and seen[D(2025, 3, 25)] == 3 and seen[D(2025, 5, 23)] == 3  # (mornings)
-    assert seen[D(2025, 5, 24)] == 4
+    # implementation starts at the award ("Implementatieperiode maart t/m december 2025"): the standstill,
+    # the signing and the award notice run inside it, and it lasts to its end (mornings, before the day's decisions)
+    assert seen[D(2024, 11, 4)] == 2 and seen[D(2025, 3, 24)] == 3 and seen[D(2025, 3, 25)] == 4
+    assert seen[D(2025, 4, 16)] == 4 and seen[D(2025, 5, 23)] == 4 and seen[D(2025, 12, 31)] == 4
 
 
 def test_replay_2022_day_by_day(session):
@@ -138,7 +139,7 @@ def test_replay_2022_day_by_day(session):
         if day == D(2021, 6, 1):
             assert rep["current_phase"] == 3
         if day == D(2021, 10, 15):
-            assert rep["current_phase"] == 3  # the standstill runs until 20 October
+            assert rep["current_phase"] == 4  # implementation began at the award; the standstill runs in it
         if day == D(2021, 12, 1):
             assert rep["current_phase"] == 4
         if day == D(2022, 1, 2):

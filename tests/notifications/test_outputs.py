@@ -25,7 +25,7 @@ def test_ics_parses_back_with_two_independent_parsers_and_keeps_uids_stable(sess
     assert "dinsdag 5 november 2024" in str(go["description"])
     phase = events["inkoop-2026-fase-3@regie.sociaaldomeinachterhoek.nl"]
     assert str(phase["summary"]) == "Fase 3 - Uitvoeren aanbesteding"
-    assert phase.decoded("dtend") == dt.date(2025, 5, 24)  # through the award notice
+    assert phase.decoded("dtend") == dt.date(2025, 3, 25)  # through the award decision of 24 March (all-day: exclusive end)
     cutoff = events["inkoop-2026-agendasluiting-go-no-go@regie.sociaaldomeinachterhoek.nl"]
     assert cutoff.decoded("dtstart") == dt.date(2024, 10, 22)  # 10 working days before the meeting
     assert len(events) == 6 + 20 + 5 + 1  # phases, points, agenda cut-offs (3 decisions, 2 options), the contract end

@@ -156,9 +156,6 @@ def record_decision(
             raise InputError(f"--lifted-by: '{later.title}' ligt niet na '{dp.title}'")
         if result is not Outcome.APPROVED_WITH_RESERVATION:
             raise InputError("--lifted-by hoort alleen bij een besluit met voorbehoud")
-        if later.phase != dp.phase:
-            raise InputError(f"--lifted-by: '{later.title}' ligt in fase {later.phase}, niet in fase {dp.phase}; "
-                             "een voorbehoud wordt in dezelfde fase opgeheven, anders wacht de fase er altijd op")
         lifter_spec = next(s for p, s, _ in ev.points if p.key == later.key)
         if gb.slug not in lifter_spec.required_bodies:
             raise InputError(f"--lifted-by: {body_names_of(ev, gb.slug)} besluit niet over '{later.title}', "

@@ -226,8 +226,18 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     # the lots stop, the programme goes on with the others (the 2022 dyslexia award)
     settled_by_stop = {spec.key for dp, spec, v in points if v.status is Status.REJECTED and not spec.scope_all
                        and spec.lots and set(spec.lots) <= set(stopped)}
+    # a reservation that a decision of a later phase is planned to lift does not hold its own phase: that
+    # later decision's phase waits for it (the financial decision lifts February's reservations in March)
+    phase_of = {dp.key: dp.phase for dp in programme.points}
+    lifted_later = set()
+    for dp, spec, v in points:
+        if v.status is Status.RESERVED:
+            lifters = {f.reservation_lifted_by or spec.reservation_lifted_by for f in v.open_reservations}
+            if lifters and all(k is not None and phase_of.get(k, -1) > dp.phase for k in lifters):
+                lifted_later.add(spec.key)
     for ph in programme.phases:
-        in_phase = [replace(v, status=Status.STOPPED) if v.key in settled_by_stop else v
+        in_phase = [replace(v, status=Status.STOPPED) if v.key in settled_by_stop
+                    else replace(v, status=Status.SATISFIED) if v.key in lifted_later else v
                     for dp, _, v in points if dp.phase == ph.number and dp.track == "programme"]
         if not in_phase and ph.number < reached:
             gates[ph.number] = Verdict(True, f"fase {ph.number} is handmatig vrijgegeven")

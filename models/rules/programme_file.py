@@ -508,7 +508,6 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
                 problems.append((f"lots[{i}] ({lot.key}).segments[{j}]", f"onbekend segment '{seg}'"))
     phase_numbers = {ph.number for ph in p.phases}
     point_dates = {dp.key: dp.date for dp in p.decision_points}
-    point_phases = {dp.key: dp.phase for dp in p.decision_points}
     for i, dp in enumerate(p.decision_points):
         where = f"decision_points[{i}] ({dp.key})"
         if dp.phase not in phase_numbers:
@@ -530,10 +529,6 @@ def cross_check(p: ProgrammeIn) -> list[tuple[str, str]]:
             elif later <= dp.date:
                 problems.append((f"{where}.reservation_lifted_by",
                                  f"'{dp.reservation_lifted_by}' ({later}) ligt niet na dit besluitpunt ({dp.date})"))
-            elif point_phases[dp.reservation_lifted_by] != dp.phase:
-                problems.append((f"{where}.reservation_lifted_by",
-                                 f"'{dp.reservation_lifted_by}' ligt in een andere fase; een voorbehoud wordt in "
-                                 "dezelfde fase opgeheven"))
     for i, note in enumerate(p.spend_notes):
         if note.segment not in segment_keys:
             problems.append((f"spend_notes[{i}].segment", f"onbekend segment '{note.segment}'"))

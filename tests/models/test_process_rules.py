@@ -452,12 +452,63 @@ def test_a_decision_dated_before_the_programme_began_is_refused(nov6):
         decide(nov6, "go-no-go", "aalten", "go", on="2014-11-04")
 
 
-def test_lifted_by_must_name_a_point_the_same_college_decides_in_the_same_phase(nov6):
+def test_lifted_by_must_name_a_later_point_the_same_college_decides(nov6):
     kwargs = dict(outcome="approved-with-reservation", reservation="r", on="2024-11-05")
-    with pytest.raises(InputError, match="ligt in fase 3, niet in fase 2"):
-        decide(nov6, "tariffs", "aalten", lifted_by="award", supersedes=None, **kwargs)
+    before = count(nov6)
+    with pytest.raises(InputError, match="besluit niet over 'Besluitvorming gunning"):
+        decide(nov6, "tariffs", "aalten", lifted_by="award", supersedes=None, **kwargs)  # the penvoerder's only
     with pytest.raises(InputError, match="ligt niet na"):
         decide(nov6, "go-no-go", "aalten", lifted_by="tariffs", **{**kwargs, "outcome": "go", "reservation": None})
+    assert count(nov6) == before
+
+
+def test_a_reservation_lifted_by_a_decision_of_a_later_phase_does_not_hold_its_own_phase(session):
+    """The principles of November 2020 (phase 1) approved with a reservation that the financial decision of
+    March 2021 (phase 2) lifts: phase 1 ends, the reservation is expected and nobody is told it is late;
+    the financial decision holds phase 2 and lifts it."""
+    from models.facts.entities import Programme
+    from tests.models.test_replay import PEOPLE
+
+    reserving = ("aalten", "berkelland")
+    with session.begin():  # the historic programme has its reminders off: give it those of 2026
+        progs = {p.key: p for p in session.scalars(select(Programme))}
+        progs["inkoop-2022"].reminder_policy = progs["inkoop-2026"].reminder_policy
+    with clock.frozen(dt.date(2021, 3, 10)):
+        decide(session, "replan-2022", "bestuurders", on="2020-09-25", programme="inkoop-2022")
+        for body in COLLEGES:
+            decide(session, "principles", body, "approved-with-reservation" if body in reserving else "approved",
+                   on="2020-11-24", programme="inkoop-2022",
+                   **({"reservation": "financiële doorrekening volgt", "lifted_by": "financial"}
+                      if body in reserving else {}))
+            decide(session, "dyslexia-start", body, on="2020-11-24", programme="inkoop-2022")
+            decide(session, "inkoop-2021", body, on="2020-12-15", programme="inkoop-2022")
+    december = report(session, dt.date(2020, 12, 16), "inkoop-2022")
+    principles = point(december, "principles")
+    assert principles["status"] == "reserved" and "op te heffen door: Financiële doorrekening" in principles["reason"]
+    assert december["phases"][1]["exit_gate"] == "open" and december["current_phase"] == 2
+    for day in (dt.date(2020, 11, 25), dt.date(2020, 12, 16), dt.date(2021, 2, 10)):
+        with session.begin():
+            rows = remind(session, "inkoop-2022", day, dry_run=True, recipients=PEOPLE)
+            session.rollback()
+        assert not [r for r in rows if r.point == "principles" and r.status == "would-send"], day
+    with clock.frozen(dt.date(2021, 3, 10)):
+        for body in COLLEGES:
+            if body != "aalten":
+                decide(session, "financial", body, on="2021-03-02", programme="inkoop-2022")
+    march = report(session, dt.date(2021, 3, 10), "inkoop-2022")
+    principles = point(march, "principles")
+    assert principles["status"] == "reserved" and "Aalten" in principles["reason"] \
+        and "Berkelland" not in principles["reason"]  # Berkelland's approval of March lifted its reservation
+    assert point(march, "financial")["status"] == "overdue" and point(march, "financial")["missing_bodies"] == ["aalten"]
+    assert march["phases"][1]["exit_gate"] == "open"
+    with session.begin():
+        rows = remind(session, "inkoop-2022", dt.date(2021, 3, 10), dry_run=True, recipients=PEOPLE)
+        session.rollback()
+    late = {(r.point, r.recipient) for r in rows if r.status == "would-send"}
+    assert ("financial", "Secretaris aalten") in late and not [p for p, _ in late if p == "principles"]
+    with clock.frozen(dt.date(2021, 3, 10)):
+        decide(session, "financial", "aalten", on="2021-03-09", programme="inkoop-2022")
+    assert point(report(session, dt.date(2021, 3, 10), "inkoop-2022"), "principles")["status"] == "satisfied"
 
 
 def test_a_late_reservation_is_lifted_by_the_approval_already_recorded_and_unlifted_when_that_is_replaced(session):

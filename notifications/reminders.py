@@ -148,6 +148,10 @@ def remind(
         if dp.key in ev.blocked:
             record(dp.key, step.key, [], f"geen herinnering: {ev.blocked[dp.key]}")
             continue
+        held = _held_by_court(ev, dp.key)
+        if held and not step.overdue:
+            record(dp.key, step.key, [], "geen herinnering: " + "; ".join(held))
+            continue
         standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), as_of))
         targets = verdict.missing or tuple(f.body for f in verdict.open_reservations)
         decided = [
@@ -172,6 +176,8 @@ def remind(
             "decided": decided,
             "missing": [describe_bodies([b], names) + (" (aangehouden)" if b in deferred else "") for b in targets],
             "slips": slips(dp),
+            "held": held,  # lots that wait on a court case, named with the case
+            "held_lots": [h.split(":")[0] for h in held],
         }
         event = "overdue" if step.overdue else "reminder"
         subject = None  # the same for every body of this point and step (templates name no body in it)
@@ -262,6 +268,28 @@ def remind(
 
 
 AWARD_NOTICE, SIGNED = "award-notice", "contracts-signed"
+
+
+def _held_by_court(ev, point: str) -> list[str]:
+    """Where every awarded lot that still owes this step (the signing, the award notice) waits on a court
+    case: that lot is not reminded to sign, and a late step's escalation names the case. Empty otherwise."""
+    if point not in (SIGNED, AWARD_NOTICE) or not ev.tender:
+        return []
+    owing = [t for t in ev.tender if t.award_on and not t.withdrawn
+             and not (t.signed_on if point == SIGNED else t.notice_on)]
+    held = [t for t in owing if (t.objection and not t.ruling) or t.upheld]
+    if not owing or len(held) < len(owing):
+        return []
+    out = []
+    for t in held:
+        if t.upheld:
+            out.append(f"{t.name}: het kort geding ({t.ruling['reference'] or 'zonder kenmerk'}) is toegewezen op "
+                       f"{clock.dutch_date(dt.date.fromisoformat(t.ruling['on']))}; eerst opnieuw beoordelen en gunnen")
+        else:
+            out.append(f"{t.name}: wacht op de uitspraak in het kort geding "
+                       f"({t.objection['reference'] or 'zonder kenmerk'}, aangespannen "
+                       f"{clock.dutch_date(dt.date.fromisoformat(t.objection['on']))})")
+    return out
 
 
 def _when(today: dt.date, day: dt.date) -> str:

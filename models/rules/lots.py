@@ -186,12 +186,12 @@ def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_o
         if step.on <= as_of:
             steps.setdefault(step.lot, []).append(step)
     # an award decision replaced since (a correction, or withdrawn) no longer carries the lots it awarded
-    replaced = {f.supersedes_id: f.id for facts in programme.facts.values() for f in facts
+    replaced = {f.supersedes_id: (f.id, f.decided_on) for facts in programme.facts.values() for f in facts
                 if f.supersedes_id is not None and f.decided_on <= as_of}
     out = []
-    for lot in programme.lots:
-        if lot.private:
-            continue
+    upheld_on: dict[int, dt.date] = {}  # award decision -> the first upheld court case against it
+    lots = [lot for lot in programme.lots if not lot.private]
+    for lot in lots:
         t = LotTender(lot.key, lot.name, "in aanbesteding")
         for rec in steps.get(lot.key, []):
             if t.last_on is None or rec.on >= t.last_on:
@@ -208,6 +208,8 @@ def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_o
                 t.objection, t.ruling = {"on": rec.on.isoformat(), "reference": rec.reference}, None
             elif rec.event == "ruling":
                 t.ruling = {"on": rec.on.isoformat(), "outcome": rec.detail.get("outcome"), "reference": rec.reference}
+                if t.upheld and t.award_decision_id is not None:
+                    upheld_on.setdefault(t.award_decision_id, rec.on)
             elif rec.event == "definitive":
                 t.definitive_on, t.definitive_recorded = rec.on, True
             elif rec.event == "signed":
@@ -218,14 +220,20 @@ def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_o
             elif rec.event == "lot-decision":
                 t.lot_decision = {"choice": rec.detail.get("choice"), "on": rec.on.isoformat(),
                                   "reference": rec.reference}
+        out.append(t)
+    # A decision that replaces the award decision withdraws the awards resting on it, except where it is the new
+    # award after an upheld court case: then it concerns the lots whose case was upheld, and every other lot's
+    # award (and its own pending case) stays as it is.
+    for lot, t in zip(lots, out):
         if t.award_decision_id in replaced and not (t.definitive_on or t.signed_on):
-            t.withdrawn = (f"het gunningsbesluit #{t.award_decision_id} is vervangen door besluit "
-                           f"#{replaced[t.award_decision_id]}")
+            new_id, new_on = replaced[t.award_decision_id]
+            re_award = t.award_decision_id in upheld_on and upheld_on[t.award_decision_id] <= new_on
+            if t.upheld or not re_award:
+                t.withdrawn = f"het gunningsbesluit #{t.award_decision_id} is vervangen door besluit #{new_id}"
         if not t.withdrawn and not t.definitive_on:
             t.definitive_on = definitive_day(t, as_of)  # derived on the day it holds, not when a sweep wrote it
         if lot.key in stopped and not t.award_on:
             t.state = f"gestopt: {stopped[lot.key]}"
         else:
             _judge(t, by_lot.get(lot.key), as_of, assessed, lot.key in awarded)
-        out.append(t)
     return tuple(out)

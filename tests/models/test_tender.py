@@ -987,3 +987,46 @@ def test_the_calendar_s_standstill_begins_the_day_after_sending_when_its_end_run
     term = next(e for e in cal.walk("VEVENT") if str(e["summary"]).startswith("Opschortende termijn tot en met"))
     assert str(term["summary"]) == "Opschortende termijn tot en met dinsdag 22 april 2025 (1 perceel)"
     assert term["dtstart"].dt == dt.date(2025, 4, 2)
+
+
+def test_a_re_award_after_an_upheld_ruling_touches_that_lot_alone_and_a_lot_in_court_is_not_told_to_sign(
+        session, monkeypatch):
+    from notifications.recipients import Recipient, Role
+    from notifications.reminders import remind
+
+    lead = [Recipient(name="Inkoopleider", role=Role.PROCUREMENT_LEAD, urls=["json://127.0.0.1:9/lead"])]
+    _awarded(session, monkeypatch, lots=["jeugd-1", "jeugd-2", "jeugd-3"])  # letters 25 March: standstill to 14 April
+    _today(monkeypatch, "2025-04-30")
+    _step(session, "jeugd-2", "objection", "2025-04-10", reference="C/05/200 KG")
+    _step(session, "jeugd-3", "objection", "2025-04-11", reference="C/05/300 KG")
+    _step(session, "jeugd-1", "signed", "2025-04-16")
+    # jeugd-1 is signed; the two lots left wait on the court: nobody is reminded to sign them, and the late
+    # signing's escalation names the cases
+    for day, kind in ((dt.date(2025, 4, 17), "reminder"), (dt.date(2025, 4, 28), "overdue")):
+        with session.begin():
+            rows = [r for r in remind(session, "inkoop-2026", day, dry_run=True, recipients=lead)
+                    if r.point == "contracts-signed"]
+            session.rollback()
+        if kind == "reminder":
+            assert rows and {r.status for r in rows} == {"skipped"}
+            assert "wacht op de uitspraak in het kort geding (C/05/300 KG, aangespannen vrijdag 11 april 2025)" \
+                in rows[0].reason
+        else:
+            sent = [r for r in rows if r.status == "would-send"]
+            assert sent and "Escalatie" in sent[0].reason
+            assert "wachten op de rechter (kort geding)" in sent[0].reason
+    _step(session, "jeugd-2", "ruling", "2025-04-28", detail={"outcome": "upheld"}, reference="C/05/200 KG vonnis")
+    with session.begin():
+        first = session.scalar(select(Decision.id).join(DecisionPoint).where(DecisionPoint.key == "award"))
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-04-29", recorded_by="Secretaris Doetinchem", supersedes=first,
+                        extra_meeting=True)
+    assert _state(session, "jeugd-2", "2025-04-29")["state"].startswith("gunning vervallen")  # to be re-awarded
+    _step(session, "jeugd-2", "award", "2025-04-29")
+    assert _state(session, "jeugd-2", "2025-04-30")["state"] == "gegund, gunningsbeslissing nog niet verzonden"
+    # the other lots are untouched: the signed one, and the one whose own case is still pending
+    assert _state(session, "jeugd-1", "2025-04-30")["state"] == "getekend"
+    assert _state(session, "jeugd-3", "2025-04-30")["state"] == "aangehouden: kort geding aanhangig"
+    _today(monkeypatch, "2025-05-06")
+    _step(session, "jeugd-3", "ruling", "2025-05-06", detail={"outcome": "dismissed"}, reference="C/05/300 KG vonnis")
+    assert _state(session, "jeugd-3", "2025-05-06")["state"] == "definitief gegund"

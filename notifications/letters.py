@@ -47,8 +47,27 @@ class _Row:
         self.scores = {c.key: f"{r.scores[c.key]:g}".replace(".", ",") if c.key in r.scores else "-" for c in criteria}
         self.weighted = {c.key: fmt(r.weighted[c.key]) if c.key in r.weighted else "-" for c in criteria}
         self.total_nl = fmt(r.total) if r.valid else "niet beoordeeld"
-        best = max(criteria, key=lambda c: (r.weighted.get(c.key, 0) / c.weight) if c.weight else 0)
-        self.best = f"{best.name} ({self.scores[best.key]} van {best.max_score:g})"
+        self.raw_weighted = {c.key: r.weighted.get(c.key) for c in criteria}
+        self.total = r.total
+
+    def advantages(self, me: "_Row", criteria) -> list[str]:
+        """This (winning) offer against `me`, criterion by criterion: where it scored more, equal or less, and
+        by how many points after weighting (art. 2.130: the relative advantages of the chosen offer)."""
+        out = []
+        for c in criteria:
+            theirs, mine = self.raw_weighted.get(c.key), me.raw_weighted.get(c.key)
+            if theirs is None or mine is None:
+                continue
+            diff = theirs - mine
+            if abs(diff) < 0.005:
+                verdict = "gelijk"
+            elif diff > 0:
+                verdict = f"{fmt(diff)} {'punt' if fmt(diff) == '1,00' else 'punten'} hoger"
+            else:
+                verdict = f"{fmt(-diff)} {'punt' if fmt(-diff) == '1,00' else 'punten'} lager"
+            out.append(f"{c.name}: score {self.scores[c.key]} tegen uw {me.scores[c.key]} "
+                       f"({self.weighted[c.key]} tegen {me.weighted[c.key]} punten na weging, {verdict})")
+        return out
 
     def cell(self, key: str) -> str:
         return f"{self.scores[key]} ({self.weighted[key]})" if self.scores[key] != "-" else "-"

@@ -99,6 +99,15 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
                    "Totaal 72,00 84,00 80,00 72,00", "tot en met maandag 14 april 2025", "art. 2.127",
                    "de tie-break (kwaliteit van de samenwerking, dan afschalen) gaf de doorslag"):
         assert needed in text, needed
+    # the relative advantages of each winning offer over this one, criterion by criterion (art. 2.130)
+    for needed in ("Voorbeeld: Het Baken Jeugdzorg: plaats 1, 84,00 punten (u: 72,00)",
+                   "Kwaliteit van de samenwerking: score 9 tegen uw 7 (36,00 tegen 28,00 punten na weging, 8,00 "
+                   "punten hoger)",
+                   "Doorlooptijd: score 8 tegen uw 7 (16,00 tegen 14,00 punten na weging, 2,00 punten hoger)",
+                   "Regionale samenwerking en lokale verbondenheid: score 8 tegen uw 8 (16,00 tegen 16,00 punten na "
+                   "weging, gelijk)"):
+        assert needed in text, needed
+    assert "sterkst op" not in text
     invalid = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-praktijk-de-brug.pdf").split())
     assert "voldoet niet aan de minimumeisen: geen plan van aanpak voor afschalen ingediend" in invalid
     award = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-gunning-het-baken-jeugdzorg.pdf").split())

@@ -629,6 +629,8 @@ def cmd_tender(args) -> int:
         detail["outcome"] = args.outcome
     if args.choice is not None:
         detail["choice"] = args.choice
+    if args.order is not None:
+        detail["order"] = [x.strip() for x in args.order.split(";") if x.strip()]
     with register_session() as session:
         rows = record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
                                   reference=args.reference, detail=detail, recorded_by=args.recorded_by)
@@ -645,6 +647,8 @@ def cmd_tender(args) -> int:
             extra = f"; opschortende termijn tot en met {clock.dutch_date(clock.standstill_end(r.on))}"
         if r.event == "award":
             extra = f"; aan {', '.join(r.detail.get('winners', []))}"
+        if r.event == "lottery":
+            extra = f"; volgorde: {', '.join(r.detail.get('order', []))} ({r.reference})"
         print(f"#{r.id} {r.lot_key}: {EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")
     return 0
 

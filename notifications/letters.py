@@ -117,7 +117,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         "winners": winners, "winners_text": ", ".join(w.provider for w in winners),
         "last_winner_total": winners[-1].total_nl if winners else "-",
         "column_width": max(10, 44 // max(1, len(winners))),
-        "tie_break_note": rules.tie_break_note,
+        "tie_break_note": rules.tie_break_note, "lottery": ranking.lottery,
         "tie_break": ", dan ".join(c.name.lower() for k in rules.tie_break for c in rules.criteria if c.key == k)
                      or "geen", "platform": (prog.tender or {}).get("platform"),
     }

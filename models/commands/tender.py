@@ -76,7 +76,7 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     known = {x.key for x in prog.lots if x.funding_type != "private-award"}
     every = lots == "all" or lots == ["all"]
     if every:
-        if event in ("objection", "ruling"):
+        if event in ("objection", "ruling", "lottery"):
             raise InputError(f"--lot: een {EVENTS[event]} geldt voor één perceel; noem het")
         lots = [x.key for x in prog.lots if x.key in known]
     lots = list(dict.fromkeys(lots))
@@ -137,7 +137,7 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             if r.too_few:
                 raise InputError(f"perceel {lot}: {r.note}; leg daarvoor een besluit vast (stap lot-decision)")
             if r.open_tie:
-                raise InputError(f"perceel {lot}: {r.open_tie}; importeer de beoordeling na de loting opnieuw")
+                raise InputError(f"perceel {lot}: {r.open_tie}; leg eerst de loting vast (stap lottery, met --order en --reference)")
             if t.letters_on and not t.upheld:
                 raise InputError(f"perceel {lot}: de gunningsbeslissing is al verzonden ({d_(t.letters_on)}); "
                                  "opnieuw gunnen kan alleen na een toegewezen kort geding")
@@ -211,6 +211,24 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
                 raise InputError(f"perceel {lot}: de overeenkomsten zijn nog niet getekend")
             if t.notice_on:
                 continue
+        elif event == "lottery":
+            r = ranks.get(lot)
+            order = [str(x).strip() for x in (d.get("order") or []) if str(x).strip()]
+            if r is not None and r.lottery:
+                if r.lottery["order"] == order:
+                    continue
+                raise InputError(f"perceel {lot}: de gelijke stand is al beslist door {r.lottery['said']}")
+            if r is None or not r.open_tie:
+                raise InputError(f"perceel {lot}: er is geen gelijke stand aan de rand van de gegunde plaatsen; "
+                                 "loten is niet nodig")
+            if t.award_on:
+                raise InputError(f"perceel {lot}: al gegund op {d_(t.award_on)}; loot vóór de gunning")
+            if sorted(order) != sorted(r.tied):
+                raise InputError(f"--order: noem precies de gelijk geëindigde aanbieders, in de volgorde van de "
+                                 f"loting, gescheiden door ';' ({'; '.join(r.tied)})")
+            if not reference:
+                raise InputError("kenmerk (--reference) ontbreekt: noem het proces-verbaal van de loting")
+            d = {"order": order}
         elif event == "lot-decision":
             choice = d.get("choice")
             if choice not in LOT_CHOICES:

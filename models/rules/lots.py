@@ -10,7 +10,7 @@ from models.core import clock
 from models.facts.offers import OfferRow
 from models.facts.snapshot import ProgrammeSnapshot
 from models.rules.offers_file import TenderRules
-from models.rules.ranking import LotRanking, rank_lot
+from models.rules.ranking import LotRanking, rank_lot, settle_by_lottery
 
 
 STANDSTILL_SOURCE = ("Aanbestedingswet 2012, art. 2.127 (opschortende termijn, 20 kalenderdagen), met de Algemene "
@@ -30,6 +30,7 @@ EVENTS = {
     "signed": "overeenkomsten getekend",
     "award-notice": "aankondiging van de gegunde opdracht gepubliceerd",
     "lot-decision": "besluit over een perceel met te weinig geldige inschrijvingen",
+    "lottery": "loting na een gelijke stand",
 }
 
 
@@ -129,7 +130,9 @@ def _judge(t: LotTender, r: LotRanking | None, as_of: dt.date, assessed: bool, a
         if r is not None and r.ranked:
             t.owed = "de gunning per perceel vastleggen (regie tender record ... award)"
     elif r is not None and r.ranked:
-        t.state = "beoordeeld" + ("; loting nodig" if r.open_tie else "")
+        t.state = "beoordeeld" + ("; loting nodig" if r.open_tie else f"; {r.lottery['said']}" if r.lottery else "")
+        if r.open_tie:
+            t.owed = "loten onder toezicht van een notaris en de uitslag vastleggen (stap lottery)"
     else:
         t.state = "in aanbesteding, nog niet beoordeeld"
 
@@ -164,6 +167,11 @@ def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanki
         if key not in programme.memo:
             programme.memo[key] = rank_lot(lot.key, lot.name, list(rows), rules, "award")
         ranking = programme.memo[key]
+        drawn = [st for st in programme.tender_steps if st.lot == lot.key and st.event == "lottery" and st.on <= as_of]
+        if drawn and ranking.open_tie:  # the latest lottery of this tie settles it; the scores stay
+            last = drawn[-1]
+            ranking = settle_by_lottery(ranking, list(last.detail.get("order") or ()), last.on.isoformat(),
+                                        last.reference)
         if not assessed:  # before the assessment no lot lacks offers: there are none yet
             ranking = replace(ranking, note="nog geen beoordeling geïmporteerd (regie offers import)")
         out.append(ranking)

@@ -31,6 +31,8 @@ class LotRanking:
     too_few: bool
     open_tie: str | None  # a tie at the edge of the top X that the tie-break does not settle
     note: str
+    tied: tuple[str, ...] = ()  # the providers of that tie
+    lottery: dict | None = None  # the lottery that settled it: {"on", "reference", "order"}
 
     @property
     def chosen(self) -> list[Ranked]:
@@ -68,7 +70,7 @@ def rank_lot(lot: str, name: str, offers: list, rules: TenderRules, stage: str) 
         previous = k
         ranked.append(Ranked(o.provider, True, None, dict(o.scores or {}), w, total, rank, rank <= places,
                              tuple(p for p in groups[k] if p != o.provider)))
-    open_tie = None
+    open_tie, tied = None, ()
     # a tie at the edge: some of a level group fall inside the top X and some outside
     for k, members in groups.items():
         inside = [r for r in ranked if r.provider in members and r.rank is not None]
@@ -76,6 +78,7 @@ def rank_lot(lot: str, name: str, offers: list, rules: TenderRules, stage: str) 
             open_tie = (f"{', '.join(members)} staan gelijk op plaats {inside[0].rank} na de tie-break "
                         f"({', '.join(tie_break) or 'geen'}): {rules.tie_break_note}")
             ranked = [replace_chosen(r, False) if r.provider in members else r for r in ranked]
+            tied = tuple(members)
     for o, _, _ in items:
         if not o.requirements_met:
             ranked.append(Ranked(o.provider, False, o.reason, dict(o.scores or {}), {}, 0.0, None, False))
@@ -101,7 +104,23 @@ def rank_lot(lot: str, name: str, offers: list, rules: TenderRules, stage: str) 
         note = f"de beste {places} van {len(valid)} geldige inschrijvingen worden gegund"
     if open_tie:
         note += f"; {open_tie}"
-    return LotRanking(lot, name, places, tuple(ranked), len(valid), too_few, open_tie, note)
+    return LotRanking(lot, name, places, tuple(ranked), len(valid), too_few, open_tie, note, tied)
+
+
+def settle_by_lottery(ranking: LotRanking, order: list[str], on: str, reference: str | None) -> LotRanking:
+    """The tie at the edge of the top X settled by a recorded lottery: the places left go to the tied providers
+    in the order drawn. The scores and ranks stay what they were; only who is chosen changes."""
+    if not ranking.open_tie or sorted(order) != sorted(ranking.tied):
+        return ranking
+    taken = sum(1 for r in ranking.ranked if r.chosen)
+    drawn = set(order[:max(0, ranking.places - taken)])
+    ranked = tuple(replace_chosen(r, True) if r.provider in drawn else r for r in ranking.ranked)
+    from models.core.clock import dutch_date, parse_date
+
+    said = f"loting op {dutch_date(parse_date(on))}{f' ({reference})' if reference else ''}: {', '.join(order)}"
+    note = ranking.note.replace(f"; {ranking.open_tie}", "") + f"; gelijke stand beslist door {said}"
+    return replace(ranking, ranked=ranked, open_tie=None, note=note,
+                   lottery={"on": on, "reference": reference, "order": list(order), "said": said})
 
 
 def replace_chosen(r: Ranked, chosen: bool) -> Ranked:

@@ -1039,3 +1039,49 @@ def test_a_re_award_after_an_upheld_ruling_touches_that_lot_alone_and_a_lot_in_c
     _today(monkeypatch, "2025-05-06")
     _step(session, "jeugd-3", "ruling", "2025-05-06", detail={"outcome": "dismissed"}, reference="C/05/300 KG vonnis")
     assert _state(session, "jeugd-3", "2025-05-06")["state"] == "definitief gegund"
+
+
+def test_a_tie_at_the_edge_is_settled_by_a_recorded_lottery_the_scores_stay_and_the_letters_name_it(
+        session, monkeypatch, tmp_path):
+    from notifications.letters import build_letters
+
+    tie = tmp_path / "gelijk.csv"
+    tie.write_text("perceel;aanbieder;voldoet;reden;samenwerking;doorlooptijd;afschalen;regionaal\n"
+                   "wonen-1;Alfa;ja;;9;9;9;9\nwonen-1;Bravo;ja;;8;8;8;8\n"
+                   "wonen-1;Charlie;ja;;7;7;7;7\nwonen-1;Delta;ja;;7;7;7;7\n", encoding="utf-8")
+    _today(monkeypatch, "2025-03-24")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=tie, recorded_by="Inkoper")
+    before = _state(session, "wonen-1", "2025-03-24")
+    assert before["state"] == "beoordeeld; loting nodig" and "stap lottery" in before["owed"]
+    with session.begin():
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+    with pytest.raises(InputError, match="loting"):  # no award while the tie is open
+        _step(session, "wonen-1", "award", "2025-03-24")
+    for order, reference, why in ((["Delta"], "PV 1", "noem precies de gelijk geëindigde"),
+                                  (["Delta", "Charlie"], None, "proces-verbaal"),
+                                  (["Delta", "Alfa"], "PV 1", "noem precies")):
+        with pytest.raises(InputError, match=why):
+            _step(session, "wonen-1", "lottery", "2025-03-24", detail={"order": order}, reference=reference)
+    _step(session, "wonen-1", "lottery", "2025-03-24", detail={"order": ["Delta", "Charlie"]},
+          reference="PV notaris 2025-17")
+    assert _step(session, "wonen-1", "lottery", "2025-03-24", detail={"order": ["Delta", "Charlie"]},
+                 reference="PV notaris 2025-17") == []  # the same lottery again: one record
+    with pytest.raises(InputError, match="al beslist door loting op maandag 24 maart 2025"):
+        _step(session, "wonen-1", "lottery", "2025-03-24", detail={"order": ["Charlie", "Delta"]}, reference="PV 2")
+    with session.begin():
+        ranking = rankings(session, "inkoop-2026", lot="wonen-1", as_of=dt.date(2025, 3, 24))[0]
+    by = {r.provider: r for r in ranking.ranked}
+    assert [r.provider for r in ranking.chosen] == ["Alfa", "Bravo", "Delta"]
+    assert by["Charlie"].total == by["Delta"].total == 70.0 and by["Charlie"].rank == by["Delta"].rank == 3
+    assert ranking.open_tie is None and "loting op maandag 24 maart 2025 (PV notaris 2025-17)" in ranking.note
+    _step(session, "wonen-1", "award", "2025-03-24")
+    assert _state(session, "wonen-1", "2025-03-24")["winners"] == ["Alfa", "Bravo", "Delta"]
+    with session.begin():
+        letters = {x.provider: x for x in build_letters(session, "inkoop-2026", "wonen-1", dt.date(2025, 3, 24))}
+    lost = " ".join(letters["Charlie"].html.split())
+    assert letters["Charlie"].kind == "afwijzing" and "gelijk met Delta" in lost
+    assert "de loting op maandag 24 maart 2025 (PV notaris 2025-17): Delta, Charlie gaf de doorslag" in lost
+    won = " ".join(letters["Delta"].html.split())
+    assert letters["Delta"].kind == "gunning" and "gelijk met Charlie" in won and "loting op maandag 24 maart" in won

@@ -392,7 +392,7 @@ def cmd_plan(args) -> int:
         latest = clock.dutch_date(clock.parse_date(row["latest"]))
         rule = ", ".join(r["title"] for r in row["binding"]["rules"]) if row["binding"] else "anker"
         if row["unreachable"]:
-            slack = f"ONHAALBAAR: {row['days_short']} dagen te kort"
+            slack = f"ONHAALBAAR: {row['why_unreachable']}"
         elif row["slack_days"]:
             slack = f"speling {row['slack_days']} dagen ({row['slack_working_days']} werkdagen)"
         else:
@@ -401,7 +401,8 @@ def cmd_plan(args) -> int:
         print(f"      uiterlijk {latest}; {slack}; bepaald door: {rule}")
         if row["agenda_cutoff"]:
             print(f"      agendasluiting {clock.dutch_date(clock.parse_date(row['agenda_cutoff']))}")
-    print("Kritiek pad: " + " -> ".join(result["critical_path"]))
+    titles = {row["key"]: row["title"] for row in result["points"]}
+    print("Kritiek pad: " + " -> ".join(titles.get(k, k) for k in result["critical_path"]))
     if not result["reachable"]:
         print("Deze contractstart is niet meer haalbaar.")
     return 0 if result["reachable"] else EXIT_GATE_SHUT

@@ -203,6 +203,10 @@ def plan_backwards(session: Session, template: str, contract_start: dt.date, as_
     latest = plan.backward(contract_start)
     rows = []
     after_start = {dp.key for dp, _, _ in ev.points if dp.track == "contract"}  # the contracts' own points
+    before: dict[str, list[str]] = {}
+    for e in plan.edges:
+        before.setdefault(e.after, []).append(e.before)
+    lost: dict[str, str] = {}  # point -> why its latest date cannot be made any more
     for key in plan.order():
         if key in after_start:
             continue
@@ -210,23 +214,35 @@ def plan_backwards(session: Session, template: str, contract_start: dt.date, as_
         bound, edge = latest.get(key, (None, None))
         planned = point.date + shift
         taken = plan.meeting_date(point, planned)  # a deadline is met at the last meeting before it
-        unreachable = bound is not None and bound < today
+        cutoff = None
+        if bound and point.body_decision and point.bodies:
+            cutoff = plan.meetings_of(point.bodies[0]).agenda_cutoff(bound)
+        short = (today - bound).days if bound is not None and bound < today else 0
+        if short:
+            lost[key] = f"{short} dagen te kort"
+        elif cutoff is not None and cutoff < today:
+            short = (today - cutoff).days
+            lost[key] = f"de agendasluiting ({clock.dutch_date(cutoff)}) is voorbij"
+        elif bound is not None:
+            gone = next((b for b in before.get(key, []) if b in lost), None)
+            if gone is not None:  # what comes first cannot make its date: this one cannot make its own
+                lost[key] = f"wacht op '{plan.points[gone].title}', dat onhaalbaar is"
+        unreachable = key in lost
         row = {
             "key": key, "title": point.title, "kind": point.kind,
             "planned": planned.isoformat(), "latest": bound.isoformat() if bound else None,
             "slack_days": (bound - taken).days if bound and not unreachable else None,
             "slack_working_days": clock.working_days_between(taken, bound) if bound and not unreachable else None,
-            "unreachable": unreachable,
-            "days_short": (today - bound).days if unreachable else 0,
+            "unreachable": unreachable, "why_unreachable": lost.get(key),
+            "days_short": short,
             "binding": None, "agenda_cutoff": None,
         }
         if edge is not None:
             row["binding"] = {"to": edge.after, "rules": [
                 {"key": r.key, "title": r.title, "gap": r.gap.describe(), "source": r.source, "version": r.version}
                 for r in edge.rules]}
-        if bound and point.body_decision and point.bodies:
-            meetings = plan.meetings_of(point.bodies[0])
-            row["agenda_cutoff"] = meetings.agenda_cutoff(bound).isoformat()
+        if cutoff is not None:
+            row["agenda_cutoff"] = cutoff.isoformat()
         rows.append(row)
     path = _critical_path(plan, latest)
     return {"template": template, "contract_start": contract_start.isoformat(), "procedure": plan.planning.procedure,

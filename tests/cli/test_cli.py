@@ -206,7 +206,7 @@ def test_planning_commands(regie, tmp_path, monkeypatch):
     assert code == 0 and result["change"] is None
     assert [v["rule"] for v in result["violations"]] == ["implementation-period"]
     code, out, _ = regie("plan", "--template", "inkoop-2026", "--contract-start", "2026-01-01")
-    assert code == 0 and "Kritiek pad: market-consultation-2 ->" in out and "agendasluiting" in out
+    assert code == 0 and "Kritiek pad: Tweede marktconsultatie gehouden -> Tarieven vastgesteld door de colleges ->" in out and "agendasluiting" in out
     code, _, err = regie("plan", "--template", "bestaat-niet", "--contract-start", "2026-01-01")
     assert code == 2 and "onbekend programma" in err
     code, out, _ = regie("replan", "inkoop-2026", "go-no-go", "--to", "2024-11-12", "--reason", "agenda vol",

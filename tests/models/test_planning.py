@@ -124,7 +124,9 @@ def test_backward_plan_marks_latest_dates_already_past_as_unreachable(session):
     assert not result["reachable"]
     assert rows["go-no-go"]["unreachable"] and rows["go-no-go"]["slack_days"] is None
     assert rows["go-no-go"]["days_short"] == (D(2025, 8, 1) - D.fromisoformat(rows["go-no-go"]["latest"])).days > 0
-    assert not rows["award"]["unreachable"] and rows["award"]["slack_days"] >= 0
+    # the award's own latest date (30 September) lies ahead, but what must come first cannot be made: no slack
+    assert rows["award"]["unreachable"] and rows["award"]["slack_days"] is None
+    assert rows["award"]["why_unreachable"].endswith("dat onhaalbaar is")
 
 
 def test_backward_plan_2022_has_no_slack_between_award_and_start(session):
@@ -247,3 +249,22 @@ def test_check_flags_a_recorded_award_that_leaves_too_little_implementation_time
     assert [(v.basis, v.points, v.dates) for v in found] == [
         ("vastgelegd", ("award", "contract-start"), (day, dt.date(2026, 1, 1)))]
     assert "op zijn vroegst dinsdag 13 januari 2026" in found[0].message
+
+
+def test_a_backward_plan_gives_no_slack_after_a_passed_cut_off_or_behind_an_unreachable_step(session):
+    """Contract start 1 January 2028, planned on 20 July 2027: the tariffs' latest meeting (20 July) had its
+    agenda cut-off on 6 July, so no slack there, and nothing after the go/no-go can keep its date either."""
+    with session.begin():
+        late = {r["key"]: r for r in plan_backwards(session, "inkoop-2026", D(2028, 1, 1), D(2027, 7, 20))["points"]}
+        early = {r["key"]: r for r in plan_backwards(session, "inkoop-2026", D(2028, 1, 1), D(2027, 6, 1))["points"]}
+    tariffs = late["tariffs"]
+    assert tariffs["latest"] == "2027-07-20" and tariffs["agenda_cutoff"] == "2027-07-06"
+    assert tariffs["unreachable"] and tariffs["slack_days"] is None
+    assert tariffs["why_unreachable"] == "de agendasluiting (dinsdag 6 juli 2027) is voorbij"
+    publication = late["publication"]
+    assert publication["unreachable"] and publication["slack_days"] is None
+    assert publication["why_unreachable"] == ("wacht op 'Besluitvorming door colleges: go/no-go', dat onhaalbaar is")
+    assert late["contract-start"]["unreachable"]
+    # six weeks earlier every step still has its slack
+    assert not any(r["unreachable"] for r in early.values())
+    assert early["tariffs"]["slack_days"] > 0 and early["publication"]["slack_days"] > 0

@@ -630,11 +630,19 @@ def cmd_tender(args) -> int:
         detail["outcome"] = args.outcome
     if args.choice is not None:
         detail["choice"] = args.choice
+    if args.without is not None:
+        detail["without"] = [x.strip() for x in args.without.split(",") if x.strip()]
+    if args.reason is not None:
+        detail["reason"] = args.reason
     if args.order is not None:
         detail["order"] = [x.strip() for x in args.order.split(";") if x.strip()]
     with register_session() as session:
         rows = record_step(session, programme=args.programme, lots=lots, event=args.step, on=args.on,
                                   reference=args.reference, detail=detail, recorded_by=args.recorded_by)
+        if args.step == "participation":
+            from models.facts.snapshot import body_names
+
+            names = body_names(session)
     if rows and args.step == "letters-sent":  # it confirmed the milestone `award-letters`: tell, and move on
         _after_milestone(args.programme, "award-letters")
     if args.json:
@@ -648,6 +656,8 @@ def cmd_tender(args) -> int:
             extra = f"; opschortende termijn tot en met {clock.dutch_date(clock.standstill_end(r.on))}"
         if r.event == "award":
             extra = f"; aan {', '.join(r.detail.get('winners', []))}"
+        if r.event == "participation":
+            extra = f"; verder zonder {', '.join(names.get(b, b) for b in r.detail.get('without', []))}: {r.detail.get('reason')}"
         if r.event == "lottery":
             extra = f"; volgorde: {', '.join(r.detail.get('order', []))} ({r.reference})"
         print(f"#{r.id} {r.lot_key}: {EVENTS[r.event]} op {clock.dutch_date(r.on)}{extra}")

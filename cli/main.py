@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--as-of", type=_date_arg)
     q.add_argument("--json", action="store_true")
     q = tsub.add_parser("record", help="een stap vastleggen: award, letters-sent, objection, ruling, signed, "
-                                       "award-notice, lot-decision, lottery")
+                                       "award-notice, lot-decision, lottery, participation")
     q.add_argument("programme")
     q.add_argument("step")
     q.add_argument("--lot", required=True, help="perceel, meerdere met komma's, of all")
@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--reference", help="kenmerk: besluit, zaaknummer, publicatie")
     q.add_argument("--outcome", help="bij ruling: dismissed (gunning blijft) of upheld (opnieuw beoordelen)")
     q.add_argument("--choice", help="bij lot-decision: re-tender, private-award of leave-open")
+    q.add_argument("--without", help="bij participation: het college (of de colleges, met komma's) zonder wie het "
+                                     "perceel verder gaat")
+    q.add_argument("--reason", help="bij participation: waarom")
     q.add_argument("--order", help="bij lottery: de gelijk geëindigde aanbieders in de volgorde van de loting, "
                                    "gescheiden door ';'")
     q.add_argument("--by", dest="recorded_by", help=BY_HELP)

@@ -76,7 +76,7 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
     known = {x.key for x in prog.lots if x.funding_type != "private-award"}
     every = lots == "all" or lots == ["all"]
     if every:
-        if event in ("objection", "ruling", "lottery"):
+        if event in ("objection", "ruling", "lottery", "participation"):
             raise InputError(f"--lot: een {EVENTS[event]} geldt voor één perceel; noem het")
         lots = [x.key for x in prog.lots if x.key in known]
     lots = list(dict.fromkeys(lots))
@@ -96,11 +96,12 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
         # what the day brought is noted first, as the sweep would: the definitive awards and the standstill,
         # so the milestone that the last signing confirms finds the standstill confirmed before it
         settle_standstill(session, prog.key, today)
-    stopped = {x.key: x.reason for x in evaluate(session, prog.key, today).lots if x.state == "gestopt"}
+    now = evaluate(session, prog.key, today)
+    stopped = {x.key: x.reason for x in now.lots if x.state == "gestopt"}
     if every:
         lots = [lot for lot in lots if lot not in stopped]
     for lot in lots:
-        if lot in stopped:
+        if lot in stopped and event != "participation":  # going on without a college revives a stopped lot
             raise InputError(f"perceel {lot} is gestopt ({stopped[lot]}); daar gebeurt in de aanbesteding niets meer")
     latest = evaluate(session, prog.key, LATEST)  # everything recorded, whatever its date
     states = {t.lot: t for t in latest.tender}
@@ -229,6 +230,29 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             if not reference:
                 raise InputError("kenmerk (--reference) ontbreekt: noem het proces-verbaal van de loting")
             d = {"order": order}
+        elif event == "participation":
+            from models.facts.lookup import body_key
+
+            taking_part = next(x.municipalities for x in now.snapshot.lots if x.key == lot)
+            typed = d.get("without") or []
+            without = sorted({body_key(x) for x in typed})
+            if not without:
+                raise InputError("--without ontbreekt: noem het college (of de colleges) zonder wie het perceel verder gaat")
+            odd = [x for x in typed if body_key(x) not in taking_part]
+            if odd:
+                raise InputError(f"--without: {printable(str(odd[0]), 40)} neemt niet (meer) deel aan perceel {lot} "
+                                 f"(deelnemers: {', '.join(now.names.get(m, m) for m in taking_part)})")
+            if not set(taking_part) - set(without):
+                raise InputError(f"perceel {lot}: zonder {', '.join(now.names.get(m, m) for m in without)} neemt "
+                                 "niemand meer deel; stop het perceel dan")
+            if t.award_on:
+                raise InputError(f"perceel {lot}: al gegund op {d_(t.award_on)}; de deelname verandert niet meer")
+            reason = clean_line(d.get("reason"), "reden (--reason)", 300)
+            if not reason:
+                raise InputError("reden (--reason) ontbreekt: waarom gaat het perceel verder zonder dit college?")
+            if not reference:
+                raise InputError("kenmerk (--reference) ontbreekt: noem het besluit om zonder dit college verder te gaan")
+            d = {"without": without, "reason": reason}
         elif event == "lot-decision":
             choice = d.get("choice")
             if choice not in LOT_CHOICES:

@@ -11,7 +11,7 @@ from models.core.vocabulary import OUTCOME_LABELS, PERIOD_PHASES, STATUS_LABELS,
 from models.facts.entities import Programme
 from models.facts.snapshot import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
 from models.rules.contracts import ContractsState, judge_contracts
-from models.rules.lots import LotTender, judge_lots, lot_rankings
+from models.rules.lots import LotTender, judge_lots, lot_rankings, with_participation
 from models.rules.ranking import LotRanking
 from models.rules.decisions import (
     PointSpec,
@@ -136,6 +136,7 @@ def planned_lifts(programme: ProgrammeSnapshot, as_of: dt.date) -> set[int]:
 
 def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[str, str]) -> Evaluation:
     """The rules on one programme's plain facts: no database, so many days or programmes cost little."""
+    programme = with_participation(programme, as_of)
     facts = programme.facts
     lifted = planned_lifts(programme, as_of)
     titles = {dp.key: dp.title for dp in programme.points}
@@ -161,6 +162,7 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     # A no-go or rejection on a point scoped to some lots stops the lots its body takes part in.
     lot_names = {lot.key: lot.name for lot in programme.lots}
     stopped: dict[str, str] = {}
+    choices: dict[str, str] = {}  # a stopped joint lot: what the region may do instead
     for dp, spec in specs:
         if spec.scope_all or not spec.lots:
             continue
@@ -169,6 +171,15 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
                 if f.body in spec.lot_bodies.get(lot, ()) and lot not in stopped:
                     stopped[lot] = (f"{OUTCOME_LABELS[f.outcome]} door {describe_bodies([f.body], names)} op "
                                     f"'{dp.title}' (besluit #{f.id}, {clock.dutch_date(f.decided_on)})")
+                    others = [b for b in spec.lot_bodies.get(lot, ()) if b not in {g.body for g in
+                                                                                    verdicts[spec.key].negative}]
+                    if others:  # a joint lot: the region may go on without the colleges that said no
+                        gone = sorted({g.body for g in verdicts[spec.key].negative} & set(spec.lot_bodies[lot]))
+                        stopped[lot] += (f"; de regio kan het perceel stoppen of verder gaan zonder "
+                                         f"{describe_bodies(gone, names)}")
+                        choices[lot] = (f"kiezen: het perceel stoppen, of verder zonder {describe_bodies(gone, names)} "
+                                        f"(regie tender record {programme.key} participation --lot {lot} --without "
+                                        f"\"{', '.join(names.get(b, b) for b in gone)}\" --reason ... --reference ...)")
     if stopped:
         for dp, spec in specs:
             if spec.scope_all or not spec.lots or not set(spec.lots) & set(stopped):
@@ -254,7 +265,7 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
                for lot in spec.lots if not spec.scope_all or lot not in own_award} - set(stopped)
     ranks = lot_rankings(programme, as_of)
-    tender = judge_lots(programme, ranks, as_of, awarded, stopped)
+    tender = judge_lots(programme, ranks, as_of, awarded, stopped, choices)
     # where the tender is recorded per lot (offers or steps), its steps say how a lot stands
     by_lot = {t.lot: t for t in tender} if programme.tender_steps or programme.offer_batches else {}
     lots = tuple(

@@ -31,7 +31,23 @@ EVENTS = {
     "award-notice": "aankondiging van de gegunde opdracht gepubliceerd",
     "lot-decision": "besluit over een perceel met te weinig geldige inschrijvingen",
     "lottery": "loting na een gelijke stand",
+    "participation": "deelname aan het perceel gewijzigd",
 }
+
+
+def with_participation(programme: ProgrammeSnapshot, as_of: dt.date) -> ProgrammeSnapshot:
+    """The programme with each lot's colleges as they take part on `as_of`: a recorded change of participation
+    (the region goes on without a college that said no to a joint lot) takes that college out of the lot from
+    its day on, so its no-go no longer stops the lot and the lot's later decisions no longer wait on it."""
+    leaving: dict[str, set[str]] = {}
+    for step in programme.tender_steps:
+        if step.event == "participation" and step.on <= as_of:
+            leaving.setdefault(step.lot, set()).update(step.detail.get("without") or ())
+    if not leaving:
+        return programme
+    lots = tuple(replace(lot, municipalities=tuple(m for m in lot.municipalities if m not in leaving[lot.key]))
+                 if lot.key in leaving else lot for lot in programme.lots)
+    return replace(programme, lots=lots)
 
 
 LOT_CHOICES = {"re-tender": "opnieuw aanbesteden", "private-award": "onderhands gunnen",
@@ -179,7 +195,8 @@ def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanki
 
 
 def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_of: dt.date,
-               awarded: set[str], stopped: dict[str, str] | None = None) -> tuple[LotTender, ...]:
+               awarded: set[str], stopped: dict[str, str] | None = None,
+               choices: dict[str, str] | None = None) -> tuple[LotTender, ...]:
     """Where every tendered lot stands on `as_of`, from the steps recorded for it by then, the award decisions
     replaced since, and its ranking. `awarded`: the lots whose award decision the register holds; `stopped`:
     the lots a college's no-go or rejection stopped, with why."""
@@ -242,6 +259,7 @@ def judge_lots(programme: ProgrammeSnapshot, ranks: tuple[LotRanking, ...], as_o
             t.definitive_on = definitive_day(t, as_of)  # derived on the day it holds, not when a sweep wrote it
         if lot.key in stopped and not t.award_on:
             t.state = f"gestopt: {stopped[lot.key]}"
+            t.owed = (choices or {}).get(lot.key)
         else:
             _judge(t, by_lot.get(lot.key), as_of, assessed, lot.key in awarded)
     return tuple(out)

@@ -1085,3 +1085,48 @@ def test_a_tie_at_the_edge_is_settled_by_a_recorded_lottery_the_scores_stay_and_
     assert "de loting op maandag 24 maart 2025 (PV notaris 2025-17): Delta, Charlie gaf de doorslag" in lost
     won = " ".join(letters["Delta"].html.split())
     assert letters["Delta"].kind == "gunning" and "gelijk met Charlie" in won and "loting op maandag 24 maart" in won
+
+
+def test_a_no_go_on_a_joint_lot_offers_the_choice_and_the_region_may_go_on_without_that_college(session, monkeypatch):
+    """2022: Doetinchem rejects the dyslexia award (20 April 2021), which stops the joint lot; the region may
+    stop it, or go on without Doetinchem: a recorded change of participation, with its reason, that the lot's
+    decisions follow from its day on."""
+    colleges = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
+                "oude-ijsselstreek", "winterswijk"]
+    _today(monkeypatch, "2021-04-27")
+    with session.begin():
+        for body in sorted(colleges, key=lambda b: b == "doetinchem"):  # the no comes last
+            record_decision(session, programme="inkoop-2022", point="award-dyslexia", body=body,
+                            outcome="rejected" if body == "doetinchem" else "approved", decided_on="2021-04-20",
+                            recorded_by="Secretaris")
+    with session.begin():
+        ev = evaluate(session, "inkoop-2022", dt.date(2021, 4, 21))
+    lot = next(x for x in ev.lots if x.key == "dyslexie")
+    assert lot.state == "gestopt" and "verder gaan zonder het college van Doetinchem" in lot.reason
+    assert "participation --lot dyslexie --without \"Doetinchem\"" in ev.lot_tender("dyslexie").owed
+    count = lambda: _read(session, lambda s: s.scalar(select(func.count()).select_from(TenderRecord)))  # noqa: E731
+    for detail, reference, why in (({"without": ["Lochem"], "reason": "r"}, "B 1", "neemt niet"),
+                                   ({"without": ["Doetinchem"]}, "B 1", "reden"),
+                                   ({"without": ["Doetinchem"], "reason": "r"}, None, "kenmerk"),
+                                   ({"without": colleges, "reason": "r"}, "B 1", "neemt niemand meer deel")):
+        with pytest.raises(InputError, match=why):
+            with session.begin():
+                record_step(session, programme="inkoop-2022", lots=["dyslexie"], event="participation",
+                            on=dt.date(2021, 4, 27), reference=reference, detail=detail, recorded_by="Inkoper")
+    assert count() == 0
+    with session.begin():
+        record_step(session, programme="inkoop-2022", lots=["dyslexie"], event="participation",
+                    on=dt.date(2021, 4, 27), reference="Bestuurdersoverleg 27-4-2021",
+                    detail={"without": ["het college van Doetinchem"],
+                            "reason": "Doetinchem koopt dyslexiezorg zelf in"}, recorded_by="Inkoper")
+    with session.begin():
+        before = evaluate(session, "inkoop-2022", dt.date(2021, 4, 26))
+        after = evaluate(session, "inkoop-2022", dt.date(2021, 4, 27))
+    assert next(x for x in before.lots if x.key == "dyslexie").state == "gestopt"  # the history stays as it was
+    assert next(x for x in after.lots if x.key == "dyslexie").state != "gestopt"
+    award = after.verdict("award-dyslexia")
+    assert award.status.value == "satisfied"  # the seven that take part approved it
+    start = next(spec for dp, spec, _ in after.points if dp.key == "contract-start-dyslexia")
+    award_spec = next(spec for dp, spec, _ in after.points if dp.key == "award-dyslexia")
+    assert "doetinchem" not in award_spec.required_bodies and len(award_spec.required_bodies) == 7
+    assert start.lots == ("dyslexie",)

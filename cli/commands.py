@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 
 from sqlalchemy import select
@@ -295,6 +294,7 @@ STATUS_WORDS = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslag
 
 def cmd_remind(args) -> int:
     from notifications.reminders import remind_all
+    from models.rules.reminders import step_words
 
     as_of = args.as_of or clock.today()
     settled = []
@@ -320,7 +320,7 @@ def cmd_remind(args) -> int:
         who = r.recipient if r.recipient != "-" else "niemand"
         print(f"  {r.programme} {r.title or r.point}: {who}, {STATUS_WORDS[r.status]}{reason}")
         if r.channel != "-":
-            print(f"      via {r.channel} ({r.step})")
+            print(f"      via {r.channel} ({step_words(r.step)})")
     failed = sum(r.status == "failed" for r in rows)
     broken = [r.programme for r in rows if r.status == "failed" and r.point == "-"]
     if failed:
@@ -359,7 +359,7 @@ def _violations_text(violations) -> None:
     if not violations:
         print("Geen overtredingen van de termijnregels.")
     for v in violations:
-        print(f"- {v.title} [{v.rule}, {v.basis}]: {v.message}")
+        print(f"- {v.title} ({v.basis}): {v.message}")
         print(f"  bron: {v.source} ({v.version})")
 
 
@@ -408,7 +408,19 @@ def cmd_plan(args) -> int:
     return 0 if result["reachable"] else EXIT_GATE_SHUT
 
 
-def _replan_output(args, result) -> int:
+def _words(session, programme: str) -> dict[str, str]:
+    """What a person reads for each point and phase edge of a programme: its title, 'einde fase 3 (...)'."""
+    from models.facts.lookup import get_programme
+
+    prog = get_programme(session, programme)
+    words = {dp.key: dp.title for dp in prog.decision_points}
+    for ph in prog.phases:
+        words[f"fase-{ph.number}-begin"] = f"begin fase {ph.number} ({ph.name})"
+        words[f"fase-{ph.number}-einde"] = f"einde fase {ph.number} ({ph.name})"
+    return words
+
+
+def _replan_output(args, result, words: dict[str, str] | None = None) -> int:
     if args.json:
         emit_json({"change": result.change, "moved": [
             {"point": m.point, "old": m.old.isoformat(), "new": m.new.isoformat()} for m in result.moved],
@@ -418,16 +430,16 @@ def _replan_output(args, result) -> int:
             "violations": [v.as_dict() for v in result.violations]})
         return 0
     head = "Herplanning vastgelegd" if result.change else "Wat als (niets vastgelegd)"
-    print(f"{head}: {args.point} naar {clock.dutch_date(args.to_date)}")
-    for m in result.moved:
-        print(f"  {m.point:<24} {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
-    for m in result.phases:
-        print(f"  {m.point:<24} {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
+    said = lambda key: (words or {}).get(key, key)  # noqa: E731
+    print(f"{head}: {said(args.point)} naar {clock.dutch_date(args.to_date)}")
+    for m in (*result.moved, *result.phases):
+        print(f"  {said(m.point)}: {clock.dutch_date(m.old)} -> {clock.dutch_date(m.new)}")
     for a in result.adjustments:
         if a.shifted != a.date:
-            print(f"  aangepast: {a.point} niet op {clock.dutch_date(a.shifted)} maar {clock.dutch_date(a.date)} ({a.why})")
+            print(f"  aangepast: {said(a.point)} niet op {clock.dutch_date(a.shifted)} maar {clock.dutch_date(a.date)} "
+                  f"({a.why})")
         else:
-            print(f"  let op: {a.point}: {a.why}")
+            print(f"  let op: {said(a.point)}: {a.why}")
     _violations_text(result.violations)
     return 0
 
@@ -438,16 +450,18 @@ def cmd_replan(args) -> int:
     with register_session() as session:
         result = replan(session, programme=args.programme, point=args.point, to=args.to_date, reason=args.reason,
                         recorded_by=args.recorded_by, mode=args.mode)
-    return _replan_output(args, result)
+        words = _words(session, args.programme)
+    return _replan_output(args, result, words)
 
 
 def cmd_whatif(args) -> int:
     from models.commands.replanning import what_if
 
     with register_session() as session:  # loads the built-in programmes like every other command
+        words = _words(session, args.programme)
         result = what_if(session, args.programme, args.point, args.to_date, args.mode, args.as_of)
         session.rollback()
-    return _replan_output(args, result)
+    return _replan_output(args, result, words)
 
 
 def cmd_calendar(args) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from cli.scenarios import COLLEGES, ROOT, load_scenario
+from cli.scenarios import COLLEGE_NAMES, COLLEGES, ROOT, load_scenario
 from models.core import clock
 from models.core.errors import InputError
 
@@ -93,7 +93,8 @@ class Sink:
 def _recipients(sink: Sink) -> dict:
     people = [{"name": "Programmabureau", "role": "programme-office", "urls": [sink.url("programmabureau")]},
               {"name": "Inkoopleider", "role": "procurement-lead", "urls": [sink.url("inkoopleider")]}]
-    people += [{"name": f"Secretaris {c}", "role": "secretary", "body": c, "urls": [sink.url(c)]} for c in COLLEGES]
+    people += [{"name": f"Secretaris {COLLEGE_NAMES[c]}", "role": "secretary", "body": c, "urls": [sink.url(c)]}
+               for c in COLLEGES]
     return {"recipients": people}
 
 

@@ -35,9 +35,33 @@ _DUTCH = {  # argparse's own words, as a Dutch user reads them
 argparse._ = lambda text: _DUTCH.get(text, text)  # argparse looks its words up at the moment it uses them
 
 
+# What a user reads for each argument in the usage lines and the errors: Dutch, never the code's names.
+_METAVARS = {
+    "action": None, "programme": "programma", "point": "besluitpunt", "step": "stap", "phase": "fase",
+    "file": "bestand", "files": "bestand", "as_of": "DATUM", "decided_on": "DATUM", "on": "DATUM",
+    "contract_start": "DATUM", "to_date": "DATUM", "to_phase": "FASE", "body": "COLLEGE", "choice": "KEUZE",
+    "host": "ADRES", "lifted_by": "BESLUITPUNT", "lifts": "BESLUITNUMMER", "supersedes": "BESLUITNUMMER",
+    "login": "LOGIN", "lot": "PERCEEL", "mode": "WIJZE", "name": "NAAM", "order": "VOLGORDE", "out": "MAP",
+    "outcome": "UITKOMST", "port": "POORT", "programmes": "PROGRAMMA'S", "reason": "REDEN", "recorded_by": "NAAM",
+    "reference": "KENMERK", "reservation": "VOORBEHOUD", "role": "ROL", "scenario": "SCENARIO",
+    "seconds_per_day": "SECONDEN", "stage": "FASE_VAN_DE_AANBESTEDING", "template": "PROGRAMMA",
+    "without": "COLLEGE",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_BAD_INPUT, f"regie: fout: {message}\n")
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        if action.metavar is None or action.metavar in ("PHASE",):
+            dutch = _METAVARS.get(action.dest)
+            if dutch is not None and not action.choices:
+                action.metavar = dutch
+            elif action.metavar == "PHASE":
+                action.metavar = "fase" if not action.option_strings else "FASE"
+        return action
 
 
 def _date_arg(text: str):

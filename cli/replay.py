@@ -9,7 +9,7 @@ A scenario's `expect:` list says, for a day, what a programme office would see t
         gates: {2: dicht}                     # a phase's exit gate: open or dicht
         points: {go-no-go: aangehouden}       # a point's state, as `regie status` words it
         lots: {wonen-2: opschortende termijn} # a lot's place in the tender (the start of `regie tender status`)
-        reminders: {Secretaris winterswijk: herinnering}  # per recipient: herinnering, te laat or geen
+        reminders: {Secretaris Winterswijk: herinnering}  # per recipient: herinnering, te laat or geen
 
 Each day checked prints one line; an expectation that does not hold prints what Regie said instead, and
 the replay exits 1. Nothing of the user's own register is touched.
@@ -65,11 +65,12 @@ def expectations(scenario: dict) -> list[dict]:
 
 
 def _recipients_file(folder: Path) -> Path:
-    from cli.scenarios import COLLEGES
+    from cli.scenarios import COLLEGE_NAMES, COLLEGES
 
     people = [{"name": "Programmabureau", "role": "programme-office", "urls": ["json://127.0.0.1:9/programmabureau"]},
               {"name": "Inkoopleider", "role": "procurement-lead", "urls": ["json://127.0.0.1:9/inkoopleider"]}]
-    people += [{"name": f"Secretaris {c}", "role": "secretary", "body": c, "urls": [f"json://127.0.0.1:9/{c}"]}
+    people += [{"name": f"Secretaris {COLLEGE_NAMES[c]}", "role": "secretary", "body": c,
+                "urls": [f"json://127.0.0.1:9/{c}"]}
                for c in COLLEGES]
     path = folder / "ontvangers.yaml"
     path.write_text(yaml.safe_dump({"recipients": people}, allow_unicode=True), encoding="utf-8")
@@ -101,7 +102,7 @@ def check_day(session, programme: str, day: dt.date, expected: dict) -> list[str
     for key, want in (expected.get("points") or {}).items():
         p = points.get(key)
         if p is None:
-            wrong.append(f"{key}: verwacht {want}, maar dit besluitpunt bestaat niet in {programme}")
+            wrong.append(f"besluitpunt '{key}': verwacht {want}, maar dat bestaat niet in {programme}")
         elif str(want) not in (p["status"], p["status_nl"]):
             wrong.append(f"'{p['title']}': verwacht {want}, Regie zegt {p['status_nl']} ({p['reason']})")
     if expected.get("lots"):
@@ -109,7 +110,7 @@ def check_day(session, programme: str, day: dt.date, expected: dict) -> list[str
         for key, want in expected["lots"].items():
             t = lots.get(key)
             if t is None or not t["state"].startswith(str(want)):
-                wrong.append(f"perceel {key}: verwacht '{want}', Regie zegt "
+                wrong.append(f"perceel {t['name'] if t else key}: verwacht '{want}', Regie zegt "
                              f"{repr(t['state']) if t else 'geen perceel in de aanbesteding'}")
     if expected.get("reminders"):
         rows = [r for r in remind_all(day, dry_run=True, programmes=[programme]) if r.status == "would-send"]
@@ -123,13 +124,22 @@ def check_day(session, programme: str, day: dt.date, expected: dict) -> list[str
     return wrong
 
 
-def _summary(expected: dict) -> str:
+def _words(session, programme: str) -> dict[str, str]:
+    from models.facts.lookup import get_programme
+
+    prog = get_programme(session, programme)
+    return {dp.key: dp.title for dp in prog.decision_points} | {f"perceel:{x.key}": x.name for x in prog.lots}
+
+
+def _summary(expected: dict, words: dict[str, str] | None = None) -> str:
+    """One day's expectations as a person reads them: points by their title, lots by their name."""
+    said = lambda key: (words or {}).get(key, key)  # noqa: E731
     parts = []
     if "phase" in expected:
         parts.append(f"fase {expected['phase']}")
-    parts += [f"uitgang {n} {w}" for n, w in (expected.get("gates") or {}).items()]
-    parts += [f"{k} {w}" for k, w in (expected.get("points") or {}).items()]
-    parts += [f"{k}: {w}" for k, w in (expected.get("lots") or {}).items()]
+    parts += [f"uitgang fase {n} {w}" for n, w in (expected.get("gates") or {}).items()]
+    parts += [f"'{said(k)}' {w}" for k, w in (expected.get("points") or {}).items()]
+    parts += [f"{said('perceel:' + str(k))}: {w}" for k, w in (expected.get("lots") or {}).items()]
     parts += [f"{k}: {w}" for k, w in (expected.get("reminders") or {}).items()]
     return "; ".join(parts)
 
@@ -178,6 +188,7 @@ def run_replay(name: str, *, out=print) -> int:
                                             "REGIE_TODAY_FILE")}
     wanted = {c["on"]: c for c in checks}
     failed = 0
+    words: dict[str, str] = {}
 
     def check(day: dt.date) -> None:
         nonlocal failed
@@ -185,7 +196,9 @@ def run_replay(name: str, *, out=print) -> int:
             return
         with register_session(read_only=True) as session:
             wrong = check_day(session, programme, day, wanted[day])
-        out(f"{'ok  ' if not wrong else 'FOUT'} {clock.dutch_date(day)}: {_summary(wanted[day])}")
+            if not words:
+                words.update(_words(session, programme))
+        out(f"{'ok  ' if not wrong else 'FOUT'} {clock.dutch_date(day)}: {_summary(wanted[day], words)}")
         for line in wrong:
             out(f"     {line}")
         failed += bool(wrong)

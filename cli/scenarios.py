@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "programmes" / "scenarios"
 COLLEGES = ("aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre",
             "oude-ijsselstreek", "winterswijk")
+COLLEGE_NAMES = {"aalten": "Aalten", "berkelland": "Berkelland", "bronckhorst": "Bronckhorst",
+                 "doetinchem": "Doetinchem", "montferland": "Montferland", "oost-gelre": "Oost Gelre",
+                 "oude-ijsselstreek": "Oude IJsselstreek", "winterswijk": "Winterswijk"}
 
 
 def load_scenario(name: str) -> dict:

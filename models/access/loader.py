@@ -41,6 +41,9 @@ class LoadResult:
     changes: tuple[str, ...] = ()
 
 
+
+DOMAIN_WORDS = {"jeugd": "Jeugd", "wmo": "Wmo", "wonen": "Wonen", "huishouden": "Huishoudelijke hulp"}
+
 def ensure_bodies(session: Session, municipalities: dict[str, str]) -> dict[str, Municipality]:
     """Upsert the municipalities, their colleges and the bestuurders; return municipalities by slug."""
     existing = {m.slug: m for m in session.scalars(select(Municipality))}
@@ -183,9 +186,14 @@ def _apply(session: Session, spec: ProgrammeIn, sha: str, path: Path, programme:
     segment_participants = {s.key: _participants(s, all_slugs, []) for s in spec.segments}
     lots = {lot.key: lot for lot in programme.lots}
     keep = set()
+    # a lot name that recurs across domains ('Ondersteuning Aalten' of Jeugd and of Wmo) carries its domain
+    domain_of = {s.key: s.domain for s in spec.segments}
+    repeated = {name for name in (x.name for x in spec.lots) if sum(1 for y in spec.lots if y.name == name) > 1}
     for position, lot in enumerate(spec.lots):
         row = lots.get(lot.key) or Lot(key=lot.key)
-        row.number, row.name, row.position = lot.number, lot.name, position
+        domain = domain_of.get(lot.segments[0]) if lot.segments else None
+        shown_name = f"{lot.name} ({DOMAIN_WORDS.get(domain, domain)})" if lot.name in repeated and domain else lot.name
+        row.number, row.name, row.position = lot.number, shown_name, position
         row.segment_keys = list(lot.segments)
         row.funding_type = lot.funding.value if lot.funding else None
         row.funding_note = lot.funding_note

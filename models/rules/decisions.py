@@ -284,7 +284,7 @@ def check_advance(
         if spec.phase < to_phase and not verdict.ok and is_mandatory(spec.kind)
     ]
     if blocking:
-        listed = "; ".join(f"{spec.key} (fase {spec.phase}): {verdict.reason}" for spec, verdict in blocking)
+        listed = "; ".join(f"'{spec.title}' (fase {spec.phase}): {verdict.reason}" for spec, verdict in blocking)
         raise DecisionRefused(f"naar fase {to_phase} gaan zou verplichte besluiten overslaan: {listed}")
     return tuple(spec.key for spec, verdict in points if spec.phase < to_phase and not verdict.ok)
 

@@ -121,3 +121,15 @@ def schedule(due: dt.date, policy: ReminderPolicy, until: dt.date) -> list[Step]
     if final.send_on <= until:
         steps.append(final)
     return sorted(steps, key=lambda s: (s.send_on, s.overdue))
+
+
+def step_words(key: str) -> str:
+    """A reminder step as a person reads it: 'before-14' is '14 dagen vooraf', 'overdue-5' '5 werkdagen te laat'."""
+    kind, _, number = key.partition("-")
+    if kind == "before":
+        return "op de dag zelf" if number == "0" else f"{number} {'dag' if number == '1' else 'dagen'} vooraf"
+    if kind == "overdue":
+        if number == "final":
+            return "laatste melding"
+        return f"{number} {'werkdag' if number == '1' else 'werkdagen'} te laat"
+    return key

@@ -25,12 +25,13 @@ def test_a_wrong_expectation_fails_the_replay_and_says_what_regie_said(tmp_path,
     text = (SCENARIOS / "inkoop-2026-uitstel.yaml").read_text(encoding="utf-8")
     text = text.replace("    points: {go-no-go: besloten, publication: te laat}",
                         "    points: {go-no-go: aangehouden, publication: te laat}\n"
-                        "    reminders: {Secretaris winterswijk: geen}")
+                        "    reminders: {Secretaris Winterswijk: geen}")
     path = tmp_path / "fout.yaml"
     path.write_text(text, encoding="utf-8")
     assert main(["replay", "--scenario", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "FOUT dinsdag 12 november 2024: go-no-go aangehouden; publication te laat; Secretaris winterswijk: geen" in out
+    assert ("FOUT dinsdag 12 november 2024: 'Besluitvorming door colleges: go/no-go' aangehouden; 'Publicatie "
+            "aanbestedingen via Mercell' te laat; Secretaris Winterswijk: geen") in out
     assert "'Besluitvorming door colleges: go/no-go': verwacht aangehouden, Regie zegt besloten" in out
     assert out.splitlines()[-1] == "2 van 3 dagen zoals verwacht; 1 niet"
 

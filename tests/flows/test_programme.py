@@ -42,7 +42,7 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
     assert timeline and "data:image/svg+xml;base64," in timeline[0].data
     register = artifacts("inkoop-2026-besluitenregister")
     assert register and "| Besluitvorming door colleges: go/no-go | het college van Winterswijk | go |" in register[0].data
-    assert "## Percelen" in register[0].data and "| Ondersteuning Aalten | gegund |" in register[0].data
+    assert "## Percelen" in register[0].data and "| Ondersteuning Aalten (Jeugd) | gegund |" in register[0].data
     titles = events(flow_env)
     assert sum(t.startswith("[inkoop-2026] Fase") and "gestart" in t for t in titles) == 6
     assert sum("afgerond" in t for t in titles) == 6

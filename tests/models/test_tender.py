@@ -747,7 +747,7 @@ def test_the_standstill_waits_for_every_awarded_lot_and_runs_past_weekends_and_h
     _today(monkeypatch, "2025-04-25")
     with session.begin():
         done = settle_standstill(session, "inkoop-2026", dt.date(2025, 4, 25))
-        assert done == ["Ondersteuning Aalten: definitief gegund op woensdag 23 april 2025"]
+        assert done == ["Ondersteuning Aalten (Jeugd): definitief gegund op woensdag 23 april 2025"]
         # jeugd-2 was awarded but its letters never went out: its term has not even begun
         assert not evaluate(session, "inkoop-2026", dt.date(2025, 4, 25)).verdict("standstill").ok
     with session.begin(), pytest.raises(InputError, match="1 gegunde perce\\(e\\)l\\(en\\) is nog niet verzonden"):

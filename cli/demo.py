@@ -293,19 +293,23 @@ def _no_inbox_coming(programme: str, row: dict, run_id) -> str | None:
         return None  # the programme run is still judging: it may open the inbox
     if state.is_final():
         return f"de programmarun is geëindigd ({state.name})"
-    waits_on = point_of(state.state_details.pause_key or "")
-    if waits_on != row["point"]:
-        return f"de programmarun wacht op {waits_on}, niet op {row['point']}: er is geen inbox voor dit besluit"
     from models.access.session import register_session
     from models.views.status import evaluate
 
     from flows.inbox import owes
 
     with register_session(read_only=True) as session:
-        verdict = evaluate(session, programme).verdict(row["point"])
+        ev = evaluate(session, programme)
+    titles = {dp.key: f"'{dp.title}'" for dp, _, _ in ev.points}
+    college = "het college van " + ev.names.get(row["body"], row["body"])
+    waits_on = point_of(state.state_details.pause_key or "")
+    if waits_on != row["point"]:
+        return (f"de programmarun wacht op {titles.get(waits_on, waits_on)}, niet op "
+                f"{titles.get(row['point'], row['point'])}: er is geen inbox voor dit besluit")
+    verdict = ev.verdict(row["point"])
     if not owes(verdict, row["body"]):
-        return f"{row['body']} is over {row['point']} niets meer verschuldigd ({verdict.reason})"
-    return f"er staat geen inbox open voor {row['body']} bij {row['point']}"
+        return f"{college} is over {titles[row['point']]} niets meer verschuldigd ({verdict.reason})"
+    return f"er staat geen inbox open voor {college} bij {titles[row['point']]}"
 
 
 def _until_recorded(programme: str, row: dict, inbox, asked: int) -> str | None:

@@ -14,7 +14,6 @@ from models.core.errors import InputError
 from models.core.inputs import os_reason, printable
 from models.facts.entities import Programme
 from models.facts.lookup import get_programme
-from models.commands.register import record_decision
 from models.views.status import decision_history, gate_verdict, status_report
 from models.core.vocabulary import OUTCOME_LABELS, STATUS_LABELS, Status
 
@@ -94,14 +93,19 @@ def cmd_status(args) -> int:
             print(f"  {EVENT_WORDS.get(m['event'], m['event'])} #{m['ref']}: {tried}{error}")
     if report["plan_revisions"]:
         print("\nHerplanningen")
+        titles = {p["key"]: p["title"] for p in report["decision_points"]}
+        for ph in report["phases"]:
+            titles[f"fase-{ph['number']}-begin"] = f"begin fase {ph['number']} ({ph['name']})"
+            titles[f"fase-{ph['number']}-einde"] = f"einde fase {ph['number']} ({ph['name']})"
         for r in report["plan_revisions"]:
             old, new = clock.parse_date(r["old"]), clock.parse_date(r["new"])
-            print(f"  {r['point']:<24} {clock.dutch_date(old)} -> {clock.dutch_date(new)} "
+            print(f"  {titles.get(r['point'], r['point'])}: {clock.dutch_date(old)} -> {clock.dutch_date(new)} "
                   f"(door {r['recorded_by']}: {r['reason']})")
     return 0
 
 
 def cmd_decide(args) -> int:
+    from models.commands.register import record_decision
     from notifications import events
 
     with register_session() as session:

@@ -13,7 +13,7 @@ from models.facts.snapshot import ProgrammeSnapshot, body_names, load_snapshot, 
 from models.rules.reminders import policy_set, step_on
 from models.commands.replanning import programme_plan, recorded_dates
 from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
-from models.rules.evaluation import evaluate_snapshot
+from models.rules.evaluation import Evaluation, evaluate_snapshot
 from models.core.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
 from notifications.ledger import deliver, notify, sent_messages
 from notifications.rendering import render_subject
@@ -44,7 +44,7 @@ def _nothing(programme: str, reason: str) -> list[ReminderRow]:
 def remind(
     session: Session, programme: str, as_of: dt.date, *, dry_run: bool = False,
     recipients: list[Recipient] | None = None, snapshot: ProgrammeSnapshot | None = None,
-    names: dict[str, str] | None = None, sent: dict | None = None,
+    names: dict[str, str] | None = None, sent: dict | None = None, ev: Evaluation | None = None,
 ) -> list[ReminderRow]:
     """Send (or, dry run, list) the reminders due on `as_of`; the ledger keeps each to once.
 
@@ -64,13 +64,18 @@ def remind(
     names = names if names is not None else body_names(session)
     if not dry_run and session.in_transaction():
         session.rollback()  # only reads so far: end them, so no lock is held while messages go out
-    ev = evaluate_snapshot(prog, as_of, names)
+    if ev is None or ev.as_of != as_of:  # the caller's evaluation of this day, where it has one
+        ev = evaluate_snapshot(prog, as_of, names)
     # lots whose assessment found too few valid offers and whose college has not said what happens
     short = [(t.lot, t.name) for t in ev.tender if t.needs_decision]
     notice_days = int((prog.tender or {}).get("award_notice_days", clock.AWARD_NOTICE_DAYS))
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
-        plan = programme_plan(session, programme, ev=ev)  # built from the snapshot: no query
+        # built from the snapshot, no query; the same points, colleges and settled points give the same plan
+        signature = ("plan", tuple((dp.key, spec.required_bodies, v.ok) for dp, spec, v in ev.points))
+        plan = prog.memo.get(signature)
+        if plan is None:
+            plan = prog.memo[signature] = programme_plan(session, programme, ev=ev)
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models.access.loader import load_builtin_if_empty
 from models.facts.db import MIGRATION_LOCK, _begin_read, open_session
 
 
 def _load_first_use(session: Session) -> None:
+    from models.access.loader import load_builtin_if_empty  # only on first use: it reads the programme files
+
     if session.get_bind().dialect.name == "postgresql":  # one process loads; the others wait, then see them
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     load_builtin_if_empty(session)

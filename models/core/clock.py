@@ -151,9 +151,51 @@ def dutch_moment(moment: dt.datetime) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[dt.date, str]:
+    return {day: name for day, name in _holiday_table().items() if day.year == year} if HOLIDAY_YEARS[0] <= year \
+        <= HOLIDAY_YEARS[1] else _package_holidays(range(year, year + 1))
+
+
+HOLIDAY_YEARS = (1990, 2100)  # the years kept in the holiday cache; others are asked of the package directly
+
+
+def _package_holidays(years) -> dict[dt.date, str]:
     import holidays
 
-    return dict(holidays.NL(years=[year], language="nl").items())
+    return dict(holidays.NL(years=list(years), language="nl").items())
+
+
+@functools.lru_cache(maxsize=1)
+def _holiday_table() -> dict[dt.date, str]:
+    """The `holidays` package's Dutch public holidays of 1990-2100, kept in the user's cache folder
+    ($XDG_CACHE_HOME/regie, else ~/.cache/regie) under the package's version, so a command does not
+    import and set up the package (0.1 s) to learn the same days again. Written atomically; any doubt
+    about the file, and the package answers."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("holidays")
+    origin = spec.origin if spec is not None else None
+    stamp = f"{origin}:{os.stat(origin).st_mtime_ns}" if origin else "none"
+    folder = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "regie")
+    path = os.path.join(folder, "holidays-nl.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            cached = json.load(handle)
+        if cached.get("stamp") == stamp and cached.get("years") == list(HOLIDAY_YEARS):
+            return {dt.date.fromisoformat(k): v for k, v in cached["days"].items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+    table = _package_holidays(range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 1))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        scratch = f"{path}.{os.getpid()}.tmp"
+        with open(scratch, "w", encoding="utf-8") as handle:
+            json.dump({"stamp": stamp, "years": list(HOLIDAY_YEARS),
+                       "days": {k.isoformat(): v for k, v in sorted(table.items())}}, handle)
+        os.replace(scratch, path)
+    except OSError:
+        pass  # a read-only home: the package answers each time
+    return table
 
 
 def holiday_name(day: dt.date) -> str | None:
@@ -282,3 +324,34 @@ def award_notice_due(signed: dt.date, days: int = AWARD_NOTICE_DAYS) -> dt.date:
     """The last day for the award notice after signing on `signed` (art. 2.134), run on past a weekend or
     public holiday (Algemene termijnenwet)."""
     return next_day_of_business(signed + dt.timedelta(days=days))
+
+
+# --- Contract terms -----------------------------------------------------------------------------
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def contract_terms(start: dt.date, initial_years: int, options_years: list[int] | tuple[int, ...]
+                   ) -> list[tuple[dt.date, dt.date]]:
+    """The initial term and each option's term, as (first day, last day)."""
+    terms, begin = [], start
+    for years in [initial_years, *options_years]:
+        end = add_years(begin, years) - dt.timedelta(days=1)
+        terms.append((begin, end))
+        begin = end + dt.timedelta(days=1)
+    return terms

@@ -12,7 +12,7 @@ from models.core import clock
 from models.core.vocabulary import NEGATIVE, OUTCOME_LABELS, POSITIVE
 from models.facts.snapshot import ProgrammeSnapshot, Successor
 from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
-from models.rules.programme_file import contract_terms
+from models.core.clock import contract_terms
 
 
 @dataclass(frozen=True)

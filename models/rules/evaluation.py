@@ -140,7 +140,12 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     facts = programme.facts
     lifted = planned_lifts(programme, as_of)
     titles = {dp.key: dp.title for dp in programme.points}
-    specs = [(dp, point_spec(programme, dp, names)) for dp in programme.points]
+    # who decides each point depends on the programme and its lots, not on the day: built once per snapshot
+    # (and per participation, which changes the lots' colleges)
+    memo_key = ("specs", programme.lots, id(names))
+    if memo_key not in programme.memo:
+        programme.memo[memo_key] = [(dp, point_spec(programme, dp, names)) for dp in programme.points]
+    specs = list(programme.memo[memo_key])
 
     def judge(spec: PointSpec) -> PointVerdict:
         return point_status(spec, facts.get(spec.key, []), as_of, lifted, titles)

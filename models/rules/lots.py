@@ -189,7 +189,10 @@ def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanki
             ranking = settle_by_lottery(ranking, list(last.detail.get("order") or ()), last.on.isoformat(),
                                         last.reference)
         if not assessed:  # before the assessment no lot lacks offers: there are none yet
-            ranking = replace(ranking, note="nog geen beoordeling geïmporteerd (regie offers import)")
+            unassessed = ("unassessed", lot.key)
+            if unassessed not in programme.memo:
+                programme.memo[unassessed] = replace(ranking, note="nog geen beoordeling geïmporteerd (regie offers import)")
+            ranking = programme.memo[unassessed]
         out.append(ranking)
     return tuple(out)
 

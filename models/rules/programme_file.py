@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from models.core.clock import add_months, contract_terms
 from models.core.errors import InputError
 from models.core.inputs import os_reason
 from models.rules.planning import PlanningError, PlanningIn, Plan, PointInfo
@@ -276,41 +277,12 @@ def parse_programme_text(text: str, path: Path | str) -> ProgrammeIn:
     return programme
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month + 1, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def contract_start(p: ProgrammeIn) -> dt.date | None:
     if p.contracts is None:
         return None
     if p.contracts.start is not None:
         return p.contracts.start
     return next((dp.date for dp in p.decision_points if dp.key == "contract-start"), None)
-
-
-def contract_terms(start: dt.date, initial_years: int, options_years: list[int] | tuple[int, ...]
-                   ) -> list[tuple[dt.date, dt.date]]:
-    """The initial term and each option's term, as (first day, last day)."""
-    terms, begin = [], start
-    for years in [initial_years, *options_years]:
-        end = add_years(begin, years) - dt.timedelta(days=1)
-        terms.append((begin, end))
-        begin = end + dt.timedelta(days=1)
-    return terms
 
 
 def with_contract_points(p: ProgrammeIn) -> ProgrammeIn:

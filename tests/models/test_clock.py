@@ -73,3 +73,24 @@ def test_planning_and_the_tender_read_the_same_standstill():
     # backwards from a signing on 31 December 2025: letters no later than 10 December
     latest = by_edge[("letters", "standstill")].gap_before(by_edge[("standstill", "signed")].gap_before(D(2025, 12, 31)))
     assert latest == clock.latest_sending_for_signing(D(2025, 12, 31)) == D(2025, 12, 10)
+
+
+def test_the_holiday_cache_gives_the_packages_days_and_a_damaged_cache_is_ignored(tmp_path, monkeypatch):
+    from models.core import clock as c
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    c._holiday_table.cache_clear()
+    c._holidays.cache_clear()
+    try:
+        for year in (2021, 2024, 2025, 2026):
+            assert c._holidays(year) == c._package_holidays([year]), year
+        cached = tmp_path / "regie" / "holidays-nl.json"
+        assert cached.exists() and "2025-04-21" in cached.read_text(encoding="utf-8")  # Tweede paasdag
+        cached.write_text("{niet: json", encoding="utf-8")
+        c._holiday_table.cache_clear()
+        c._holidays.cache_clear()
+        assert c.holiday_name(dt.date(2025, 12, 25)) == c._package_holidays([2025])[dt.date(2025, 12, 25)]
+        assert c._holidays(2150) == c._package_holidays([2150])  # outside the cached years: the package answers
+    finally:
+        c._holiday_table.cache_clear()
+        c._holidays.cache_clear()

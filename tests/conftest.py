@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -46,6 +47,13 @@ def db_url(request, tmp_path, postgres_state):
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI and did not answer: {postgres_state}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {postgres_state}")
+    with fresh_postgres() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres():
+    """A fresh, migrated register in a schema of its own on the test PostgreSQL, dropped afterwards."""
     schema = f"regie_t_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:

@@ -469,12 +469,41 @@ def cmd_whatif(args) -> int:
 
 
 def cmd_calendar(args) -> int:
-    from notifications.calendar_export import programme_ics
+    from notifications.calendar_export import all_programmes_ics, programme_ics
 
     with register_session(read_only=True) as session:
-        data = programme_ics(session, args.programme)
+        data = programme_ics(session, args.programme) if args.programme else all_programmes_ics(session)
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
+    return 0
+
+
+def cmd_overzicht(args) -> int:
+    from models.views.overview import overview
+
+    with register_session(read_only=True) as session:
+        report = overview(session, args.as_of)
+    if args.json:
+        emit_json(report)
+        return 0
+    print(f"Regie overzicht, stand op {report['as_of_nl']}: {len(report['programmes'])} programma's; "
+          f"{report['late']} te laat, {report['due_7']} binnen 7 dagen, {report['due_30']} binnen 30 dagen")
+    for p in report["programmes"]:
+        print(f"\n{p['name']} ({p['programme']}): {p['state']}")
+        if p["next_gate"]:
+            print(f"  volgende poort (uitgang fase {p['next_gate']['phase']}): {p['next_gate']['reason'][:200]}")
+        for label, items in (("te laat", p["late"]), ("binnen 7 dagen", p["due_7"]),
+                             ("binnen 30 dagen", [i for i in p["due_30"] if i not in p["due_7"]])):
+            for i in items:
+                print(f"  {label}: {i['title']} (uiterlijk {i['due_nl']}, {i['when']}); {i['who']}")
+        c = p["contracts"]
+        if c:
+            line = f"  contracten lopen tot en met {c['end_nl']}{'' if c['end_settled'] else ' (zover besloten)'}"
+            if c["next_option"]:
+                line += f"; {c['next_option']['title']}: besluit uiterlijk {c['next_option']['due_nl']}"
+            print(line)
+            for x in c["lots"]:
+                print(f"    {x['lot']}: {', '.join(x['providers'])}")
     return 0
 
 

@@ -170,8 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--by", dest="recorded_by", help=BY_HELP)
         p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("calendar", help="iCalendar-bestand van het programma (naar stdout)")
-    p.add_argument("programme")
+    p = sub.add_parser("calendar", help="iCalendar-bestand van het programma, of zonder programma van alle "
+                                        "programma's (naar stdout)")
+    p.add_argument("programme", nargs="?")
+
+    p = sub.add_parser("overzicht", help="alle programma's: fase, wat te laat is, wat binnen 7 en 30 dagen moet "
+                                         "en van wie, de volgende poort, de contracten")
+    p.add_argument("--as-of", type=_date_arg, help="stand op deze datum (JJJJ-MM-DD), standaard vandaag")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("timeline", help="tijdlijn als SVG")
     p.add_argument("programme")

@@ -12,6 +12,8 @@ from models.core import clock
 from models.access.session import register_session
 from models.facts.entities import Programme
 from notifications.reminders import ReminderRow
+from models.rules.reminders import step_words
+from tasks.artifacts import publish_overview
 from tasks.reminders import send_reminders
 
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
@@ -35,7 +37,7 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
         else:
             rows = state.result()
         table = [
-            {"Besluitpunt": r.title or r.point, "Stap": r.step, "Ontvanger": r.recipient, "Kanaal": r.channel,
+            {"Besluitpunt": r.title or r.point, "Stap": step_words(r.step), "Ontvanger": r.recipient, "Kanaal": r.channel,
              "Status": STATUS_NL[r.status], "Toelichting": r.reason}
             for r in rows
         ] or [{"Besluitpunt": "-", "Stap": "-", "Ontvanger": "-", "Kanaal": "-", "Status": "niets te doen",
@@ -46,6 +48,7 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
         for row in rows:
             totals[row.status] = totals.get(row.status, 0) + 1
     get_run_logger().info("Herinneringen %s: %s", clock.dutch_date(day), totals or "niets te doen")
+    publish_overview(day)  # every programme on one page, as the sweep left them
     if broken:
         get_run_logger().error("Niet verwerkt: %s; de andere programma's wel", ", ".join(broken))
         return Failed(message=f"Niet verwerkt: {', '.join(broken)}; de andere programma's wel", data=totals)

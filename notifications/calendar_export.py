@@ -103,3 +103,22 @@ def programme_ics(session: Session, key: str) -> bytes:
                           f"{clock.dutch_date(c.terms[-1][1])} met alle opties.",
         ))
     return cal.to_ical()
+
+
+def all_programmes_ics(session: Session) -> bytes:
+    """One feed with every programme in the register: each programme's events, with the same UIDs as its own
+    file, so a subscription to the feed and an imported programme file update the same events."""
+    from sqlalchemy import select
+
+    from models.facts.entities import Programme
+
+    cal = Calendar()
+    cal.add("prodid", "-//Regie//Sociaal Domein Achterhoek//NL")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "Regie: alle programma's")
+    cal.add("x-wr-timezone", clock.TIMEZONE)
+    for key in session.scalars(select(Programme.key).order_by(Programme.key)):
+        for event in Calendar.from_ical(programme_ics(session, key)).walk("VEVENT"):
+            cal.add_component(event)
+    return cal.to_ical()

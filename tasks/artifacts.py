@@ -150,3 +150,19 @@ def publish_artifacts(programme: str) -> int:
     if _changed(f"{programme}-voortgang", 100.0 * done / 6):
         create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang", description=f"{name}: {words}")
     return done
+
+
+@task(name="regie-overzicht bijwerken", task_run_name="regie-overzicht {as_of} bijwerken")
+def publish_overview(as_of: dt.date) -> int:
+    """The artifact 'Regie overzicht': every programme on one page (phase, late, due in 7 and 30 days, the next
+    gate, the contracts), refreshed by the daily sweep; a new version only when something changed."""
+    from models.views.overview import overview, overview_markdown
+
+    with register_session(read_only=True) as session:
+        report = overview(session, as_of)
+    text = overview_markdown(report)
+    if _changed("regie-overzicht", text):
+        create_markdown_artifact(text, key="regie-overzicht",
+                                 description=f"Regie overzicht: {report['late']} te laat, {report['due_7']} binnen "
+                                             f"7 dagen ({report['as_of_nl']})")
+    return len(report["programmes"])

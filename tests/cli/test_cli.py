@@ -368,3 +368,19 @@ def test_a_college_may_be_named_as_a_person_types_it(regie):
     code, out, err = regie("decide", "inkoop-2026", "tariffs", "--body", "Oost-Gelderland", "--outcome", "approved",
                            "--on", "2024-10-08", "--by", "x")
     assert code == 2 and "onbekend bestuursorgaan 'Oost-Gelderland'" in err
+
+
+def test_overzicht_and_the_calendar_of_every_programme(regie, monkeypatch):
+    from icalendar import Calendar
+
+    monkeypatch.setenv("REGIE_TODAY", "2024-10-22")
+    code, out, _ = regie("overzicht")
+    assert code == 0 and out.startswith("Regie overzicht, stand op dinsdag 22 oktober 2024: 2 programma's;")
+    assert "Inkoop Jeugdhulp, Wmo en Wonen 2026 (inkoop-2026): fase 1 (van 0-5)" in out
+    assert "te laat: Tweede marktconsultatie gehouden (uiterlijk vrijdag 13 september 2024, 39 dagen te laat)" in out
+    code, out, _ = regie("overzicht", "--json")
+    assert code == 0 and {p["programme"] for p in json.loads(out)["programmes"]} == {"inkoop-2022", "inkoop-2026"}
+    code, out, _ = regie("calendar")
+    uids = {str(e["uid"]) for e in Calendar.from_ical(out).walk("VEVENT")}
+    assert "inkoop-2026-besluit-go-no-go@regie.sociaaldomeinachterhoek.nl" in uids
+    assert "inkoop-2022-besluit-award@regie.sociaaldomeinachterhoek.nl" in uids

@@ -26,7 +26,12 @@ def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
     totals = reminder_flow(as_of=dt.date(2024, 11, 6))
     assert totals.get("sent", 0) >= 1
     table = latest("inkoop-2026-herinneringen").data
-    assert "Besluitvorming door colleges: go/no-go" in table and "overdue-1" in table and "verzonden" in table
+    assert "Besluitvorming door colleges: go/no-go" in table and "1 werkdag te laat" in table and "verzonden" in table
+    assert "overdue-1" not in table  # the step in words, not its key
+    overview = latest("regie-overzicht")  # every programme on one page, refreshed by the sweep
+    assert overview.data.startswith("# Regie overzicht, stand op woensdag 6 november 2024")
+    assert "## Inkoop Jeugdhulp, Wmo en Wonen 2026 (inkoop-2026)" in overview.data
+    assert "| 1 dag te laat | Besluitvorming door colleges: go/no-go | het college van Winterswijk |" in overview.data
     titles = [m["title"] for m in flow_env.messages if m["path"] == "/winterswijk"]
     assert titles == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk "
                       "dinsdag 5 november 2024 besloten zijn"]

@@ -1,0 +1,43 @@
+"""`regie overzicht`: every programme on one page, from the one evaluation of each (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.core import clock
+from models.views.overview import overview, overview_markdown
+from models.views.status import evaluate
+from tests.models.test_register import decide
+
+SEVEN = ["aalten", "berkelland", "bronckhorst", "doetinchem", "montferland", "oost-gelre", "oude-ijsselstreek"]
+
+
+def test_the_overview_shows_each_programme_its_late_and_due_points_and_its_contracts(session):
+    with clock.frozen(dt.date(2024, 10, 22)):
+        decide(session, "market-consultation-2", "projectteam", "approved", on="2024-09-13")
+        for body in SEVEN:  # Winterswijk has not decided the tariffs
+            decide(session, "tariffs", body, "approved", on="2024-10-08")
+    with session.begin():
+        report = overview(session, dt.date(2024, 10, 22))
+        ev = evaluate(session, "inkoop-2026", dt.date(2024, 10, 22))
+    lines = {p["programme"]: p for p in report["programmes"]}
+    assert set(lines) == {"inkoop-2022", "inkoop-2026"}
+    p = lines["inkoop-2026"]
+    assert p["phase"] == 2
+    assert p["state"] == "fase 2 (van 0-5): Dialoog, uitwerken aanbestedingsdocumenten"
+    assert [(i["title"], i["who"], i["when"]) for i in p["late"]] == [
+        ("Tarieven vastgesteld door de colleges", "het college van Winterswijk", "14 dagen te laat")]
+    assert [i["title"] for i in p["due_7"]] == []
+    assert [(i["title"], i["when"]) for i in p["due_30"]] == [
+        ("Besluitvorming door colleges: go/no-go", "nog 14 dagen"),
+        ("Publicatie aanbestedingen via Mercell", "nog 16 dagen")]
+    assert p["next_gate"]["phase"] == 2 and not p["next_gate"]["open"]
+    assert p["next_gate"]["reason"] == ev.gates[2].reason  # the one evaluation's words
+    assert p["contracts"]["end"] == "2028-12-31" and p["contracts"]["next_option"]["due"] == "2028-06-27"
+    # the 2022 contracts: they end with 2024 as far as decided, option 1 is due on 25 June 2024, option 2 lapses
+    c = lines["inkoop-2022"]["contracts"]
+    assert c["end"] == "2024-12-31" and not c["end_settled"] and c["next_option"]["due"] == "2024-06-25"
+    assert report["late"] == sum(len(x["late"]) for x in report["programmes"]) > 1
+    text = overview_markdown(report)
+    assert text.startswith("# Regie overzicht, stand op dinsdag 22 oktober 2024")
+    assert "| 14 dagen te laat | Tarieven vastgesteld door de colleges | het college van Winterswijk |" in text

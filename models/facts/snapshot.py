@@ -176,7 +176,7 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
 
     def grouped(query) -> dict[int, list]:
         out: dict[int, list] = defaultdict(list)
-        for owner, *rest in conn.execute(query):
+        for owner, *rest in conn.execute(query).all():  # fetched at once: no Python call per row
             out[owner].append(rest)
         return out
 
@@ -184,8 +184,14 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
         """Per segment or lot the slugs taking part, aggregated in the database (one row per owner)."""
         glue = _aggregate(session, table.c.municipality_id)
         rows = conn.execute(select(owner_column, glue).join(owner_table, owner_table.id == owner_column)
-                            .where(programme_column.in_(ids)).group_by(owner_column))
-        return {owner: tuple(sorted(slug[int(m)] for m in joined.split(","))) for owner, joined in rows}
+                            .where(programme_column.in_(ids)).group_by(owner_column)).all()
+        seen: dict[str, tuple[str, ...]] = {}  # many lots share their colleges: each list is parsed once
+        out = {}
+        for owner, joined in rows:
+            if joined not in seen:
+                seen[joined] = tuple(sorted(slug[int(m)] for m in joined.split(",")))
+            out[owner] = seen[joined]
+        return out
 
     members = grouped(
         select(programme_municipalities.c.programme_id, programme_municipalities.c.municipality_id)
@@ -239,7 +245,7 @@ def load_snapshots(session: Session, keys: Iterable[str] | None = None) -> dict[
         for bid, row, lot, provider, met, reason, scores in conn.execute(
                 select(Offer.import_id, Offer.row_number, Offer.lot_key, Offer.provider, Offer.requirements_met,
                        Offer.reason, cast(Offer.scores, Text))
-                .where(Offer.import_id.in_(batch_ids)).order_by(Offer.import_id, Offer.row_number)):
+                .where(Offer.import_id.in_(batch_ids)).order_by(Offer.import_id, Offer.row_number)).all():
             offers[bid][lot].append(OfferRow(row, lot, provider, bool(met), reason, dict(parsed(scores) or {})))
 
     out = {}

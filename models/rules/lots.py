@@ -175,24 +175,30 @@ def lot_rankings(programme: ProgrammeSnapshot, as_of: dt.date) -> tuple[LotRanki
     offers = award_offers(programme, as_of)
     assessed = any(b.recorded_on <= as_of for b in programme.offer_batches)
     out = []
+    drawn: dict[str, object] = {}  # per lot, its latest lottery by `as_of`
+    for st in programme.tender_steps:
+        if st.event == "lottery" and st.on <= as_of:
+            drawn[st.lot] = st
     for lot in programme.lots:
         if lot.private:
             continue
         batch, rows = offers.get(lot.key, (None, ()))
+        if not assessed:  # before the assessment no lot lacks offers: there are none yet
+            key = ("unassessed", lot.key)
+            if key not in programme.memo:
+                programme.memo[key] = LotRanking(  # as rank_lot gives it for no offers, with its own note
+                    lot.key, lot.name, rules.places("award", lot.key), (), 0, rules.min_valid_offers > 0, None,
+                    "nog geen beoordeling geïmporteerd (regie offers import)")
+            out.append(programme.memo[key])
+            continue
         key = ("ranking", lot.key, batch)  # a lot's ranking depends on its import alone: computed once
         if key not in programme.memo:
             programme.memo[key] = rank_lot(lot.key, lot.name, list(rows), rules, "award")
         ranking = programme.memo[key]
-        drawn = [st for st in programme.tender_steps if st.lot == lot.key and st.event == "lottery" and st.on <= as_of]
-        if drawn and ranking.open_tie:  # the latest lottery of this tie settles it; the scores stay
-            last = drawn[-1]
+        last = drawn.get(lot.key)
+        if last is not None and ranking.open_tie:  # the latest lottery of this tie settles it; the scores stay
             ranking = settle_by_lottery(ranking, list(last.detail.get("order") or ()), last.on.isoformat(),
                                         last.reference)
-        if not assessed:  # before the assessment no lot lacks offers: there are none yet
-            unassessed = ("unassessed", lot.key)
-            if unassessed not in programme.memo:
-                programme.memo[unassessed] = replace(ranking, note="nog geen beoordeling geïmporteerd (regie offers import)")
-            ranking = programme.memo[unassessed]
         out.append(ranking)
     return tuple(out)
 

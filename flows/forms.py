@@ -84,8 +84,11 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
         outcome=(Literal[outcomes], Field(first("outcome", outcomes[0]), title="Uitkomst")),  # type: ignore[valid-type]
         decided_on=(
             str,
-            Field(first("decided_on", ""), title="Besluitdatum", pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
-                  description="De datum van het besluit (verplicht); niet in de toekomst"),
+            # empty until the person picks the date: Submit without one records nothing (the register says
+            # so on the next form, in Dutch); the meeting it would fall on is proposed in the description
+            Field(first("decided_on", ""), title="Besluitdatum", pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+                  json_schema_extra={"format": "date"},
+                  description="Kies de datum van het besluit (verplicht); niet in de toekomst"),
         ),
         reference=(str, Field(first("reference", ""), title="Kenmerk",
                               description="bijv. het besluitnummer van het college")),
@@ -94,9 +97,10 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
     )
 
 
-def initial_values(point: PointState, refused: dict | None, proposed_date: str) -> dict:
-    """What the next form shows: after a refusal what was typed (the code excepted), else a proposed date."""
-    values = {"decided_on": proposed_date}
+def initial_values(point: PointState, refused: dict | None, proposed_date: str | None = None) -> dict:
+    """What the next form shows: after a refusal what was typed (the code excepted). The date is never filled
+    in for the person: it is theirs to choose (the proposed meeting is named in the form's description)."""
+    values: dict = {}
     if refused:
         values |= {k: v for k, v in refused.items() if k != "code" and isinstance(v, str)}
         if values.get("body") not in body_choices(point):
@@ -107,7 +111,7 @@ def initial_values(point: PointState, refused: dict | None, proposed_date: str) 
 
 
 def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, ...], refusal: str | None,
-                     one_body: bool = False) -> str:
+                     one_body: bool = False, proposed: str | None = None) -> str:
     lines = []
     if refusal:
         lines += [f"> **Vorige invoer geweigerd, niets vastgelegd:** {refusal}", ""]
@@ -122,6 +126,9 @@ def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, .
         "",
         *[f"- {name}" for name in names],
         "",
+        *([f"Besluitdatum: kies zelf de datum van het besluit (voorstel: {clock.dutch_date(clock.parse_date(proposed))}"
+           f"{', de laatste vergadering tot de uiterste datum' if point.kind != 'milestone' else ''}). Zonder "
+           "datum wordt niets vastgelegd.", ""] if proposed else []),
         ("Vul het besluit in en klik op *Submit*. " if one_body else
          "Vul het besluit van één orgaan in en klik op *Submit*. ") + "Elk besluit wordt gecontroleerd "
         "voordat het in het register komt; een geweigerd besluit staat bovenaan het volgende formulier.",

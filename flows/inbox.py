@@ -133,7 +133,8 @@ def inbox_flow(programme: str, point: str, body: str):
         names = body_choices(mine)
         form = decision_form(mine, attributed, initial_values(mine, typed, proposed), fixed_body=True,
                              required=bool(runtime.deployment.id))  # a local pause is woken with {}
-        form = form.with_initial_data(description=form_description(snap, mine, names, refusal, one_body=True))
+        form = form.with_initial_data(description=form_description(snap, mine, names, refusal, one_body=True,
+                                                                     proposed=proposed))
         key = f"{INBOX_PREFIX}{len(keys)}"
         logger.info("Wacht op het besluit van %s over %s", names[0], state.title)
         if runtime.deployment.id:

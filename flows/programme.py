@@ -90,7 +90,7 @@ def wait_for_decision(snap: PhaseSnapshot, refusal: str | None, typed: dict | No
         attributed = has_people(session)
         proposed = proposed_date(session, snap.programme, point)
     form = decision_form(point, attributed, initial_values(point, typed, proposed)).with_initial_data(
-        description=form_description(snap, point, names, refusal))
+        description=form_description(snap, point, names, refusal, proposed=proposed))
     key = pause_key(point.key, len(fired_pause_keys(str(runtime.flow_run.id))))
     line = waiting_line(snap)
     get_run_logger().info("%s: %s", line[:1].upper() + line[1:], point.reason)

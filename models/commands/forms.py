@@ -42,6 +42,9 @@ def handle_form_input(
     decision_id = None
     if not payload.get("body"):
         result, message = "empty", "geen besluit ingevuld: het register is opnieuw gecontroleerd"
+    elif not payload.get("decided_on"):  # never a date nobody chose
+        result, message = "refused", ("de besluitdatum ontbreekt: kies de datum waarop het besluit is genomen; "
+                                      "er is niets vastgelegd")
     else:
         try:
             verified = None

@@ -73,8 +73,9 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert "Aalten" not in json.dumps(schema)
     assert schema["properties"]["outcome"]["enum"] == ["Go", "No-go", "Aangehouden"]  # Dutch, mapped back
     assert "reservation" not in schema["properties"]  # no outcome with a reservation fits a go/no-go
-    assert schema["properties"]["decided_on"]["default"] == "2024-11-05"  # Winterswijk's last meeting by the due date
-    assert schema["properties"]["decided_on"]["format"] == "date"
+    # the date is the person's choice: not filled in; Winterswijk's last meeting by the due date is proposed
+    assert schema["properties"]["decided_on"]["default"] == "" and schema["properties"]["decided_on"]["format"] == "date"
+    assert "voorstel: dinsdag 5 november 2024" in description and "Zonder datum wordt niets vastgelegd" in description
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env))
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
 
@@ -102,14 +103,29 @@ def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
         with pytest.raises(RuntimeError, match=f"Validation failed for field '{field}'"):
             resume_flow_run(UUID(run.id), run_input=wrong)
     assert [w.id for w in waiting_runs("inkoop-2026")] == [run.id]
+    # a name and Submit, without choosing a date: nothing is recorded, and the next form says why in Dutch
+    resume_flow_run(UUID(run.id), run_input={"body": W, "outcome": "Go", "decided_on": "", "recorded_by": "Secretaris"})
+    def paused_key() -> str:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(run.id)).state
+        return state.state_details.pause_key or "" if state is not None and state.is_paused() else ""
+
+    wait_until(lambda: paused_key().endswith("-1"), what="the wait after a form without a date")
+    with get_client(sync_client=True) as client:
+        description = client.read_flow_run_input(UUID(run.id), f"paused-{paused_key()}-description")
+    assert "de besluitdatum ontbreekt" in description and "er is niets vastgelegd" in description
+    with register_session() as session:
+        assert session.scalar(select(Decision).where(Decision.decision_point.has(key="go-no-go"),
+                                                     Decision.body.has(slug="winterswijk"))) is None
     future = {"body": W, "outcome": "Go", "decided_on": "2099-01-01", "recorded_by": "Secretaris",
               "reference": "2099/1"}
     resume_flow_run(UUID(run.id), run_input=future)
-    again = wait_until(lambda: [w for w in waiting_runs("inkoop-2026") if w.id == run.id], what="the second wait")
+    wait_until(lambda: paused_key().endswith("-2"), what="the second wait")
+    again = [w for w in waiting_runs("inkoop-2026") if w.id == run.id]
     with get_client(sync_client=True) as client:
         key = client.read_flow_run(UUID(run.id)).state.state_details.pause_key
         description = client.read_flow_run_input(UUID(run.id), f"paused-{key}-description")
-    assert key.endswith("-1")
+    assert key.endswith("-2")
     assert "Vorige invoer geweigerd" in description and "in de toekomst" in description
     with get_client(sync_client=True) as client:
         kept = json.loads(client.read_flow_run_input(UUID(run.id), f"paused-{key}-schema"))["properties"]
@@ -125,8 +141,9 @@ def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):
     assert box["result"].is_completed(), box
     with register_session() as session:
         forms = session.scalars(select(FormInput).order_by(FormInput.id)).all()
-        assert [f.result for f in forms] == ["refused", "recorded"]
-        decision = session.get(Decision, forms[1].decision_id)
+        assert [f.result for f in forms] == ["refused", "refused", "recorded"]  # no date, a future date, good
+        assert "besluitdatum ontbreekt" in forms[0].message and "in de toekomst" in forms[1].message
+        decision = session.get(Decision, forms[2].decision_id)
         assert (decision.via, decision.reference, decision.recorded_by) == ("formulier", "2024/88", "Secretaris W")
 
 

@@ -61,7 +61,7 @@ def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
     record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
     refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", "Projectleider", return_state=True)
     assert refused.is_completed() and refused.name == "Geweigerd"
-    assert "verplichte besluiten overslaan: award (fase 3)" in refused.message
+    assert "verplichte besluiten overslaan: 'Besluitvorming gunning door college penvoerder' (fase 3)" in refused.message
     with register_session() as session:
         assert session.scalar(select(func.count()).select_from(PhaseOverride)) == 0
     with register_session() as session:

@@ -118,6 +118,11 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         "last_winner_total": winners[-1].total_nl if winners else "-",
         "column_width": max(10, 44 // max(1, len(winners))),
         "tie_break_note": rules.tie_break_note, "lottery": ranking.lottery,
+        "signatory": (prog.tender or {}).get("signatory")
+                     or f"het college van burgemeester en wethouders van {prog.penvoerder.name}, penvoerder",
+        "contact": (prog.tender or {}).get("contact")
+                   or (f"het inkoopteam van het Sociaal Domein Achterhoek, via het aanbestedingsplatform "
+                       f"{(prog.tender or {}).get('platform') or ''}, onder vermelding van het kenmerk").replace("  ", " "),
         "tie_break": ", dan ".join(c.name.lower() for k in rules.tie_break for c in rules.criteria if c.key == k)
                      or "geen", "platform": (prog.tender or {}).get("platform"),
     }

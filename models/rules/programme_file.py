@@ -158,6 +158,8 @@ class TenderIn(_Strict):
     award_notice_days: int = Field(default=30, ge=1, le=365)
     selection: SelectionIn | None = None
     example_offers: str | None = Field(default=None, max_length=300)  # a demo file beside the programme file
+    signatory: str | None = Field(default=None, max_length=200)  # who signs the letters (default: the penvoerder's college)
+    contact: str | None = Field(default=None, max_length=300)  # the letters' contact (default: the team, via the platform)
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -97,7 +97,7 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
     for needed in ("Afwijzing: Beschermd wonen SDA regionaal", "plaats 4 met 72,00", "Voorbeeld: Het Baken Jeugdzorg",
                    "Kwaliteit van de samenwerking (40%) 7 (28,00) 9 (36,00) 8 (32,00) 8 (32,00)",
                    "Totaal 72,00 84,00 80,00 72,00", "tot en met maandag 14 april 2025", "art. 2.127",
-                   "de tie-break (kwaliteit van de samenwerking, dan afschalen) gaf de doorslag"):
+                   "bij gelijke score gaf de score op kwaliteit van de samenwerking, dan afschalen de doorslag"):
         assert needed in text, needed
     # the relative advantages of each winning offer over this one, criterion by criterion (art. 2.130)
     for needed in ("Voorbeeld: Het Baken Jeugdzorg: plaats 1, 84,00 punten (u: 72,00)",
@@ -107,7 +107,9 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
                    "Regionale samenwerking en lokale verbondenheid: score 8 tegen uw 8 (16,00 tegen 16,00 punten na "
                    "weging, gelijk)"):
         assert needed in text, needed
-    assert "sterkst op" not in text
+    assert "sterkst op" not in text and "tie-break" not in text
+    assert "Met vriendelijke groet, het college van burgemeester en wethouders van Doetinchem, penvoerder" in text
+    assert "Contactpersoon: het inkoopteam van het Sociaal Domein Achterhoek, via het aanbestedingsplatform Mercell" in text
     invalid = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-praktijk-de-brug.pdf").split())
     assert "voldoet niet aan de minimumeisen: geen plan van aanpak voor afschalen ingediend" in invalid
     award = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-gunning-het-baken-jeugdzorg.pdf").split())
@@ -1081,7 +1083,7 @@ def test_a_tie_at_the_edge_is_settled_by_a_recorded_lottery_the_scores_stay_and_
     with session.begin():
         letters = {x.provider: x for x in build_letters(session, "inkoop-2026", "wonen-1", dt.date(2025, 3, 24))}
     lost = " ".join(letters["Charlie"].html.split())
-    assert letters["Charlie"].kind == "afwijzing" and "gelijk met Delta" in lost
+    assert letters["Charlie"].kind == "afwijzing" and "gelijk met Delta, ook na de criteria die bij gelijke score" in lost
     assert "de loting op maandag 24 maart 2025 (PV notaris 2025-17): Delta, Charlie gaf de doorslag" in lost
     won = " ".join(letters["Delta"].html.split())
     assert letters["Delta"].kind == "gunning" and "gelijk met Charlie" in won and "loting op maandag 24 maart" in won

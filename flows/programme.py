@@ -66,7 +66,8 @@ def waiting_line(snap: PhaseSnapshot) -> str:
     point = snap.blocking
     names = point.missing_names if point.missing else point.reserved_names
     who = ", ".join(n.removeprefix("het college van ") for n in names) or point.who
-    return f"wacht op {point.title}: {who} (uiterlijk {clock.short_dutch_date(point.due)})"
+    late = ", te laat" if point.status == "overdue" else ""  # the runs list shows a late programme at a glance
+    return f"wacht op {point.title}: {who} (uiterlijk {clock.short_dutch_date(point.due)}{late})"
 
 
 def rename_run(name: str) -> None:

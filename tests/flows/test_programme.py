@@ -62,6 +62,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     thread, box = in_thread(programme_flow, "inkoop-2026")
     run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
     assert run.point == "go-no-go"
+    assert run.name.endswith("Winterswijk (uiterlijk di 5 nov 2024, te laat)"), run.name  # late, at a glance
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(UUID(run.id))
         key = flow_run.state.state_details.pause_key

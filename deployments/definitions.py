@@ -28,7 +28,7 @@ def build_deployments() -> list:
     from flows.reminders import reminder_flow
     from flows.sweep import resume_sweep_flow
 
-    return [
+    deployments = [
         programme_flow.to_deployment(
             name=PROGRAMME,
             description="Start of hervat een inkoopprogramma (parameter: programma, bijv. inkoop-2026).",
@@ -66,3 +66,34 @@ def build_deployments() -> list:
             tags=["regie"],
         ),
     ]
+    choose_programme(deployments)
+    for deployment in deployments:  # Prefect titles a parameter by its Python name: a person reads Dutch
+        for key, prop in deployment._parameter_openapi_schema.properties.items():
+            if key in FIELD_TITLES and prop.get("title") in (None, key):
+                prop["title"] = FIELD_TITLES[key]
+    return deployments
+
+
+FIELD_TITLES = {"programme": "Programma", "to_phase": "Naar fase", "reason": "Reden", "login": "Gebruikersnaam",
+                "code": "Eenmalige code", "recorded_by": "Uw naam", "as_of": "Stand op (datum)",
+                "dry_run": "Proefrun (niets versturen)", "decision": "Besluit"}
+
+
+def choose_programme(deployments: list) -> None:
+    """The programme is chosen from a list in the UI (the programmes in the register when the deployments
+    are built), not typed: a typo cannot start or release the wrong thing. Without a register, free text."""
+    try:
+        from sqlalchemy import select
+
+        from models.access.session import register_session
+        from models.facts.entities import Programme
+
+        with register_session(read_only=True) as session:
+            keys = list(session.scalars(select(Programme.key).order_by(Programme.key)))
+    except Exception:  # noqa: BLE001 - no register here (prefect.yaml built elsewhere): the field stays text
+        return
+    for deployment in deployments:
+        if deployment.name in (PROGRAMME, ADVANCE_PHASE) and keys:
+            prop = deployment._parameter_openapi_schema.properties.get("programme")
+            if prop is not None:
+                prop["enum"] = keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.states import Completed, State
 from pydantic import Field
-from typing import Annotated
+from typing import Annotated, Literal
 
 from notifications import prefect_events
 from tasks.register import Refused, advance_task
@@ -15,13 +15,17 @@ from tasks.runs import resume_waiting_runs
 @flow(name="regie-fase-vrijgeven", flow_run_name="{programme} naar fase {to_phase}",
       description="Geef een fase handmatig vrij; geweigerd als daarmee een verplicht besluit wordt overgeslagen.")
 def advance_phase_flow(
-    programme: str,
-    to_phase: Annotated[int, Field(ge=0, le=5, title="Naar fase")],
-    reason: Annotated[str, Field(min_length=1, title="Reden")],
-    recorded_by: Annotated[str, Field(min_length=1, title="Door")],
+    programme: Annotated[str, Field(title="Programma", description="bijv. inkoop-2026")],
+    to_phase: Annotated[Literal[0, 1, 2, 3, 4, 5], Field(title="Naar fase")],
+    reason: Annotated[str, Field(title="Reden", description="waarom deze fase nu wordt vrijgegeven (verplicht)")] = "",
+    login: Annotated[str, Field(title="Gebruikersnaam", description="uw gebruikersnaam in Regie")] = "",
+    code: Annotated[str, Field(title="Eenmalige code",
+                               description="de 6 cijfers uit uw authenticator-app; elke code werkt één keer")] = "",
+    recorded_by: Annotated[str, Field(title="Uw naam", description="alleen op een register zonder personen; "
+                                                                   "anders gelden gebruikersnaam en code")] = "",
 ) -> int | State:
     logger = get_run_logger()
-    advanced = advance_task(programme, to_phase, reason, recorded_by)
+    advanced = advance_task(programme, to_phase, reason, recorded_by, login, code)
     if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
         return Completed(name="Geweigerd", message=advanced.message[:500])
     prefect_events.emit(prefect_events.MANUAL_TRANSITION, programme, f"overgang-{advanced.override_id}",

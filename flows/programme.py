@@ -7,7 +7,8 @@ import os
 from prefect import flow, get_run_logger, runtime
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.states import Completed, Failed
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
+from typing import Annotated
 
 from prefect import get_client
 from prefect.client.schemas.filters import (
@@ -145,7 +146,7 @@ def programme_refusal(programme: str) -> str | None:
     description="Een inkoopprogramma van het Sociaal Domein Achterhoek: fase 0 tot en met 5, "
     "met poorten die pas opengaan op vastgelegde besluiten.",
 )
-def programme_flow(programme: str):
+def programme_flow(programme: Annotated[str, Field(title="Programma", description="bijv. inkoop-2026")]):
     """Run the phases in order; wait where a gate is shut; stop on a no-go or a rejection.
 
     A resumed run does not run the phases it finished before again: it logs one line for each.

@@ -8,6 +8,7 @@ from prefect import get_run_logger, task
 
 from models.access.session import register_session
 from models.commands.forms import FormResult, handle_form_input
+from models.commands.identity import authorize_person, has_people
 from models.commands.overrides import Advanced, advance_phase
 from models.core.errors import InputError
 from models.commands.register import Recorded, record_decision
@@ -66,11 +67,26 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
 
 
 @task(name="fase handmatig vrijgeven")
-def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str) -> Advanced | Refused:
+def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str, login: str = "",
+                 code: str = "") -> Advanced | Refused:
+    """A phase released by hand from the UI. Where the register knows people, the lead proves who they are
+    with a user name and a one-time code (the flow runs as the service, whose login is not theirs); a
+    refusal names the form's own fields."""
     try:
+        if not (reason or "").strip():
+            raise InputError("vul een reden in: een handmatige overgang wordt altijd met reden vastgelegd; "
+                             "er is niets vastgelegd")
+        verified = None
+        with register_session() as session:  # its own transaction: a code once shown is used, whatever follows
+            if has_people(session):
+                if not (login or "").strip() or not (code or "").strip():
+                    raise InputError("vul uw gebruikersnaam en de eenmalige code in; er is niets vastgelegd")
+                verified = authorize_person(session, login=login, code=code, action="advance")
+            elif not (recorded_by or "").strip():
+                raise InputError("vul uw naam in (dit register kent nog geen personen); er is niets vastgelegd")
         with register_session() as session:
             return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason,
-                                 recorded_by=recorded_by)
+                                 recorded_by=recorded_by or None, verified=verified)
     except InputError as exc:
         get_run_logger().warning("Geweigerd, niets vastgelegd: %s", exc)
         return Refused(str(exc))

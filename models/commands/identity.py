@@ -135,6 +135,31 @@ def authorize_form(session: Session, *, login: str, code: str, body: GoverningBo
 
     Returns (login, name) of the person the decision is recorded for.
     """
+    person, secret, matched = _one_time_code(session, login, code)
+    actor = Actor(person.login, person.name, person.role, person.body_slug)
+    if actor.role not in MAY["decide"]:
+        raise InputError(f"{person.name} ({person.login}) is {person.role} en mag geen {ACTIONS_NL['decide']}")
+    if actor.role == "secretaris" and body.slug != actor.body:
+        raise InputError(f"{person.name} ({person.login}) is secretaris voor '{actor.body}' en mag geen besluit "
+                         f"van {body.name} vastleggen")
+    if actor.role == "projectteam" and body.kind != "projectteam":
+        raise InputError(f"{person.name} ({person.login}) legt mijlpalen vast, geen besluit van {body.name}")
+    secret.last_step = matched
+    return person.login, person.name
+
+
+def authorize_person(session: Session, *, login: str, code: str, action: str) -> tuple[str, str]:
+    """A form of the procurement lead in the Prefect UI (a phase released by hand): the person proves who they
+    are with a one-time code, used once, and their role must allow the action. Returns (login, name)."""
+    person, secret, matched = _one_time_code(session, login, code)
+    if person.role not in MAY[action]:
+        raise InputError(f"{person.name} ({person.login}) is {person.role} en mag geen {ACTIONS_NL[action]}")
+    secret.last_step = matched
+    return person.login, person.name
+
+
+def _one_time_code(session: Session, login: str, code: str):
+    """The active person with this user name whose one-time code is right and not used before."""
     import pyotp
 
     login = (login or "").strip()
@@ -160,16 +185,7 @@ def authorize_form(session: Session, *, login: str, code: str, body: GoverningBo
         raise InputError("de eenmalige code klopt niet (of is verlopen); er is niets vastgelegd")
     if matched <= secret.last_step:
         raise InputError("deze eenmalige code is al gebruikt; wacht op de volgende code")
-    actor = Actor(person.login, person.name, person.role, person.body_slug)
-    if actor.role not in MAY["decide"]:
-        raise InputError(f"{person.name} ({person.login}) is {person.role} en mag geen {ACTIONS_NL['decide']}")
-    if actor.role == "secretaris" and body.slug != actor.body:
-        raise InputError(f"{person.name} ({person.login}) is secretaris voor '{actor.body}' en mag geen besluit "
-                         f"van {body.name} vastleggen")
-    if actor.role == "projectteam" and body.kind != "projectteam":
-        raise InputError(f"{person.name} ({person.login}) legt mijlpalen vast, geen besluit van {body.name}")
-    secret.last_step = matched
-    return person.login, person.name
+    return person, secret, matched
 
 
 def _valid_login(login: str) -> bool:

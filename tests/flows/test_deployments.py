@@ -24,3 +24,17 @@ def test_served_and_deployed_schedules_agree_and_the_resume_sweep_runs_every_fiv
     times = [runs.get_next(dt.datetime) for _ in range(145)]
     assert times[0] == dt.datetime(2024, 11, 5, 7, 0) and times[1] - times[0] == dt.timedelta(minutes=5)
     assert times[143] == dt.datetime(2024, 11, 5, 18, 55) and times[144] == dt.datetime(2024, 11, 6, 7, 0)
+
+
+def test_the_leads_forms_have_dutch_titles_and_the_programme_and_phase_are_chosen_from_a_list(flow_env):
+    from models.access.session import register_session
+
+    with register_session(read_only=True):
+        pass  # the register exists, with its built-in programmes
+    by_name = {d.name: d._parameter_openapi_schema.model_dump() for d in build_deployments()}
+    advance = by_name["advance-phase"]["properties"]
+    assert advance["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"] and advance["programme"]["title"] == "Programma"
+    assert advance["to_phase"]["enum"] == [0, 1, 2, 3, 4, 5] and advance["to_phase"]["title"] == "Naar fase"
+    assert [advance[k]["title"] for k in ("reason", "login", "code", "recorded_by")] == [
+        "Reden", "Gebruikersnaam", "Eenmalige code", "Uw naam"]
+    assert by_name["programme"]["properties"]["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"]

@@ -59,7 +59,7 @@ def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_en
 
 def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
     record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
-    refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", "Projectleider", return_state=True)
+    refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", recorded_by="Projectleider", return_state=True)
     assert refused.is_completed() and refused.name == "Geweigerd"
     assert "verplichte besluiten overslaan: 'Besluitvorming gunning door college penvoerder' (fase 3)" in refused.message
     with register_session() as session:
@@ -68,7 +68,7 @@ def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
         record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
                         decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
     override_id = advance_phase_flow("inkoop-2026", 4, "inlichtingen en inschrijving via Mercell afgerond",
-                                     "Projectleider")
+                                     recorded_by="Projectleider")
     with register_session() as session:
         override = session.get(PhaseOverride, override_id)
         assert override.overridden_points == ["qa-rounds", "submission"]
@@ -114,3 +114,48 @@ def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env
     assert moot.is_completed() and moot.name == "Niet meer nodig"
     assert "no-go door het college van Winterswijk" in moot.message
     assert waiting_runs("inkoop-2026", "go-no-go") == []
+
+
+def test_the_lead_releases_a_phase_from_the_ui_with_a_user_name_and_a_one_time_code(flow_env):
+    """Where the register knows people, the flow runs as the service: the lead proves who they are in the
+    form. A refusal names the form's own fields; a code works once, also when the release was refused."""
+    import time
+
+    import pyotp
+
+    from models.commands.identity import add_person, login_of
+
+    record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
+    with register_session() as session:
+        add_person(session, login=login_of(session), name="Beheerder", role="beheerder")
+        lead = add_person(session, login="inkoopleider", name="Inkoopleider", role="projectteam", totp=True)
+        sec = add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten",
+                         totp=True)
+        add_person(session, login="sec_doetinchem", name="Secretaris Doetinchem", role="secretaris",
+                   body="doetinchem", totp=True)
+    lead_totp, sec_totp = (pyotp.TOTP(pyotp.parse_uri(p.totp_uri).secret) for p in (lead, sec))
+
+    def release(**form):
+        return advance_phase_flow("inkoop-2026", 4, form.pop("reason", "gunning afgerond"), return_state=True, **form)
+
+    nothing = release(recorded_by="Projectleider")  # a typed name is not enough here
+    assert nothing.name == "Geweigerd" and nothing.message == ("vul uw gebruikersnaam en de eenmalige code in; "
+                                                               "er is niets vastgelegd")
+    assert "--by" not in nothing.message
+    secretary = release(login="sec_aalten", code=sec_totp.now())
+    assert secretary.name == "Geweigerd" and "mag geen handmatige overgangen vastleggen" in secretary.message
+    code = lead_totp.now()
+    early = release(login="inkoopleider", code=code)  # the award is not decided yet
+    assert early.name == "Geweigerd" and "verplichte besluiten overslaan" in early.message
+    again = release(login="inkoopleider", code=code)
+    assert again.name == "Geweigerd" and "al gebruikt" in again.message
+    with register_session() as session:
+        assert session.scalar(select(func.count()).select_from(PhaseOverride)) == 0
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by=None,
+                        verified=("sec_doetinchem", "Secretaris Doetinchem"))  # as from her inbox form
+    override_id = advance_phase_flow("inkoop-2026", 4, "inschrijving via Mercell afgerond", login="inkoopleider",
+                                     code=lead_totp.at(time.time() + lead_totp.interval))  # the next code
+    with register_session() as session:
+        override = session.get(PhaseOverride, override_id)
+        assert (override.recorded_by, override.recorded_as) == ("Inkoopleider", "inkoopleider")

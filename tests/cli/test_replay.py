@@ -33,7 +33,7 @@ def test_a_wrong_expectation_fails_the_replay_and_says_what_regie_said(tmp_path,
     assert ("FOUT dinsdag 12 november 2024: 'Besluitvorming door colleges: go/no-go' aangehouden; 'Publicatie "
             "aanbestedingen via Mercell' te laat; Secretaris Winterswijk: geen") in out
     assert "'Besluitvorming door colleges: go/no-go': verwacht aangehouden, Regie zegt besloten" in out
-    assert out.splitlines()[-1] == "2 van 3 dagen zoals verwacht; 1 niet"
+    assert out.splitlines()[-1] == "4 van 5 dagen zoals verwacht; 1 niet"
 
 
 @pytest.mark.parametrize("expect, words", [

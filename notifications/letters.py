@@ -207,3 +207,31 @@ def pdf_text(path: Path | str) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def letter_markdown(html: str) -> str:
+    """A letter as Markdown, to read in the Prefect UI: headings, paragraphs, lists and the score table."""
+    import html as html_lib
+
+    body = re.sub(r"(?s)^.*?<body>|</body>.*$", "", html)
+
+    def table(match: re.Match) -> str:
+        rows = []
+        for i, row in enumerate(re.findall(r"(?s)<tr>(.*?)</tr>", match.group(0))):
+            cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            rows.append("| " + " | ".join(cells) + " |")
+            if i == 0:
+                rows.append("|" + "---|" * len(cells))
+        return "\n" + "\n".join(rows) + "\n"
+
+    text = re.sub(r"(?s)<table.*?</table>", table, body)
+    text = re.sub(r"(?s)<h1>(.*?)</h1>", r"\n## \1\n", text)
+    text = re.sub(r"(?s)<h2>(.*?)</h2>", r"\n#### \1\n", text)
+    text = re.sub(r"(?s)\s*<li>(.*?)</li>", lambda m: "\n- " + " ".join(m.group(1).split()), text)
+    text = re.sub(r"<br\s*/?>", "\x00", text)  # a line break inside a paragraph, kept through the joining
+    text = re.sub(r"(?s)<p[^>]*>(.*?)</p>", lambda m: "\n" + " ".join(m.group(1).split()) + "\n", text)
+    text = re.sub(r" ?\x00 ?", "  \n", text)
+    text = re.sub(r"</?(b|strong)>", "**", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = html_lib.unescape(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -30,7 +30,7 @@ def settle_standstill_task(programme: str) -> list[str]:
 def tender_overview(programme: str) -> int:
     """A table of every lot (state, winners, standstill, what is owed); letters of awarded lots as files."""
     from models.views.tender import tender_report
-    from notifications.letters import build_letters, write_letters
+    from notifications.letters import build_letters, letter_markdown, write_letters
 
     d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
     from sqlalchemy import func, select
@@ -58,11 +58,24 @@ def tender_overview(programme: str) -> int:
     lines = [f"# Brieven {programme}", "", f"Map: `{folder}` (HTML en PDF per aanbieder en perceel)", "",
              "| Perceel | Aanbieder | Brief | PDF |", "|---|---|---|---|"]
     count = 0
+    names = {lot["lot"]: lot["name"] for lot in report["lots"]}
     for lot, items in letters.items():
         write_letters(items, folder / lot)
         for x in items:
             count += 1
-            lines.append(f"| {lot} | {printable(x.provider, 80)} | {x.kind} | `{folder / lot / (x.stem + '.pdf')}` |")
+            lines.append(f"| {names.get(lot, lot)} | {printable(x.provider, 80)} | {x.kind} | "
+                         f"`{folder / lot / (x.stem + '.pdf')}` |")
+        # the letters themselves, to read in the UI: one artifact per lot
+        read = [f"# Brieven {names.get(lot, lot)} ({programme})", "",
+                "De gunnings- en afwijzingsbrieven van dit perceel, zoals verzonden; de PDF's staan in de map "
+                "van de brieven (zie het artifact met alle brieven).", ""]
+        for x in items:
+            kind = "Gunningsbeslissing" if x.kind == "gunning" else "Afwijzing"
+            read += ["---", "", f"### {kind}: {printable(x.provider, 80)}", "", letter_markdown(x.html), ""]
+        text = "\n".join(read)
+        key = f"{programme}-brieven-{lot}"
+        if _changed(key, text):
+            create_markdown_artifact(text, key=key, description=f"Brieven {names.get(lot, lot)}: lees ze hier")
     text = "\n".join(lines)
     if _changed(f"{programme}-brieven", text):
         create_markdown_artifact(text, key=f"{programme}-brieven", description=f"Gunnings- en afwijzingsbrieven {programme}")

@@ -303,6 +303,13 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
 
     assert Path(pdf).is_file() and Path(pdf).is_relative_to(private_data_dir())  # scores stay in the 0700 folder
     assert private_data_dir().stat().st_mode & 0o077 == 0
+    # the office reads each letter in the UI: one artifact per lot with the letters' text
+    read = max(artifacts("inkoop-2026-brieven-wonen-1"), key=lambda a: a.created).data
+    assert read.startswith("# Brieven Beschermd wonen SDA regionaal (inkoop-2026)")
+    assert "### Afwijzing: Voorbeeld: Stichting Kompas Achterhoek" in read
+    assert "| Kwaliteit van de samenwerking (40%) | 7 (28,00) | 9 (36,00) |" in read
+    assert "- Kwaliteit van de samenwerking: score 9 tegen uw 7" in read and "<p>" not in read
+    assert "Contactpersoon: het inkoopteam van het Sociaal Domein Achterhoek" in read
 
 
 def test_a_programme_in_implementation_waits_at_the_contract_start_and_then_ends(flow_env, monkeypatch):

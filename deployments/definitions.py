@@ -55,8 +55,10 @@ def build_deployments() -> list:
             description="Werkdagen 07:00-18:55 elke 5 minuten: hervat runs waarvan de poort inmiddels open is "
                         "en verstuurt verschuldigde berichten.",
             schedules=[Cron(RESUME_SWEEP_CRON, timezone=TIMEZONE)],
-            # one sweep at a time: a burst of decisions (the automation runs one per decision) is one sweep
-            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+            # one sweep at a time; a burst of decisions (the automation asks one per decision) waits its turn
+            # instead of being cancelled: no Cancelled runs in the list, and a decision recorded while a sweep
+            # runs is seen by the next one at once, not five minutes later
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
             tags=["regie"],
         ),
         reminder_flow.to_deployment(

@@ -38,3 +38,11 @@ def test_the_leads_forms_have_dutch_titles_and_the_programme_and_phase_are_chose
     assert [advance[k]["title"] for k in ("reason", "login", "code", "recorded_by")] == [
         "Reden", "Gebruikersnaam", "Eenmalige code", "Uw naam"]
     assert by_name["programme"]["properties"]["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"]
+
+
+def test_a_burst_of_sweeps_waits_its_turn_instead_of_leaving_cancelled_runs():
+    served = {d.name: d for d in build_deployments()}
+    spec = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    limit = served["resume-sweep"].concurrency_options
+    assert served["resume-sweep"].concurrency_limit == 1 and limit.collision_strategy.value == "ENQUEUE"
+    assert spec["resume-sweep"]["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}

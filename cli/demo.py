@@ -296,7 +296,7 @@ def _no_inbox_coming(programme: str, row: dict, run_id) -> str | None:
     from models.access.session import register_session
     from models.views.status import evaluate
 
-    from flows.inbox import owes
+    from tasks.runs import owes
 
     with register_session(read_only=True) as session:
         ev = evaluate(session, programme)

@@ -30,20 +30,12 @@ from flows.forms import body_choices, decision_form, form_description, initial_v
 from models.access.session import register_session
 from models.commands.forms import handled_forms, refused_input
 from models.commands.identity import has_people
-from models.rules.decisions import PointVerdict
-from models.views.status import PointState, decision_history, evaluate, phase_snapshot, proposed_date
-from models.core.vocabulary import Status
+from models.views.status import PointState, evaluate, phase_snapshot, proposed_date
 from tasks.register import apply_form
-from tasks.runs import INBOX_FLOW_NAME, INBOX_PREFIX, fired_pause_keys, form_answer, resume_waiting_runs
+from tasks.runs import (INBOX_FLOW_NAME, INBOX_PREFIX, recorded_line, fired_pause_keys, form_answer, inbox_end,
+                        resume_waiting_runs)
 
 INBOX_DEPLOYMENT = "inbox"
-
-
-def owes(verdict: PointVerdict, body: str) -> bool:
-    """Does this college still owe a decision (or the lift of its reservation) on this point?"""
-    if verdict.status in (Status.REJECTED, Status.STOPPED, Status.LAPSED, Status.SATISFIED):
-        return False
-    return body in verdict.missing or body in {f.body for f in verdict.open_reservations}
 
 
 def college_tag(body: str) -> str:
@@ -83,15 +75,6 @@ def open_inboxes(programme: str, point: PointState) -> list[str] | None:
     return opened
 
 
-def _recorded_line(programme: str, decision_id: int) -> str:
-    with register_session(read_only=True) as session:
-        row = next(r for r in decision_history(session, programme) if r["id"] == decision_id)
-    from models.core import clock
-
-    day = clock.dutch_date(clock.parse_date(row["decided_on"]))
-    return f"Besluit #{row['id']} vastgelegd: {row['body_name']}: {row['outcome_nl']} op {day}"
-
-
 @flow(name=INBOX_FLOW_NAME,  # the run is named by who starts it: "<titel> - <college>"
       description="Het besluit dat één college nog moet nemen: het formulier is alleen voor dat college.")
 def inbox_flow(programme: str, point: str, body: str):
@@ -110,7 +93,7 @@ def inbox_flow(programme: str, point: str, body: str):
                     answer = form_answer(run_id, key) or {}
                     result = apply_form(run_id, key, programme, point, (answer | {"body": body}) if answer else {})
             if result.result == "recorded":
-                line = _recorded_line(programme, result.decision_id)
+                line = recorded_line(programme, result.decision_id)
                 logger.info(line)
                 resume_waiting_runs(programme, point, body)  # the programme run goes on
                 return Completed(name="Vastgelegd", message=line)
@@ -146,40 +129,6 @@ def inbox_flow(programme: str, point: str, body: str):
                            poll_interval=int(os.environ.get("REGIE_PAUSE_POLL_SECONDS", 10)))
         except ValidationError:
             pass
-
-
-def inbox_end(programme: str, point: str, body: str) -> Completed | None:
-    """How an inbox ends when its college owes nothing any more: Vastgelegd (with the college's
-    decision, however it came in) or Niet meer nodig (with the reason); None while it still owes."""
-    from models.rules.decisions import current_decisions
-
-    with register_session(read_only=True) as session:
-        ev = evaluate(session, programme)
-    verdict = ev.verdict(point)
-    held = point in ev.blocked or point in ev.passed_over
-    if owes(verdict, body) and not held:
-        return None
-    mine = current_decisions(ev.facts.get(point, [])).get(body)
-    if mine is not None and not held:
-        return Completed(name="Vastgelegd", message=_recorded_line(programme, mine.id))
-    return Completed(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
-
-
-def close_if_done(run) -> bool | None:
-    """End a suspended inbox run whose college owes nothing any more, without waking it (its form
-    has required fields, so it is not resumed with an empty answer); True when it was ended.
-    None for a run that waits in its own process (a local pause): that one is woken as usual."""
-    from uuid import UUID
-
-    with get_client(sync_client=True) as client:
-        if client.read_flow_run(UUID(run.id)).state.name != "Suspended":
-            return None
-    ended = inbox_end(run.programme, run.point, run.body)
-    if ended is None:
-        return False
-    with get_client(sync_client=True) as client:
-        client.set_flow_run_state(UUID(run.id), ended, force=True)
-    return True
 
 
 def _for_one_college(state: PointState, body: str) -> PointState:

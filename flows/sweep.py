@@ -7,7 +7,7 @@ from prefect import flow, get_run_logger, task
 from models.access.session import register_session
 from models.views.status import evaluate
 from models.core.vocabulary import Status
-from flows.inbox import owes
+from tasks.runs import owes
 from tasks.runs import resume, waiting_runs
 
 

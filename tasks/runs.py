@@ -82,8 +82,6 @@ def resume(run: WaitingRun, run_input: dict | None = None, seconds: float = 15) 
     from prefect.exceptions import NotPausedError
 
     if run.body is not None and run_input is None:  # an inbox is ended, not woken, once its college decided
-        from flows.inbox import close_if_done
-
         closed = close_if_done(run)
         if closed is not None:
             return closed
@@ -131,3 +129,70 @@ def resume_waiting_runs(programme: str, point: str | None = None, body: str | No
         if resume(run):
             resumed.append(run.name)
     return resumed
+
+
+# --- How an inbox ends (read by the inbox flow and by every resume) ----------------------------------
+
+def owes(verdict, body: str) -> bool:
+    """Does this college still owe a decision (or the lift of its reservation) on this point?"""
+    from models.core.vocabulary import Status
+
+    if verdict.status in (Status.REJECTED, Status.STOPPED, Status.LAPSED, Status.SATISFIED):
+        return False
+    return body in verdict.missing or body in {f.body for f in verdict.open_reservations}
+
+
+
+
+def recorded_line(programme: str, decision_id: int) -> str:
+    from models.access.session import register_session
+    from models.views.status import decision_history
+
+    with register_session(read_only=True) as session:
+        row = next(r for r in decision_history(session, programme) if r["id"] == decision_id)
+    from models.core import clock
+
+    day = clock.dutch_date(clock.parse_date(row["decided_on"]))
+    return f"Besluit #{row['id']} vastgelegd: {row['body_name']}: {row['outcome_nl']} op {day}"
+
+
+
+
+def inbox_end(programme: str, point: str, body: str):
+    """How an inbox ends when its college owes nothing any more: Vastgelegd (with the college's
+    decision, however it came in) or Niet meer nodig (with the reason); None while it still owes."""
+    from prefect.states import Completed
+
+    from models.access.session import register_session
+    from models.rules.decisions import current_decisions
+    from models.views.status import evaluate
+
+    with register_session(read_only=True) as session:
+        ev = evaluate(session, programme)
+    verdict = ev.verdict(point)
+    held = point in ev.blocked or point in ev.passed_over
+    if owes(verdict, body) and not held:
+        return None
+    mine = current_decisions(ev.facts.get(point, [])).get(body)
+    if mine is not None and not held:
+        return Completed(name="Vastgelegd", message=recorded_line(programme, mine.id))
+    if point in ev.passed_over and point not in ev.blocked:  # released by hand: say so, not "te laat sinds"
+        title = next(dp.title for dp, _, _ in ev.points if dp.key == point)
+        return Completed(name="Niet meer nodig", message=f"'{title}' is overgeslagen bij een handmatige overgang "
+                                                         "naar een volgende fase; er wordt niet meer op gewacht")
+    return Completed(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
+
+
+def close_if_done(run) -> bool | None:
+    """End a suspended inbox run whose college owes nothing any more, without waking it (its form
+    has required fields, so it is not resumed with an empty answer); True when it was ended.
+    None for a run that waits in its own process (a local pause): that one is woken as usual."""
+    with get_client(sync_client=True) as client:
+        if client.read_flow_run(UUID(run.id)).state.name != "Suspended":
+            return None
+    ended = inbox_end(run.programme, run.point, run.body)
+    if ended is None:
+        return False
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(run.id), ended, force=True)
+    return True

@@ -116,6 +116,23 @@ def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env
     assert waiting_runs("inkoop-2026", "go-no-go") == []
 
 
+def test_an_inbox_passed_over_by_a_manual_transition_says_so(flow_env):
+    from flows.inbox import inbox_flow
+
+    record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam")})
+    thread, box = in_thread(inbox_flow, "inkoop-2026", "qa-rounds", "projectteam")
+    wait_until(lambda: waiting_runs("inkoop-2026", "qa-rounds"), what="the project team's inbox to wait")
+    override_id = advance_phase_flow("inkoop-2026", 4, "inlichtingen afgerond via Mercell", recorded_by="Projectleider")
+    assert override_id
+    thread.join(600)
+    moot = box["result"]
+    assert moot.is_completed() and moot.name == "Niet meer nodig"
+    assert moot.message == ("'Inlichtingenronde 2 - laatste nota van inlichtingen gepubliceerd (inlichtingen "
+                            "gesloten)' is overgeslagen bij een handmatige overgang naar een volgende fase; er wordt "
+                            "niet meer op gewacht")
+    assert "te laat sinds" not in moot.message
+
+
 def test_the_lead_releases_a_phase_from_the_ui_with_a_user_name_and_a_one_time_code(flow_env):
     """Where the register knows people, the flow runs as the service: the lead proves who they are in the
     form. A refusal names the form's own fields; a code works once, also when the release was refused."""

@@ -61,6 +61,8 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
     logger = get_run_logger()
     if result.result == "refused":
         logger.warning("Formulier geweigerd, niets vastgelegd: %s", result.message)
+    elif result.result == "empty":  # woken because a decision came in another way: say which way
+        logger.info("Run %s", result.message)
     else:
         logger.info("Formulier: %s", result.message)
     return result

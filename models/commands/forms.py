@@ -41,7 +41,7 @@ def handle_form_input(
     payload = _as_register_values(session, payload)
     decision_id = None
     if not payload.get("body"):
-        result, message = "empty", "geen besluit ingevuld: het register is opnieuw gecontroleerd"
+        result, message = "empty", _woken_by(session, programme, point)
     elif not payload.get("decided_on"):  # never a date nobody chose
         result, message = "refused", ("de besluitdatum ontbreekt: kies de datum waarop het besluit is genomen; "
                                       "er is niets vastgelegd")
@@ -133,3 +133,28 @@ def _reservation_to_lift(session: Session, programme: str, point: str, payload: 
     if mine is not None and mine.outcome is Outcome.APPROVED_WITH_RESERVATION:
         return mine.id
     return None
+
+
+VIA_WORDS = {"cli": "regie decide", "formulier": "een formulier in de Prefect-UI", "deployment": "de deployment "
+             "record-decision", "scenario": "een scenario", "aanbesteding": "een stap van de aanbesteding",
+             "regie": "Regie zelf (de opschortende termijn liep af)"}
+
+
+def _woken_by(session: Session, programme: str, point: str) -> str:
+    """Why a run was woken without a filled-in form: the latest decision on its point and how it came in."""
+    from models.facts.entities import Decision, DecisionPoint, Programme
+
+    row = session.execute(
+        select(Decision.id, Decision.via, GoverningBody.slug)
+        .join(DecisionPoint, Decision.decision_point_id == DecisionPoint.id)
+        .join(Programme, DecisionPoint.programme_id == Programme.id)
+        .join(GoverningBody, Decision.body_id == GoverningBody.id)
+        .where(Programme.key == programme, DecisionPoint.key == point)
+        .order_by(Decision.id.desc()).limit(1)).first()
+    if row is None:
+        return "gewekt zonder ingevuld formulier: het register is opnieuw gelezen"
+    from models.facts.snapshot import body_names
+
+    who = body_names(session).get(row.slug, row.slug)
+    return (f"gewekt zonder ingevuld formulier: het laatste besluit hierover (#{row.id}, {who}) kwam binnen via "
+            f"{VIA_WORDS.get(row.via, row.via)}; het register is opnieuw gelezen")

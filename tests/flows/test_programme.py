@@ -89,6 +89,11 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     thread.join(600)
     assert box["result"].is_completed(), box
     assert sum("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env)) == 1
+    with register_session() as session:  # the run says how the decision that woke it came in
+        woken = session.scalars(select(FormInput).order_by(FormInput.id)).all()[-1]
+    assert woken.result == "empty", woken.message
+    assert "het laatste besluit hierover" in woken.message and "Winterswijk) kwam binnen via regie decide" in \
+        woken.message, woken.message
 
 
 def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):

@@ -47,11 +47,24 @@ def scope_lots(programme: ProgrammeSnapshot, point: PointRow) -> list[UnitRow]:
             if lot.key in scope or (lot.segment_keys and set(lot.segment_keys) <= scope)]
 
 
-def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, str]) -> PointSpec:
+def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, str],
+               whole: dict | None = None) -> PointSpec:
+    """Who decides a point and which lots it concerns. `whole`: a dict the caller keeps while it builds the
+    specs of one programme, where the answer for the points of the whole programme is kept once."""
     decided_by = DecidedBy(point.decided_by)
     penvoerder = programme.penvoerder
-    bodies = required_bodies(decided_by, participants=scope_participants(programme, point), penvoerder=penvoerder)
-    lots = scope_lots(programme, point)
+    if not point.scope:  # the whole programme: the same colleges and lots for every such point
+        whole = {} if whole is None else whole
+        if decided_by not in whole:
+            whole[decided_by] = (
+                required_bodies(decided_by, participants=programme.municipalities, penvoerder=penvoerder),
+                tuple(lot.key for lot in programme.lots))
+        bodies, lot_keys = whole[decided_by]
+        lots = ()
+    else:
+        bodies = required_bodies(decided_by, participants=scope_participants(programme, point), penvoerder=penvoerder)
+        lots = scope_lots(programme, point)
+        lot_keys = tuple(lot.key for lot in lots)
     return PointSpec(
         key=point.key,
         kind=Kind(point.kind),
@@ -60,7 +73,7 @@ def point_spec(programme: ProgrammeSnapshot, point: PointRow, names: dict[str, s
         due=point.planned_date,
         required_bodies=bodies,
         body_names=names,
-        lots=tuple(lot.key for lot in lots),
+        lots=lot_keys,
         lot_bodies={} if not point.scope else {  # only a point scoped to some lots stops lots
             lot.key: required_bodies(decided_by, participants=lot.municipalities, penvoerder=penvoerder)
             for lot in lots},
@@ -144,7 +157,8 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     # (and per participation, which changes the lots' colleges)
     memo_key = ("specs", programme.lots, id(names))
     if memo_key not in programme.memo:
-        programme.memo[memo_key] = [(dp, point_spec(programme, dp, names)) for dp in programme.points]
+        whole: dict = {}
+        programme.memo[memo_key] = [(dp, point_spec(programme, dp, names, whole)) for dp in programme.points]
     specs = list(programme.memo[memo_key])
 
     def judge(spec: PointSpec) -> PointVerdict:

@@ -142,9 +142,8 @@ def owes(verdict, body: str) -> bool:
     return body in verdict.missing or body in {f.body for f in verdict.open_reservations}
 
 
-
-
 def recorded_line(programme: str, decision_id: int) -> str:
+    """'Besluit #12 vastgelegd: het college van Winterswijk: go op dinsdag 5 november 2024'."""
     from models.access.session import register_session
     from models.views.status import decision_history
 
@@ -154,8 +153,6 @@ def recorded_line(programme: str, decision_id: int) -> str:
 
     day = clock.dutch_date(clock.parse_date(row["decided_on"]))
     return f"Besluit #{row['id']} vastgelegd: {row['body_name']}: {row['outcome_nl']} op {day}"
-
-
 
 
 def inbox_end(programme: str, point: str, body: str):

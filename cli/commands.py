@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import select
 
-from cli.main import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
+from cli.output import EXIT_GATE_SHUT, EXIT_NOT_ALL, emit_json
 from models.core import clock
 from models.access.session import register_session
 from models.core.errors import InputError
@@ -218,7 +218,7 @@ def cmd_advance(args) -> int:
 def cmd_demo(args) -> int:
     from cli.demo import run_demo
 
-    return run_demo(args.scenario, args.seconds_per_day, args.port, args.stop)
+    return run_demo(args.scenario, args.seconds_per_day, args.port, args.stop, regie=args.regie)
 
 
 def cmd_replay(args) -> int:

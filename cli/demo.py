@@ -44,7 +44,7 @@ def tender_argv(programme: str, row: dict) -> list[str]:
 
 
 def _tender(programme: str, row: dict) -> str:
-    from cli.main import main as regie
+    regie = _STACK["regie"]  # the `regie` command itself, handed over by its dispatcher
 
     with open(os.devnull, "w") as quiet:
         stdout, sys.stdout = sys.stdout, quiet
@@ -98,8 +98,11 @@ def _recipients(sink: Sink) -> dict:
     return {"recipients": people}
 
 
-def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end: bool) -> int:
+def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end: bool, regie) -> int:
+    """`regie`: the command's own entry point (cli.main.main), so the demo types what a person types."""
     from models.facts.db import private_data_dir
+
+    _STACK["regie"] = regie
 
     scenario = load_scenario(scenario_name)
     if not 0 <= seconds_per_day <= 60:
@@ -154,7 +157,7 @@ def _wait_for_stack(home: Path, up: subprocess.Popen) -> dict:
 def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float, stop_at_end: bool) -> int:
     from prefect.deployments import run_deployment
 
-    from cli.main import main as regie
+    regie = _STACK["regie"]  # the `regie` command itself, handed over by its dispatcher
 
     programme = scenario["programme"]
     day, end = scenario["start"], scenario["end"]
@@ -214,7 +217,7 @@ def _decide(programme: str, row: dict, run_id) -> str:
         why = _through_inbox(programme, row, run_id)
         if why is None:
             return f"{college} via het formulier: {row['point']} {row['outcome']}"
-    from cli.main import main as regie
+    regie = _STACK["regie"]  # the `regie` command itself, handed over by its dispatcher
 
     with open(os.devnull, "w") as quiet:
         stdout, sys.stdout = sys.stdout, quiet

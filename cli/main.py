@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-EXIT_BAD_INPUT = 2
-EXIT_GATE_SHUT = 3
-EXIT_NOT_ALL = 4  # a sweep that could not handle every programme (the others were handled)
-EXIT_BUSY = 5  # the register stayed locked by another writer, or its database did not answer: try again
+from cli.output import EXIT_BAD_INPUT, EXIT_BUSY
 
 
 _DUTCH = {  # argparse's own words, as a Dutch user reads them
@@ -284,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     from cli import commands
     from models.core.errors import InputError
 
+    args.regie = main  # a command that types `regie` itself (the demo) is handed the entry point
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
     except BrokenPipeError:  # `regie ... | head`
@@ -320,11 +317,6 @@ def _unreachable(exc) -> int:
         print(f"regie: fout: de database van het register is niet bereikbaar ({cause[:200]}); "
               "probeer het opnieuw als hij weer antwoordt", file=sys.stderr)
     return EXIT_BUSY
-
-
-def emit_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().removeprefix("voorbeeld: ")).strip("-")[:60] or "aanbieder"
 
 
+def provider_id(provider: str) -> str:
+    """A provider's name for files and references: readable, and unique per exact name ("Zorg & Co" and
+    "Zorg Co" read alike but are two providers: a short hash of the whole name tells them apart)."""
+    import hashlib
+
+    return f"{_slug(provider)}-{hashlib.sha256(provider.encode('utf-8')).hexdigest()[:6]}"
+
+
 def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date | None = None) -> list[Letter]:
     """The letters for one lot whose award is recorded; the date of sending is the recorded one, or `sent_on`."""
     from models.facts.lookup import get_programme
@@ -133,8 +141,8 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         kind = "gunning" if r.provider in state.winners else "afwijzing"
         html = env.get_template(f"letters/{kind}.html").render(
             common | {"provider": r.provider, "provider_short": me.short, "me": me,
-                      "reference": f"{prog.key}/{lot}/{_slug(r.provider)}"})
-        out.append(Letter(r.provider, lot, kind, html, f"{lot}-{kind}-{_slug(r.provider)}"))
+                      "reference": f"{prog.key}/{lot}/{provider_id(r.provider)}"})
+        out.append(Letter(r.provider, lot, kind, html, f"{lot}-{kind}-{provider_id(r.provider)}"))
     return out
 
 

@@ -37,6 +37,13 @@ def _read(session, fn, *args):
         return fn(session, *args)
 
 
+def _one(folder, pattern: str):
+    """The one file in `folder` that matches `pattern` (a letter's name ends in its provider's short id)."""
+    found = sorted(folder.glob(pattern))
+    assert len(found) == 1, found
+    return found[0]
+
+
 def _state(session, lot: str, day: str) -> dict:
     report = _read(session, tender_report, "inkoop-2026", dt.date.fromisoformat(day))
     return next(x for x in report["lots"] if x["lot"] == lot)
@@ -93,7 +100,7 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
         letters = build_letters(session, "inkoop-2026", "wonen-1")
     paths = write_letters(letters, tmp_path / "brieven")
     assert sorted(x.kind for x in letters) == ["afwijzing", "afwijzing", "gunning", "gunning", "gunning"]
-    text = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-stichting-kompas-achterhoek.pdf").split())
+    text = " ".join(pdf_text(_one(tmp_path / "brieven", "wonen-1-afwijzing-stichting-kompas-achterhoek-*.pdf")).split())
     for needed in ("Afwijzing: Beschermd wonen SDA regionaal", "plaats 4 met 72,00", "Voorbeeld: Het Baken Jeugdzorg",
                    "Kwaliteit van de samenwerking (40%) 7 (28,00) 9 (36,00) 8 (32,00) 8 (32,00)",
                    "Totaal 72,00 84,00 80,00 72,00", "tot en met maandag 14 april 2025", "art. 2.127",
@@ -110,11 +117,11 @@ def test_the_2026_tender_from_the_demo_offers_to_the_award_notice(session, monke
     assert "sterkst op" not in text and "tie-break" not in text
     assert "Met vriendelijke groet, het college van burgemeester en wethouders van Doetinchem, penvoerder" in text
     assert "Contactpersoon: het inkoopteam van het Sociaal Domein Achterhoek, via het aanbestedingsplatform Mercell" in text
-    invalid = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-afwijzing-praktijk-de-brug.pdf").split())
+    invalid = " ".join(pdf_text(_one(tmp_path / "brieven", "wonen-1-afwijzing-praktijk-de-brug-*.pdf")).split())
     assert "voldoet niet aan de minimumeisen: geen plan van aanpak voor afschalen ingediend" in invalid
-    award = " ".join(pdf_text(tmp_path / "brieven" / "wonen-1-gunning-het-baken-jeugdzorg.pdf").split())
+    award = " ".join(pdf_text(_one(tmp_path / "brieven", "wonen-1-gunning-het-baken-jeugdzorg-*.pdf")).split())
     assert "voorlopig aan u te gunnen" in award and "plaats 1 met 84,00" in award
-    assert len(paths) == 10 and all(p.stat().st_size > 500 for p in paths)
+    assert len(paths) == 10 and len(set(paths)) == 10 and all(p.stat().st_size > 500 for p in paths)
 
     # an objection on wonen-1 within the standstill holds that lot; signing early is refused
     _today(monkeypatch, "2025-04-10")
@@ -808,6 +815,41 @@ def test_letters_go_only_into_a_named_folder_and_never_through_a_link(session, m
     assert not (out / f"{letters[0].stem}.html").is_symlink()
     text = " ".join(letters[-1].html.split())
     assert "Wij sluiten de overeenkomst niet voor dinsdag 15 april 2025" in text or letters[-1].kind == "gunning"
+
+
+def test_providers_whose_names_read_alike_each_get_their_own_letter_file(session, monkeypatch, tmp_path):
+    """"Zorg & Co", "Zorg Co" and "Voorbeeld: Zorg-Co" are three providers: three letters, three files each
+    (their names once all became wonen-1-afwijzing-zorg-co.html, and the command counted letters it never wrote)."""
+    from notifications.letters import build_letters, write_letters
+
+    alike = {"Voorbeeld: Wonen & Meer": "Zorg & Co", "Voorbeeld: Stichting Kompas Achterhoek": "Zorg Co",
+             "Voorbeeld: Praktijk De Brug": "Voorbeeld: Zorg-Co"}
+    lines = DEMO.read_text(encoding="utf-8").splitlines()
+    renamed = []
+    for line in lines:
+        lot, provider, rest = (line.split(";", 2) + ["", ""])[:3]
+        renamed.append(";".join([lot, alike.get(provider, provider), rest]) if lot == "wonen-1" else line)
+    offers = tmp_path / "inschrijvingen.csv"
+    offers.write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=offers, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots=["wonen-1"], event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+    with session.begin():
+        letters = build_letters(session, "inkoop-2026", "wonen-1")
+    assert {"Zorg & Co", "Zorg Co", "Voorbeeld: Zorg-Co"} <= {x.provider for x in letters}
+    paths = write_letters(letters, tmp_path / "brieven")
+    written = sorted((tmp_path / "brieven").iterdir())
+    assert len(letters) == 5 and len(paths) == 10 and written == sorted(paths)
+    for provider in ("Zorg & Co", "Zorg Co", "Voorbeeld: Zorg-Co"):  # each file holds its own provider's letter
+        letter = next(x for x in letters if x.provider == provider)
+        assert letter.stem.startswith("wonen-1-afwijzing-zorg-co-") or letter.stem.startswith("wonen-1-gunning-zorg-co-")
+        from html import escape
+
+        assert escape(provider) in (tmp_path / "brieven" / f"{letter.stem}.html").read_text(encoding="utf-8")
 
 
 def test_a_withdrawn_award_decision_takes_the_lots_award_with_it(session, monkeypatch):

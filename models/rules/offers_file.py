@@ -18,7 +18,15 @@ from models.facts.offers import OfferRow
 MAX_CSV_BYTES = 5_000_000
 
 
-MAX_ROWS = 20_000
+MAX_ROWS = 5_000  # a tender of the region has some hundreds of offers; far more is not an assessment
+
+
+# A workbook is a zip of XML: bounded before anything is unpacked or parsed (a small file can unpack to
+# gigabytes, or declare a sheet of a million columns).
+MAX_XLSX_ENTRIES = 200
+MAX_XLSX_UNPACKED = 20_000_000
+MAX_COLUMNS = 60
+MAX_XLSX_SECONDS = 20.0
 
 
 FIXED = ("perceel", "aanbieder", "voldoet", "reden")
@@ -135,22 +143,59 @@ def _cell(value) -> str:
 
 
 def _xlsx_rows(raw: bytes, name: str) -> list[list[str]]:
-    """The first sheet of a workbook, as text cells (the values as last calculated, not the formulas)."""
+    """The first sheet of a workbook, as text cells (the values as last calculated, not the formulas).
+
+    Bounded before parsing: the number of parts, their unpacked size, the columns read, the rows, and the
+    time; a truncated or empty workbook is refused with one line, like any other fault."""
+    import time
     import zipfile
+    from xml.etree.ElementTree import ParseError
+
+    def refused(why: str) -> CsvError:
+        return CsvError(f"{name}: geen leesbaar Excel-werkboek (.xlsx): {why}")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_XLSX_ENTRIES:
+                raise refused(f"{len(parts)} onderdelen (ten hoogste {MAX_XLSX_ENTRIES})")
+            unpacked = sum(p.file_size for p in parts)
+            if unpacked > MAX_XLSX_UNPACKED:
+                raise refused(f"uitgepakt {unpacked // 1_000_000} MB (ten hoogste {MAX_XLSX_UNPACKED // 1_000_000} MB)")
+            broken = archive.testzip()
+            if broken is not None:
+                raise refused(f"onderdeel '{printable(broken, 60)}' is beschadigd")
+    except zipfile.BadZipFile:
+        raise refused("het bestand is afgebroken of geen werkboek") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+        raise refused(printable(exc, 80)) from None
 
     from openpyxl import load_workbook
 
+    started = time.monotonic()
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise CsvError(f"{name}: geen leesbaar Excel-werkboek (.xlsx): {printable(exc, 80)}") from None
+    except ParseError:
+        raise refused("een onderdeel is afgebroken of geen geldige XML") from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
+        raise refused(printable(exc, 80)) from None
     try:
+        if not book.worksheets:
+            raise refused("het werkboek heeft geen werkblad")
         sheet = book.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             rows.append([_cell(v) for v in row])
             if len(rows) > MAX_ROWS + 1:
                 break
+            if len(rows) % 200 == 0 and time.monotonic() - started > MAX_XLSX_SECONDS:
+                raise refused(f"na {MAX_XLSX_SECONDS:g} seconden nog niet gelezen; sla het op als CSV")
+    except CsvError:
+        raise
+    except ParseError:
+        raise refused("het werkblad is afgebroken of geen geldige XML") from None
+    except (KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise refused(printable(exc, 80)) from None
     finally:
         book.close()
     width = max((i + 1 for r in rows for i, c in enumerate(r) if c.strip()), default=0)

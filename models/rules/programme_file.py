@@ -431,9 +431,13 @@ def _duplicates(items: list, attr: str, where: str) -> list[tuple[str, str]]:
 def _participation_problems(item: Participation, where: str, known: set[str]) -> list[tuple[str, str]]:
     problems = []
     for field_name in ("participants", "not_participating"):
+        seen: set[str] = set()
         for j, slug in enumerate(getattr(item, field_name) or []):
             if slug not in known:
                 problems.append((f"{where}.{field_name}[{j}]", f"onbekende gemeente '{slug}'"))
+            elif slug in seen:
+                problems.append((f"{where}.{field_name}[{j}]", f"gemeente '{slug}' staat er twee keer in"))
+            seen.add(slug)
     if item.participants is not None and item.not_participating:
         problems.append((where, "gebruik participants óf not_participating, niet beide"))
     return problems

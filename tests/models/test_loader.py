@@ -97,6 +97,19 @@ def test_a_bad_file_writes_nothing(session, tmp_path):
         assert dp.planned_date == dt.date(2024, 11, 5)
 
 
+def test_a_new_programme_whose_lot_names_a_college_twice_is_refused_with_the_field(session, tmp_path):
+    """It once reached the database and failed there (IntegrityError, a traceback); now the file is refused."""
+    path = _copy(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("key: inkoop-2026", "key: inkoop-2030", 1)
+    assert "participants: [aalten]}" in text
+    path.write_text(text.replace("participants: [aalten]}", "participants: [aalten, aalten]}", 1), encoding="utf-8")
+    with pytest.raises(InputError, match=r"lots\[0\] \(jeugd-1\).participants\[1\]: gemeente 'aalten' staat er twee keer in"):
+        with session.begin():
+            load_programme(session, path)
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Programme).where(Programme.key == "inkoop-2030")) == 0
+
+
 def test_a_reload_cannot_change_who_decides_a_point_that_has_decisions(session, tmp_path):
     path = _copy(tmp_path)
     with session.begin():

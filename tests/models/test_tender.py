@@ -272,6 +272,71 @@ def test_an_excel_workbook_reads_like_the_csv_and_its_faults_name_row_and_column
         import_offers(session, programme="inkoop-2026", path=bad, recorded_by="Inkoper")
 
 
+def _workbook_variant(tmp_path, name: str, change) -> object:
+    """A real workbook of offers, one of its parts changed (or left out, when `change` gives None)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["perceel", "aanbieder", "voldoet", "reden", "samenwerking", "doorlooptijd", "afschalen",
+                        "regionaal"])
+    book.active.append(["wonen-1", "Zorggroep De Linde", "ja", None, 8, 6, 7, 7])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            data = change(part.filename, source.read(part))
+            if data is not None:
+                out.writestr(part.filename, data)
+    return path
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_XML = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '{dimension}<sheetData>{rows}</sheetData></worksheet>')
+
+
+def test_a_broken_empty_or_inflating_workbook_is_refused_in_one_line_and_bounded(session, tmp_path):
+    """Once: a traceback for a cut-off workbook (ParseError) and for one without a sheet (IndexError); minutes and
+    hundreds of MB for a small file that unpacks large or declares a sheet of 16,384 columns."""
+    import re
+
+    whole = _workbook_variant(tmp_path, "heel.xlsx", lambda name, data: data)
+    cut = tmp_path / "afgebroken.xlsx"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    cut_sheet = _workbook_variant(tmp_path, "werkblad-afgebroken.xlsx",
+                                  lambda name, data: data[: len(data) // 2] if name == SHEET else data)
+    no_sheet = _workbook_variant(tmp_path, "zonder-werkblad.xlsx", lambda name, data: (
+        None if name.startswith("xl/worksheets/") else
+        re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data) if name == "xl/workbook.xml" else data))
+    inflating = _workbook_variant(tmp_path, "opblazend.xlsx", lambda name, data: SHEET_XML.format(
+        dimension="", rows=" " * 30_000_000).encode() if name == SHEET else data)
+    wide_rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>x</t></is></c>'
+                        f'<c r="XFD{r}" t="inlineStr"><is><t>y</t></is></c></row>' for r in range(1, 20_001))
+    wide = _workbook_variant(tmp_path, "breed.xlsx", lambda name, data: SHEET_XML.format(
+        dimension='<dimension ref="A1:XFD20000"/>', rows=wide_rows).encode() if name == SHEET else data)
+    assert inflating.stat().st_size < 100_000 and wide.stat().st_size < 200_000
+    cases = ((cut, "het bestand is afgebroken of geen werkboek"),
+             (cut_sheet, "het werkblad is afgebroken of geen geldige XML"),
+             (no_sheet, "het werkboek heeft geen werkblad"),
+             (inflating, "uitgepakt 30 MB (ten hoogste 20 MB)"),
+             (wide, "onbekende kolom"))  # read up to the bound: its first row is not the header
+    for path, message in cases:
+        with session.begin(), pytest.raises(CsvError) as caught:
+            import_offers(session, programme="inkoop-2026", path=path, recorded_by="Inkoper")
+        assert message in str(caught.value) and "\n" not in str(caught.value), (path.name, str(caught.value))
+        assert str(caught.value).startswith(f"{path.name}: ")
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(OfferImport)) == 0
+        assert session.scalar(select(func.count()).select_from(Offer)) == 0
+    with session.begin():  # the whole workbook reads
+        assert import_offers(session, programme="inkoop-2026", path=whole, recorded_by="Inkoper").rows == 1
+
+
 def test_bytes_that_are_not_a_csv_are_refused(session, tmp_path):
     for name, raw, message in (("x.csv", b"\xff\xfe\x00p\x00e", "geen UTF-8"),
                                ("x.xlsx", b"PK\x03\x04", "geen leesbaar Excel-werkboek"),

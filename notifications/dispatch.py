@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 from functools import lru_cache
@@ -18,32 +19,75 @@ HTML_SCHEMES = ("mailto", "mailtos")
 
 @lru_cache(maxsize=4096)
 def mask(url: str) -> str:
-    """The URL with its secrets hidden (Apprise's privacy form), for logs, artifacts and errors."""
+    """The URL with its secrets hidden, for logs, artifacts, the ledger and errors.
+
+    First Apprise's privacy form (each plugin hides the fields it declares private: passwords, tokens,
+    keys); then what no plugin declares: header values (+Name=...), payload fields (:name=..., -name=...),
+    parameters named like a secret, tokens in the path, and for the generic webhooks (json://, xml://,
+    form://) every longer path segment, since their path is where a service puts its token."""
     plugin = apprise.Apprise.instantiate(url)
     if not plugin:
         scheme = url.split("://", 1)[0] if "://" in url else "?"
         return f"{scheme}://(ongeldige URL)"
-    return _hide_tokens(plugin.url(privacy=True))
+    return _hide_tokens(plugin.url(privacy=True), generic=url.split("://", 1)[0].lower() in GENERIC_SCHEMES)
 
 
+GENERIC_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 _TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-.~%]{12,}$")
+_SECRET_NAME = re.compile(r"token|secret|key|pass|pwd|auth|sig|code|session|cred", re.IGNORECASE)
+_FIELD_PREFIXES = ("+", "-", ":")  # Apprise: a header, a payload field removed, a payload field added
 
 
-def _hide_tokens(url: str) -> str:
-    """What Apprise's privacy form leaves: header values (+Name=...) and tokens in the path."""
+def _segment(segment: str, generic: bool) -> str:
+    if _TOKEN.match(segment):
+        return "****"
+    if generic and len(segment) >= 8:
+        return f"{segment[0]}...{segment[-1]}"
+    return segment
+
+
+def _hide_tokens(url: str, generic: bool = False) -> str:
+    """What Apprise's privacy form leaves: header and payload values, secret-named parameters, path tokens."""
     parts = urlsplit(url)
-    path = "/".join("****" if _TOKEN.match(segment) else segment for segment in parts.path.split("/"))
+    path = "/".join(_segment(segment, generic) for segment in parts.path.split("/"))
+
+    def secret(name: str) -> bool:
+        plain = unquote(name)
+        return plain.startswith(_FIELD_PREFIXES) or bool(_SECRET_NAME.search(plain))
+
     query = "&".join(
-        f"{name}=****" if unquote(name).startswith("+") else f"{name}={value}" if sep else name
+        f"{name}=****" if sep and secret(name) else f"{name}={value}" if sep else name
         for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
     )
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
-def channel_id(url: str) -> str:
-    """A stable name for a channel in ledger keys, made from the masked URL: the ledger holds no hash
-    of a secret that someone could test guesses against."""
-    return hashlib.sha256(mask(url).encode()).hexdigest()[:16]
+@lru_cache(maxsize=4096)
+def channel_id(url: str, key: str) -> str:
+    """An address's name in ledger keys: a keyed hash of the whole URL (every address its own, though two
+    may look the same masked), so the ledger holds neither the address nor a hash anyone could test guesses
+    against without the register's key."""
+    import hmac
+
+    return "k" + hmac.new(key.encode(), url.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+@lru_cache(maxsize=4096)
+def legacy_channel_id(url: str) -> str:
+    """The name ledger rows written before the keyed hash carry (a hash of the masked URL as it was then):
+    read only, so a message sent before an upgrade is not sent again after it."""
+    plugin = apprise.Apprise.instantiate(url)
+    if not plugin:
+        scheme = url.split("://", 1)[0] if "://" in url else "?"
+        masked = f"{scheme}://(ongeldige URL)"
+    else:
+        parts = urlsplit(plugin.url(privacy=True))
+        path = "/".join("****" if _TOKEN.match(segment) else segment for segment in parts.path.split("/"))
+        query = "&".join(
+            f"{name}=****" if unquote(name).startswith("+") else f"{name}={value}" if sep else name
+            for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair))
+        masked = urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+    return hashlib.sha256(masked.encode()).hexdigest()[:16]
 
 
 def idempotent_url(url: str, ledger_key: str) -> str:
@@ -59,6 +103,7 @@ def idempotent_url(url: str, ledger_key: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}+Idempotency-Key={token}"
 
 
+_REDACTING = threading.local()
 _URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>()]+", re.IGNORECASE)
 
 
@@ -67,18 +112,29 @@ def redact(text: str) -> str:
     def hide(match: re.Match) -> str:
         url = match.group(0)
         parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") and not getattr(_REDACTING, "active", False):
+            _REDACTING.active = True  # Apprise logs while it reads a URL: that log line is redacted plainly
+            try:
+                if apprise.Apprise.instantiate(url):
+                    return mask(url)  # a channel's URL: its plugin knows which fields are secret
+            finally:
+                _REDACTING.active = False
         netloc = parts.netloc
         if "@" in netloc:
             credentials, _, host = netloc.rpartition("@")
             user = credentials.split(":", 1)[0]
             netloc = f"{user}:****@{host}" if ":" in credentials else f"****@{host}"
-        return _hide_tokens(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+        return _hide_tokens(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)),
+                            generic=parts.scheme.lower() in GENERIC_SCHEMES | {"http", "https"})
 
     text = _URL_IN_TEXT.sub(hide, text)
-    return _REQUEST_LINE.sub(lambda m: m.group(1) + _hide_tokens(m.group(2)) + m.group(3), text)
+    return _REQUEST_LINE.sub(lambda m: m.group(1) + _hide_tokens(m.group(2), generic=True) + m.group(3), text)
 
 
 _REQUEST_LINE = re.compile(r'("(?:GET|POST|PUT|PATCH|DELETE) )(/[^\s"]*)( HTTP/)')
+
+
+_PAYLOAD_DUMP = re.compile(r"^\s*(JSON|XML|Form)? ?Payload\b", re.IGNORECASE)
 
 
 class _RedactSecrets(logging.Filter):
@@ -86,6 +142,9 @@ class _RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if _PAYLOAD_DUMP.match(message):  # a webhook's whole payload, with any field a URL added to it
+            record.msg, record.args = message.split(":", 1)[0] + ": (inhoud weggelaten)", None
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None

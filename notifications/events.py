@@ -83,8 +83,9 @@ def phase_result(snap: PhaseSnapshot) -> tuple[str, list[Outcome]]:
     )
 
 
-def decision_recorded(decision_id: int) -> list[Outcome]:
-    """Tell the programme office about a recorded decision: read in a short transaction, sent after it."""
+def decision_recorded(decision_id: int, tell_prefect: bool = True) -> list[Outcome]:
+    """Tell the programme office about a recorded decision: read in a short transaction, sent after it.
+    The Prefect event goes out on the first try only (a message still owed later is not a new decision)."""
     from models.access.session import register_session
 
     with register_session() as session:
@@ -107,32 +108,43 @@ def decision_recorded(decision_id: int) -> list[Outcome]:
         }
     from notifications import prefect_events
 
-    prefect_events.emit(prefect_events.DECISION_RECORDED, snap.programme, f"besluit-{decision_id}", point=state.key,
-                        title=state.title, body=decision.body.slug, body_name=context["decision"]["body_name"],
-                        payload={"besluit": decision_id, "uitkomst": context["decision"]["outcome_label"],
-                                 "besluitdatum": decision.decided_on.isoformat(),
-                                 "stand": STATUS_LABELS[Status(state.status)]})
+    if tell_prefect:
+        prefect_events.emit(prefect_events.DECISION_RECORDED, snap.programme, f"besluit-{decision_id}", point=state.key,
+                            title=state.title, body=decision.body.slug, body_name=context["decision"]["body_name"],
+                            payload={"besluit": decision_id, "uitkomst": context["decision"]["outcome_label"],
+                                     "besluitdatum": decision.decided_on.isoformat(),
+                                     "stand": STATUS_LABELS[Status(state.status)]})
     return notify(None, programme=snap.programme, event="decision_recorded", scope=f"decision-{decision_id}",
                   context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))
+
+
+NO_RECIPIENT = "wacht op een ontvanger: de machine die het probeerde heeft niemand ingesteld voor dit bericht"
 
 
 def deliver_owed(programmes: list[str] | None = None, decisions: list[int] | None = None) -> list[Outcome]:
     """Send every message the register owes whose turn it is (the outbox), outside any transaction;
     only the messages of `decisions` when given (a secretary sends what their own decision owes)."""
     from models.access.session import register_session
-    from models.facts.outbox import due, settle
+    from models.facts.outbox import due, settle, waiting
 
     with register_session() as session:
         owed = due(session, programmes, decisions)
     outcomes: list[Outcome] = []
-    for message_id, _programme_key, event, ref in owed:
+    for message_id, _programme_key, event, ref, first in owed:
+        unsent = False
         try:
-            sends = decision_recorded(ref) if event == "decision_recorded" else []
+            sends = decision_recorded(ref, tell_prefect=first) if event == "decision_recorded" else []
             failed = [o.error or "mislukt" for o in sends if o.status == "failed"]
             error = "; ".join(failed) or None
+            # nobody to send it to here (a secretary's machine without a recipients file): it stays owed,
+            # untouched, for a process that has recipients for it (the service's sweep)
+            unsent = not sends
         except Exception as exc:  # noqa: BLE001 - kept in the outbox and tried again later
             sends, error = [], f"{type(exc).__name__}: {exc}"
         with register_session() as session:
-            settle(session, message_id, error)
+            if unsent:
+                waiting(session, message_id, NO_RECIPIENT)
+            else:
+                settle(session, message_id, error)
         outcomes += sends
     return outcomes

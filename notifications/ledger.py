@@ -20,10 +20,36 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.clock import dutch_moment
-from models.facts.entities import Notification
-from notifications.dispatch import channel_id, idempotent_url, mask, send
+from models.facts.entities import Notification, RegisterSetting
+from notifications.dispatch import channel_id, idempotent_url, legacy_channel_id, mask, send
 from notifications.recipients import Recipient
 from notifications.rendering import Message, render, render_subject
+
+
+_KEYS: dict[str, str] = {}
+
+
+def ledger_secret(engine) -> str:
+    """The register's key for the ledger's address hashes (written by its migration), read once per register."""
+    from models.facts.db import get_engine
+
+    engine = engine or get_engine()
+    ident = f"{engine.url!r}|{id(engine)}"
+    if ident not in _KEYS:
+        with engine.connect() as conn:
+            value = conn.execute(select(RegisterSetting.value).where(RegisterSetting.key == "ledger-key")).scalar()
+        if not value:
+            from models.core.errors import InputError
+
+            raise InputError("het register heeft geen sleutel voor het verzendlogboek; werk het bij (regie load)")
+        _KEYS[ident] = value
+    return _KEYS[ident]
+
+
+def ledger_keys(secret: str, programme: str, event: str, scope: str, recipient: str, url: str) -> tuple[str, str]:
+    """The ledger key of one message to one address, and the key rows written before the keyed hash carry."""
+    head = f"{programme}|{event}|{scope}|{recipient}|"
+    return head + channel_id(url, secret), head + legacy_channel_id(url)
 
 
 @dataclass(frozen=True)
@@ -60,6 +86,7 @@ def notify(
     message = None
     outcomes = []
     engine = session.get_bind() if session is not None else None
+    secret = None
 
     def planned() -> str:  # a dry run lists the subject; rendered once per call
         nonlocal subject
@@ -68,15 +95,16 @@ def notify(
 
     for recipient in recipients:
         for url in recipient.urls:
-            key = f"{programme}|{event}|{scope}|{recipient.name}|{channel_id(url)}"
-            if sent is not None and key in sent:  # the ledger was read once for the whole sweep
-                channel, when = sent[key]
+            secret = secret or ledger_secret(engine)
+            key, legacy = ledger_keys(secret, programme, event, scope, recipient.name, url)
+            known = key if sent is not None and key in sent else legacy if sent is not None and legacy in sent else None
+            if known is not None:  # the ledger was read once for the whole sweep
+                channel, when = sent[known]
                 outcomes.append(Outcome(recipient.name, channel, "skipped",
                                         f"al verzonden op {dutch_moment(when) if when else 'eerder'}"))
                 continue
             if dry_run:
-                row = None if sent is not None else session.scalar(
-                    select(Notification).where(Notification.ledger_key == key))
+                row = None if sent is not None else _sent_row(session, key, legacy)
                 if row is not None and row.status == "sent":
                     outcomes.append(Outcome(recipient.name, row.channel, "skipped",
                                             f"al verzonden op {dutch_moment(row.sent_at) if row.sent_at else 'eerder'}"))
@@ -84,7 +112,7 @@ def notify(
                     outcomes.append(Outcome(recipient.name, mask(url), "would-send", planned()))
                 continue
             if batch is not None:
-                batch.append(Planned(key, programme, event, context, recipient.name, url, mask(url), tag))
+                batch.append(Planned(key, programme, event, context, recipient.name, url, mask(url), tag, legacy))
                 continue
 
             def rendered() -> Message:  # only for a message that will really go out
@@ -92,7 +120,8 @@ def notify(
                 message = message or render(event, context)
                 return message
 
-            claim = _claim(engine, key, programme, event, lambda: rendered().subject, recipient.name, mask(url))
+            claim = _claim(engine, key, programme, event, lambda: rendered().subject, recipient.name, mask(url),
+                           legacy)
             if isinstance(claim, Outcome):
                 outcomes.append(claim)
                 continue
@@ -114,6 +143,15 @@ class Planned:
     url: str = field(default="", repr=False)
     channel: str = ""
     tag: tuple = ()  # the caller's own label (a sweep: point and step)
+    legacy: str = ""  # the key a row written before the keyed hash carries
+
+
+def _sent_row(session: Session, key: str, legacy: str):
+    """The ledger row of this message (the row under its older key, if that one was sent)."""
+    rows = {r.ledger_key: r for r in session.scalars(
+        select(Notification).where(Notification.ledger_key.in_([key, legacy])))}
+    old = rows.get(legacy)
+    return old if old is not None and old.status == "sent" else rows.get(key)
 
 
 def deliver(session: Session | None, batch: list[Planned]) -> list[tuple[Planned, Outcome]]:
@@ -150,12 +188,13 @@ def _claim_many(engine, batch: list[Planned], message_of) -> dict[str, int | Out
     result: dict[str, int | Outcome] = {}
     try:
         with session.begin():
-            keys = [p.key for p in batch]
+            keys = [p.key for p in batch] + [p.legacy for p in batch if p.legacy]
             rows = {r.ledger_key: r for r in session.scalars(
                 select(Notification).where(Notification.ledger_key.in_(keys)).with_for_update())}
             now, me = clock.utcnow(), _claimant()
             for p in batch:
-                row = rows.get(p.key)
+                old = rows.get(p.legacy) if p.legacy else None
+                row = old if old is not None and old.status == "sent" else rows.get(p.key)
                 if row is not None and row.status == "sent":
                     when = dutch_moment(row.sent_at) if row.sent_at else "eerder"
                     result[p.key] = Outcome(p.recipient, row.channel, "skipped", f"al verzonden op {when}")
@@ -176,7 +215,7 @@ def _claim_many(engine, batch: list[Planned], message_of) -> dict[str, int | Out
     except IntegrityError:  # another run claimed some of these a moment earlier: claim one by one
         session.close()
         return {p.key: _claim(engine, p.key, p.programme, p.event, lambda p=p: message_of(p).subject, p.recipient,
-                              p.channel) for p in batch}
+                              p.channel, p.legacy) for p in batch}
     finally:
         session.close()
     return result
@@ -210,14 +249,19 @@ def _short_session(engine) -> Session:
     return session_factory(engine)() if engine is not None else open_session()
 
 
-def _claim(engine, key: str, programme: str, event: str, subject, recipient: str, channel: str) -> int | Outcome:
+def _claim(engine, key: str, programme: str, event: str, subject, recipient: str, channel: str,
+           legacy: str = "") -> int | Outcome:
     """Claim the ledger key in a transaction of its own; the row's id, or why it is not ours to send."""
     from sqlalchemy.exc import IntegrityError
 
     session = _short_session(engine)
     try:
         with session.begin():
-            row = session.scalar(select(Notification).where(Notification.ledger_key == key).with_for_update())
+            rows = {r.ledger_key: r for r in session.scalars(
+                select(Notification).where(Notification.ledger_key.in_([key, legacy] if legacy else [key]))
+                .with_for_update())}
+            old = rows.get(legacy) if legacy else None
+            row = old if old is not None and old.status == "sent" else rows.get(key)
             if row is not None and row.status == "sent":
                 when = dutch_moment(row.sent_at) if row.sent_at else "eerder"
                 return Outcome(recipient, row.channel, "skipped", f"al verzonden op {when}")

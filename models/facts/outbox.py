@@ -21,15 +21,17 @@ def owe(session: Session, programme: str, event: str, ref: int) -> None:
 
 
 def due(session: Session, programmes: list[str] | None = None,
-        decisions: list[int] | None = None) -> list[tuple[int, str, str, int]]:
-    """(id, programme, event, ref) of the owed messages whose turn it is (only those of `decisions`, if given)."""
-    query = select(OutboxMessage.id, OutboxMessage.programme_key, OutboxMessage.event, OutboxMessage.ref).where(
+        decisions: list[int] | None = None) -> list[tuple[int, str, str, int, bool]]:
+    """(id, programme, event, ref, first) of the owed messages whose turn it is (only those of `decisions`, if
+    given); `first` when nobody has tried it yet."""
+    query = select(OutboxMessage.id, OutboxMessage.programme_key, OutboxMessage.event, OutboxMessage.ref,
+                   (OutboxMessage.attempts == 0) & OutboxMessage.last_error.is_(None)).where(
         OutboxMessage.done_at.is_(None), OutboxMessage.next_try_at <= clock.utcnow())
     if programmes is not None:
         query = query.where(OutboxMessage.programme_key.in_(programmes))
     if decisions is not None:
         query = query.where(OutboxMessage.event == "decision_recorded", OutboxMessage.ref.in_(decisions))
-    return [tuple(row) for row in session.execute(query.order_by(OutboxMessage.id))]
+    return [(i, p, e, r, bool(first)) for i, p, e, r, first in session.execute(query.order_by(OutboxMessage.id))]
 
 
 def settle(session: Session, message_id: int, error: str | None) -> None:
@@ -44,6 +46,14 @@ def settle(session: Session, message_id: int, error: str | None) -> None:
     row.last_error = error[:2000]
     pause = BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1]
     row.next_try_at = now + dt.timedelta(minutes=pause)
+
+
+def waiting(session: Session, message_id: int, why: str) -> None:
+    """Not sent, and not failed either: this process has nobody to send it to. It stays owed as it was (no
+    attempt counted, no pause), for the next process that has a recipient for it."""
+    row = session.get(OutboxMessage, message_id)
+    if row.done_at is None:
+        row.last_error = why[:2000]
 
 
 def pending(session: Session, programme: str) -> list[dict]:

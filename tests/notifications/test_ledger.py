@@ -47,10 +47,22 @@ def test_html_is_escaped_and_missing_values_fail_loudly():
         ("mailto://regie:Geheim123@smtp.example.nl?to=a@example.nl", "Geheim123"),
         ("json://user:Wachtwoord9@127.0.0.1:8080/hook", "Wachtwoord9"),
         ("msteams://TokenA1234567/TokenB1234567/TokenC1234567/", "TokenB1234567"),
+        # forms no plugin declares secret: a query token, a path token without a digit, a payload field
+        ("json://hooks.example.nl/x?a=1&-token=QuerySecretValue", "QuerySecretValue"),
+        ("json://hooks.example.nl/hooks/LettersOnlySecretToken", "LettersOnlySecretToken"),
+        ("json://hooks.example.nl/x?a=1&%3Asecret=PayloadSecretValue", "PayloadSecretValue"),
+        ("xml://hooks.example.nl/x?%3Asecret=PayloadSecretValue", "PayloadSecretValue"),
+        ("json://hooks.example.nl/office?+Authorization=Bearer%20HeaderSecret", "HeaderSecret"),
+        ("json://hooks.example.nl/x?apikey=KeyInAQueryParameter", "KeyInAQueryParameter"),
+        ("slack://TokenA1234/TokenB5678/TokenC9abcdefghij", "TokenC9abcdefghij"),
+        ("discord://123456789/WebhookTokenLettersOnly", "WebhookTokenLettersOnly"),
     ],
 )
 def test_urls_are_masked(url, secret):
+    from notifications.dispatch import redact
+
     assert secret not in mask(url)
+    assert secret not in redact(f"verzenden via {url} mislukt")  # an error text that quotes the URL
 
 
 def test_routing_never_reaches_providers_and_only_the_missing_secretaries():

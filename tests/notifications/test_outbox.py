@@ -113,3 +113,85 @@ def test_no_register_lock_is_held_while_a_message_is_on_its_way(env_db, tmp_path
         hook.hold.set()
         sender.join(30)
         assert decided and len(hook.messages) >= 1
+
+
+def test_every_address_of_a_recipient_gets_its_own_message_once(env_db, tmp_path, monkeypatch, capsys):
+    """Two e-mail addresses and two webhooks that differ only in their secret token: once, only the first of
+    each kind received the announcement (the ledger key hashed the masked URL, the same for both)."""
+    import json
+
+    from tests.receivers import SmtpReceiver
+
+    monkeypatch.setenv("REGIE_TODAY", "2024-11-06")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(tmp_path / "geen.yaml"))
+    with HttpReceiver() as hook, SmtpReceiver() as smtp:
+        urls = [smtp.url("office1@sda.test"), smtp.url("office2@sda.test"),
+                hook.url("hooks/AlphaToken12345"), hook.url("hooks/BravoToken67890")]
+        monkeypatch.setenv("REGIE_NOTIFY_URLS", ",".join(urls))
+        code = main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on",
+                     "2024-11-05", "--by", "Secretaris Aalten", "--json"])
+        assert code == 0
+        assert json.loads(capsys.readouterr().out)["notifications"] == ["sent", "sent", "sent", "sent"]
+        assert sorted(to for m in smtp.messages for to in m["to"]) == ["office1@sda.test", "office2@sda.test"]
+        assert sorted(m["path"] for m in hook.messages) == ["/hooks/AlphaToken12345", "/hooks/BravoToken67890"]
+        assert main(["remind", "--as-of", "2024-11-06"]) in (0, 3)  # a sweep after it sends none of them again
+        assert len([m for m in smtp.messages if "Besluit vastgelegd" in m["subject"]]) == 2
+        assert len([m for m in hook.messages if "Besluit vastgelegd" in m["title"]]) == 2
+    with register_session() as session:
+        from models.facts.entities import Notification
+
+        keys = [n.ledger_key for n in session.scalars(select(Notification).where(
+            Notification.event == "decision_recorded"))]
+    assert len(keys) == len(set(keys)) == 4
+    assert not [k for k in keys if "Token" in k or "office" in k or "127.0.0.1" in k]  # no address in the clear
+
+
+def test_a_message_sent_before_the_keyed_ledger_is_not_sent_again(env_db, tmp_path, monkeypatch):
+    """Rows written before the keyed hash carry the older key: read, so an upgrade sends nothing twice."""
+    from models.facts.entities import Notification
+    from notifications.dispatch import legacy_channel_id, mask
+
+    with HttpReceiver() as hook:
+        _office(tmp_path, monkeypatch, hook)
+        decision = _decide()
+        with register_session() as session:  # as an earlier Regie wrote it when it sent the message
+            session.add(Notification(
+                ledger_key=f"inkoop-2026|decision_recorded|decision-{decision}|Programmabureau|"
+                           f"{legacy_channel_id(hook.url('office'))}",
+                programme_key="inkoop-2026", event="decision_recorded", subject="Besluit vastgelegd",
+                recipient="Programmabureau", channel=mask(hook.url("office")), status="sent", attempts=1,
+                first_tried_at=clock.utcnow(), sent_at=clock.utcnow()))
+        assert [o.status for o in deliver_owed()] == ["skipped"]
+        assert hook.messages == []
+
+
+def test_a_decision_recorded_where_nobody_is_set_up_stays_owed_until_the_service_sends_it(
+        env_db, tmp_path, monkeypatch, capsys):
+    """A secretary's machine has no recipients file: her decision's announcement once was marked done there
+    and never arrived. It stays owed, status says so, and the service's sweep (with recipients) sends it."""
+    import json
+
+    monkeypatch.setenv("REGIE_TODAY", "2024-11-06")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(tmp_path / "geen.yaml"))
+    monkeypatch.delenv("REGIE_NOTIFY_URLS", raising=False)
+    assert main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on", "2024-11-05",
+                 "--by", "Secretaris Aalten", "--json"]) == 0
+    decision = json.loads(capsys.readouterr().out)
+    assert decision["notifications"] == []
+    with register_session() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        assert (row.ref, row.done_at, row.attempts) == (decision["decision_id"], None, 0)
+    assert main(["status", "inkoop-2026"]) == 0
+    out = capsys.readouterr().out
+    assert f"melding van besluit #{decision['decision_id']}: nog niet geprobeerd: wacht op een ontvanger" in out
+    with HttpReceiver() as hook:  # the service, with the programme office set up
+        _office(tmp_path, monkeypatch, hook)
+        from notifications.reminders import remind_all
+
+        rows = remind_all(dt.date(2024, 11, 6))
+        assert [(r.step, r.status) for r in rows if r.step == "verschuldigd"] == [("verschuldigd", "sent")]
+        assert len([m for m in hook.messages if "Besluit vastgelegd" in m["title"]]) == 1
+        remind_all(dt.date(2024, 11, 6))
+        assert len([m for m in hook.messages if "Besluit vastgelegd" in m["title"]]) == 1
+    with register_session() as session:
+        assert session.scalars(select(OutboxMessage)).one().done_at is not None

@@ -11,7 +11,8 @@ from cli.main import main
 from models.facts.db import get_engine
 from tests.receivers import HttpReceiver, SmtpReceiver
 
-SECRETS = ["geheim", "PATHtoken123secret", "HDRsecret42"]
+SECRETS = ["geheim", "PATHtoken123secret", "HDRsecret42", "QuerySecretValue", "LettersOnlySecretToken",
+           "PayloadSecretValue"]
 
 
 def test_no_secret_in_output_ledger_outbox_or_logs(env_db, tmp_path, monkeypatch, capsys, caplog):
@@ -24,7 +25,10 @@ def test_no_secret_in_output_ledger_outbox_or_logs(env_db, tmp_path, monkeypatch
             {"name": "Projectleider", "role": "procurement-lead",
              "urls": [f"json://127.0.0.1:{hook.port}/hooks/PATHtoken123secret"]},  # a token in the path
             {"name": "Programmabureau", "role": "programme-office",
-             "urls": [f"json://127.0.0.1:{hook.port}/office?+Authorization=Bearer%20HDRsecret42"]},  # a header
+             "urls": [f"json://127.0.0.1:{hook.port}/office?+Authorization=Bearer%20HDRsecret42",  # a header
+                      f"json://127.0.0.1:{hook.port}/x?a=1&-token=QuerySecretValue",  # a query token
+                      f"json://127.0.0.1:{hook.port}/hooks/LettersOnlySecretToken",  # a path token, no digit
+                      f"json://127.0.0.1:{hook.port}/y?%3Asecret=PayloadSecretValue"]},  # a payload field
         ]}), encoding="utf-8")
         monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(path))
         monkeypatch.setenv("REGIE_TODAY", "2024-11-06")

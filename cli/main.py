@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 def _unreachable(exc) -> int:
     """A register held by another writer too long, or a database that does not answer."""
     cause = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-    if "locked" in cause:
+    if "locked" in cause or getattr(exc.orig, "sqlstate", None) == "55P03":  # SQLite busy; PostgreSQL lock_timeout
         from models.facts.db import busy_timeout
 
         print(f"regie: fout: het register is bezet door een ander proces (langer dan {busy_timeout():g} seconden); "

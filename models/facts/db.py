@@ -77,7 +77,20 @@ def make_engine(url: str | None = None) -> Engine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _bounded_waits(dbapi_connection, _record):
+        # A lock held by someone else (a role keeping the chain's advisory lock, a long transaction) makes a
+        # writer wait at most REGIE_BUSY_TIMEOUT, then fail (exit 5), as SQLite's busy timeout does.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(f"SET lock_timeout = {int(busy_timeout() * 1000)}")
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    return engine
 
 
 def _alembic_config(connection):

@@ -358,3 +358,102 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
             for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
                 conn.execute(text(f'DROP ROLE IF EXISTS "regie_{schema}_{group}"'))
         admin.dispose()
+
+
+def test_postgresql_a_secretary_cannot_silence_another_colleges_announcement_nor_block_every_write(
+        postgres_state, monkeypatch):
+    """As Aalten's secretary, straight at the database: marking Berkelland's announcement sent, or adding ledger
+    keys for decisions still to come, once worked (the policy let any role write 'decision_recorded' rows);
+    holding the chain's advisory lock made Berkelland's `regie decide` wait for ever."""
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    from models.facts.chain import CHAIN_LOCK
+
+    tag = uuid.uuid4().hex[:8]
+    schema = f"regie_quiet_{tag}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    monkeypatch.delenv("REGIE_SANDBOX")
+    owner = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    try:
+        migrate(owner)
+        s = session_factory(owner)()
+        with s.begin():
+            load_builtin_if_empty(s)
+            add_person(s, login=login_of(s), name="Beheerder", role="beheerder")
+            aalten = add_person(s, login=f"sec_a_{tag}", name="Secretaris Aalten", role="secretaris",
+                                body="aalten", db_role=True)
+            berkel = add_person(s, login=f"sec_b_{tag}", name="Secretaris Berkelland", role="secretaris",
+                                body="berkelland", db_role=True)
+        url_a = _role_url(f"sec_a_{tag}", aalten.db_password, schema)
+        url_b = _role_url(f"sec_b_{tag}", berkel.db_password, schema)
+        office = "json://127.0.0.1:9/office"  # nobody listens: the send fails, the ledger row stays
+        for url, body in ((url_b, "berkelland"), (url_a, "aalten")):
+            done = subprocess.run(
+                [sys.executable, "-m", "cli.main", "decide", "inkoop-2026", "go-no-go", "--body", body, "--outcome",
+                 "go", "--on", "2024-11-05", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                env={**{k: v for k, v in os.environ.items() if k not in ("REGIE_TODAY", "REGIE_SANDBOX")},
+                     "REGIE_DATABASE_URL": url, "REGIE_NOTIFY_URLS": office})
+            assert done.returncode == 0, done.stderr
+        theirs = s.scalar(text("SELECT d.id FROM decisions d JOIN governing_bodies b ON b.id = d.body_id "
+                               "WHERE b.slug = 'berkelland'"))
+        mine = s.scalar(text("SELECT d.id FROM decisions d JOIN governing_bodies b ON b.id = d.body_id "
+                             "WHERE b.slug = 'aalten'"))
+        s.rollback()
+        role = create_engine(url_a)
+        with role.begin() as conn:  # another college's announcement: out of reach, nothing changes
+            changed = conn.execute(text("UPDATE notifications SET status = 'sent' WHERE event = 'decision_recorded' "
+                                        "AND ledger_key LIKE :k"), {"k": f"%|decision-{theirs}|%"}).rowcount
+            assert changed == 0
+            own = conn.execute(text("UPDATE notifications SET attempts = attempts WHERE ledger_key LIKE :k"),
+                               {"k": f"%|decision-{mine}|%"}).rowcount
+            assert own == 1  # the secretary still completes the ledger rows of her own decision
+        for future in range(theirs + mine + 1, theirs + mine + 4):  # ledger keys of decisions still to come
+            with pytest.raises(DBAPIError) as refused, role.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO notifications (ledger_key, programme_key, event, subject, recipient, channel, "
+                    "status, attempts, first_tried_at) VALUES (:k, 'inkoop-2026', 'decision_recorded', 's', "
+                    "'Programmabureau', 'c', 'sent', 0, now())"),
+                    {"k": f"inkoop-2026|decision_recorded|decision-{future}|Programmabureau|x"})
+            assert refused.value.orig.sqlstate == "42501"
+        assert s.scalar(text("SELECT status FROM notifications WHERE ledger_key LIKE :k"),
+                        {"k": f"%|decision-{theirs}|%"}) == "failed"
+        s.rollback()
+
+        # the chain's lock held by Aalten's secretary: Berkelland's next decision gives up, exit 5, nothing written
+        holder = role.connect()
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": CHAIN_LOCK})
+        try:
+            env = {**{k: v for k, v in os.environ.items() if k not in ("REGIE_TODAY", "REGIE_SANDBOX")},
+                   "REGIE_DATABASE_URL": url_b, "REGIE_BUSY_TIMEOUT": "2"}
+            waited = subprocess.run(
+                [sys.executable, "-m", "cli.main", "decide", "inkoop-2026", "tariffs", "--body", "berkelland",
+                 "--outcome", "approved", "--on", "2024-10-08"], cwd=ROOT, capture_output=True, text=True,
+                timeout=120, env=env)
+            assert waited.returncode == 5, waited.stderr
+            assert "het register is bezet door een ander proces (langer dan 2 seconden)" in waited.stderr
+            assert "Traceback" not in waited.stderr
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock_all()"))
+            holder.close()
+        assert s.scalar(text("SELECT count(*) FROM decisions")) == 2
+        s.close()
+        again = subprocess.run(
+            [sys.executable, "-m", "cli.main", "decide", "inkoop-2026", "tariffs", "--body", "berkelland",
+             "--outcome", "approved", "--on", "2024-10-08"], cwd=ROOT, capture_output=True, text=True,
+            timeout=120, env=env)
+        assert again.returncode == 0, again.stderr
+        role.dispose()
+    finally:
+        owner.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for login in (f"sec_a_{tag}", f"sec_b_{tag}"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "regie_{schema}_{group}"'))
+        admin.dispose()

@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 
 from models.access.session import register_session
 from models.commands.forms import FormResult, handle_form_input
-from models.commands.identity import authorize_person, has_people
+from models.commands.identity import WrongCode, authorize_person, has_people, note_wrong_code
 from models.commands.overrides import Advanced, advance_phase
 from models.core.errors import InputError
 from models.commands.register import Recorded, record_decision
@@ -79,13 +79,20 @@ def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str, l
             raise InputError("vul een reden in: een handmatige overgang wordt altijd met reden vastgelegd; "
                              "er is niets vastgelegd")
         verified = None
+        wrong = None
         with register_session() as session:  # its own transaction: a code once shown is used, whatever follows
             if has_people(session):
                 if not (login or "").strip() or not (code or "").strip():
                     raise InputError("vul uw gebruikersnaam en de eenmalige code in; er is niets vastgelegd")
-                verified = authorize_person(session, login=login, code=code, action="advance")
+                try:
+                    verified = authorize_person(session, login=login, code=code, action="advance")
+                except WrongCode as exc:  # counted (committed): five in a row block the login's codes
+                    note_wrong_code(session, exc.login)
+                    wrong = exc
             elif not (recorded_by or "").strip():
                 raise InputError("vul uw naam in (dit register kent nog geen personen); er is niets vastgelegd")
+        if wrong is not None:
+            raise wrong
         with register_session() as session:
             return advance_phase(session, programme=programme, to_phase=to_phase, reason=reason,
                                  recorded_by=recorded_by or None, verified=verified)

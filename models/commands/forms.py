@@ -11,7 +11,7 @@ from models.core import clock
 from models.facts.entities import FormInput, GoverningBody
 from models.core.errors import InputError
 from models.core.inputs import printable
-from models.commands.identity import authorize_form, has_people
+from models.commands.identity import WrongCode, authorize_form, has_people, note_wrong_code
 from models.facts.lookup import decisions_of, fact, get_body, get_point, get_programme
 from models.commands.register import record_decision
 from models.rules.decisions import current_decisions
@@ -50,10 +50,14 @@ def handle_form_input(
             verified = None
             if has_people(session):  # the person proves who they are with a one-time code, used up even
                 # when the decision is then refused (outside the savepoint), so a code read later is worthless
-                with session.begin_nested():
-                    verified = authorize_form(session, login=str(payload.get("login", "")),
-                                              code=str(payload.get("code", "")),
-                                              body=get_body(session, str(payload["body"])))
+                try:
+                    with session.begin_nested():
+                        verified = authorize_form(session, login=str(payload.get("login", "")),
+                                                  code=str(payload.get("code", "")),
+                                                  body=get_body(session, str(payload["body"])))
+                except WrongCode as wrong:  # counted with the refusal's evidence: five in a row block the login
+                    note_wrong_code(session, wrong.login)
+                    raise
             with session.begin_nested():
                 lifts = _reservation_to_lift(session, programme, point, payload)
                 recorded = record_decision(

@@ -144,7 +144,7 @@ def authorize_form(session: Session, *, login: str, code: str, body: GoverningBo
                          f"van {body.name} vastleggen")
     if actor.role == "projectteam" and body.kind != "projectteam":
         raise InputError(f"{person.name} ({person.login}) legt mijlpalen vast, geen besluit van {body.name}")
-    secret.last_step = matched
+    secret.last_step, secret.failures = matched, 0
     return person.login, person.name
 
 
@@ -154,7 +154,7 @@ def authorize_person(session: Session, *, login: str, code: str, action: str) ->
     person, secret, matched = _one_time_code(session, login, code)
     if person.role not in MAY[action]:
         raise InputError(f"{person.name} ({person.login}) is {person.role} en mag geen {ACTIONS_NL[action]}")
-    secret.last_step = matched
+    secret.last_step, secret.failures = matched, 0
     return person.login, person.name
 
 
@@ -172,8 +172,11 @@ def _one_time_code(session: Session, login: str, code: str):
     code = (code or "").strip().replace(" ", "")
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise InputError("de eenmalige code bestaat uit 6 cijfers (uit uw authenticator-app)")
-    totp = pyotp.TOTP(secret.totp_secret)
     now = clock.utcnow_real()
+    if secret.locked_until is not None and now < secret.locked_until:
+        raise InputError(f"te veel onjuiste eenmalige codes voor '{shown(login)}': geblokkeerd tot "
+                         f"{clock.dutch_moment(secret.locked_until)}; er is niets vastgelegd")
+    totp = pyotp.TOTP(secret.totp_secret)
     step = int(now.timestamp()) // totp.interval
     try:
         matched = next((s for s in (step, step - 1, step + 1)
@@ -182,10 +185,34 @@ def _one_time_code(session: Session, login: str, code: str):
         raise InputError(f"het eenmalige-codegeheim van '{shown(login)}' is ongeldig; vraag de beheerder om "
                          "`regie people add ... --totp`") from None
     if matched is None:
-        raise InputError("de eenmalige code klopt niet (of is verlopen); er is niets vastgelegd")
+        raise WrongCode(login)
     if matched <= secret.last_step:
         raise InputError("deze eenmalige code is al gebruikt; wacht op de volgende code")
     return person, secret, matched
+
+
+MAX_WRONG_CODES = 5  # in a row; then the login's codes are refused for LOCKOUT
+LOCKOUT = dt.timedelta(minutes=15)
+
+
+class WrongCode(InputError):
+    """A one-time code that does not match: counted by `note_wrong_code`, outside the refused transaction."""
+
+    def __init__(self, login: str):
+        super().__init__("de eenmalige code klopt niet (of is verlopen); er is niets vastgelegd")
+        self.login = login
+
+
+def note_wrong_code(session: Session, login: str) -> None:
+    """Count a wrong code for this login (in the caller's transaction, which commits although the action
+    was refused); the fifth in a row blocks the login's codes for a quarter of an hour."""
+    secret = session.get(PersonSecret, login)
+    if secret is None:
+        return
+    secret.failures = (secret.failures or 0) + 1
+    if secret.failures >= MAX_WRONG_CODES:
+        secret.failures, secret.locked_until = 0, clock.utcnow_real() + LOCKOUT
+    session.flush()
 
 
 def _valid_login(login: str) -> bool:

@@ -380,6 +380,8 @@ class PersonSecret(Base):
     login: Mapped[str] = mapped_column(String(63), primary_key=True)
     totp_secret: Mapped[str] = mapped_column(String(64))
     last_step: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once: later steps only
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # wrong codes in a row
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class OfferImport(Base):

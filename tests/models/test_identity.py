@@ -152,6 +152,42 @@ def test_a_form_is_attributed_by_a_one_time_code_that_works_once(session):
     assert session.scalar(select(Decision.id).where(Decision.id != done.decision_id)) is None
 
 
+def test_five_wrong_codes_in_a_row_block_the_login_for_a_quarter_of_an_hour(session):
+    """Once a thousand wrong codes were answered one by one, with no lockout: a guesser had all day."""
+    me = _me(session)
+    with session.begin():
+        add_person(session, login=me, name="Beheerder", role="beheerder")
+        added = add_person(session, login="sec_aalten", name="Secretaris Aalten", role="secretaris", body="aalten",
+                           totp=True)
+    code = pyotp.TOTP(pyotp.parse_uri(added.totp_uri).secret).now()
+    wrong_code = "000000" if code != "000000" else "111111"
+    form = dict(body="aalten", outcome="go", decided_on="2024-11-05", login="sec_aalten")
+
+    def submit(run, typed):
+        with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+            return handle_form_input(session, flow_run_id=run, pause_key="k", programme="inkoop-2026",
+                                     point="go-no-go", payload=form | {"code": typed})
+
+    for attempt in range(4):
+        assert submit(f"w{attempt}", wrong_code).message.startswith("de eenmalige code klopt niet")
+    with session.begin():  # counted, although each form was refused
+        assert session.get(PersonSecret, "sec_aalten").failures == 4
+    assert submit("w4", wrong_code).message.startswith("de eenmalige code klopt niet")
+    blocked = submit("ok-too-soon", code)  # the right code, but the login is blocked now
+    assert blocked.result == "refused" and blocked.message.startswith(
+        "te veel onjuiste eenmalige codes voor 'sec_aalten': geblokkeerd tot ")
+    with session.begin():
+        secret = session.get(PersonSecret, "sec_aalten")
+        left = secret.locked_until - clock.utcnow_real()
+        assert dt.timedelta(minutes=14) < left <= dt.timedelta(minutes=15)
+        assert session.scalar(select(Decision.id)) is None
+        secret.locked_until = clock.utcnow_real() - dt.timedelta(seconds=1)  # the quarter of an hour has passed
+    done = submit("ok", code)
+    assert done.result == "recorded", done.message
+    with session.begin():
+        assert session.get(PersonSecret, "sec_aalten").failures == 0
+
+
 def test_a_code_is_used_up_even_when_the_register_refuses_the_decision(session):
     me = _me(session)
     with session.begin():

@@ -1,4 +1,4 @@
-"""the ledger's key and messages of one's own decisions: each address its own ledger key (a keyed hash of the
+"""a lockout after wrong one-time codes; the ledger's key and messages of one's own decisions: each address its own ledger key (a keyed hash of the
 whole URL, the key kept in the register so every machine that sends for it computes the same), and on
 PostgreSQL a person writes only the ledger rows of the decisions they recorded (no longer every row whose
 event is 'decision_recorded', which let one college's secretary silence another's announcements)
@@ -29,6 +29,12 @@ OWN_DECISION = ("(notifications.event = 'decision_recorded' "
 
 
 def upgrade() -> None:
+    from models.facts.base import UTCDateTime
+
+    # wrong one-time codes in a row, and the lockout they lead to
+    with op.batch_alter_table('person_secrets') as batch:
+        batch.add_column(sa.Column('failures', sa.Integer(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('locked_until', UTCDateTime(), nullable=True))
     op.get_bind().execute(sa.text("INSERT INTO register_settings (key, value) VALUES ('ledger-key', :v)"),
                           {"v": secrets.token_hex(32)})
     if op.get_bind().dialect.name != "postgresql":
@@ -39,6 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('person_secrets') as batch:
+        batch.drop_column('locked_until')
+        batch.drop_column('failures')
     op.execute("DELETE FROM register_settings WHERE key = 'ledger-key'")
     if op.get_bind().dialect.name != "postgresql":
         return

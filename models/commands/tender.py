@@ -116,7 +116,10 @@ def record_step(session: Session, *, programme: str, lots: list[str] | str, even
             "award-notice": lambda t: bool(t.signed_on) and not t.notice_on,
             "lot-decision": lambda t: ranks[t.lot].too_few and not t.award_on and not t.lot_decision,
         }[event]
-        lots = [lot for lot in lots if fits(states[lot])]
+        candidates, lots = lots, [lot for lot in lots if fits(states[lot])]
+        done_on = {"letters-sent": "letters_on", "signed": "signed_on", "award-notice": "notice_on"}.get(event)
+        if not lots and done_on and any(getattr(states[lot], done_on) == on for lot in candidates):
+            return []  # the same step on the same day, already recorded (a retry after a kill): nothing new
         if not lots:
             raise InputError(f"geen perceel waarvoor de stap '{EVENTS[event]}' nu past")
     d_ = clock.dutch_date

@@ -1239,3 +1239,20 @@ def test_a_no_go_on_a_joint_lot_offers_the_choice_and_the_region_may_go_on_witho
     award_spec = next(spec for dp, spec, _ in after.points if dp.key == "award-dyslexia")
     assert "doetinchem" not in award_spec.required_bodies and len(award_spec.required_bodies) == 7
     assert start.lots == ("dyslexie",)
+
+
+def test_a_retry_of_a_step_for_all_lots_that_had_committed_is_nothing_new(session, monkeypatch, capsys):
+    """`regie tender record ... letters-sent --lots all` killed after its commit: the retry once answered exit 2
+    ("geen perceel waarvoor de stap nu past"); it is the same step on the same day, so nothing new."""
+    _awarded(session, monkeypatch, lots="all", letters=True, sent="2025-03-25")
+    with session.begin():
+        before = session.scalar(select(func.count()).select_from(TenderRecord))
+        again = record_step(session, programme="inkoop-2026", lots="all", event="letters-sent",
+                            on=dt.date(2025, 3, 25), recorded_by="Inkoper")
+    assert again == []
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(TenderRecord)) == before
+    _today(monkeypatch, "2025-03-26")
+    with session.begin(), pytest.raises(InputError, match="geen perceel waarvoor de stap"):  # another day is no retry
+        record_step(session, programme="inkoop-2026", lots="all", event="letters-sent", on=dt.date(2025, 3, 26),
+                    recorded_by="Inkoper")

@@ -29,15 +29,20 @@ from notifications.rendering import Message, render, render_subject
 _KEYS: dict[str, str] = {}
 
 
-def ledger_secret(engine) -> str:
-    """The register's key for the ledger's address hashes (written by its migration), read once per register."""
-    from models.facts.db import get_engine
+def ledger_secret(engine, session: Session | None = None) -> str:
+    """The register's key for the ledger's address hashes (written by its migration), read once per register:
+    in the caller's transaction where there is one, else as a reader (who waits for no writer)."""
+    from models.facts.db import READ_ONLY, get_engine
 
     engine = engine or get_engine()
     ident = f"{engine.url!r}|{id(engine)}"
     if ident not in _KEYS:
-        with engine.connect() as conn:
-            value = conn.execute(select(RegisterSetting.value).where(RegisterSetting.key == "ledger-key")).scalar()
+        query = select(RegisterSetting.value).where(RegisterSetting.key == "ledger-key")
+        if session is not None and session.in_transaction():
+            value = session.scalar(query)
+        else:
+            with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+                value = conn.execute(query).scalar()
         if not value:
             from models.core.errors import InputError
 
@@ -95,7 +100,7 @@ def notify(
 
     for recipient in recipients:
         for url in recipient.urls:
-            secret = secret or ledger_secret(engine)
+            secret = secret or ledger_secret(engine, session)
             key, legacy = ledger_keys(secret, programme, event, scope, recipient.name, url)
             known = key if sent is not None and key in sent else legacy if sent is not None and legacy in sent else None
             if known is not None:  # the ledger was read once for the whole sweep

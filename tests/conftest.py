@@ -95,3 +95,12 @@ def env_db(db_url, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     yield db_url
     dispose_engines()
+
+
+def register_groups(schema: str, url: str | None = None) -> list[str]:
+    """The group roles a register in this schema of the test database makes (to drop them afterwards)."""
+    from sqlalchemy.engine import make_url
+
+    from models.commands.identity import group_names
+
+    return list(group_names(make_url(url or POSTGRES_URL).database, schema).values())

@@ -322,10 +322,32 @@ def deactivate_person(session: Session, login: str) -> None:
 # ---- PostgreSQL: each person logs in as their own role, member of one group role per Regie role ----
 
 def groups(session: Session) -> dict[str, str]:
-    """The group roles of this register (its schema): one register's roles reach no other."""
+    """The group roles of this register (its database and schema): one register's roles reach no other.
+
+    Roles belong to the whole server, so two registers in two databases with the same schema name (both
+    `public`) once shared their groups, and a secretary of one read and wrote the other. The name now
+    holds the database and the schema, with a short hash of both (names that differ only in punctuation,
+    or are cut to PostgreSQL's 63 characters, stay apart)."""
+    database, schema = session.execute(text("SELECT current_database(), current_schema()")).one()
+    return group_names(database, schema)
+
+
+def group_names(database: str, schema: str) -> dict[str, str]:
+    """Role -> the group role's name of the register in this database and schema."""
+    import hashlib
+
+    safe = lambda name: "".join(c if c.isalnum() else "_" for c in name.lower())[:18]  # noqa: E731
+    tag = hashlib.sha256(f"{database}\x00{schema}".encode()).hexdigest()[:6]
+    return {role: f"regie_{safe(database)}_{safe(schema)}_{tag}_{role}" for role in ROLES}
+
+
+def legacy_groups(session: Session) -> dict[str, str]:
+    """The group names registers had before the database was part of them (`regie_<schema>_<role>`)."""
     schema = session.scalar(text("SELECT current_schema()"))
     safe = "".join(c if c.isalnum() else "_" for c in schema.lower())
     return {role: f"regie_{safe}_{role}"[:63] for role in ROLES}
+
+
 _DEFINITION = ("municipalities", "governing_bodies", "programmes", "programme_municipalities", "phases",
                "segments", "lots", "lot_municipalities", "decision_points")
 
@@ -364,6 +386,27 @@ def grant_roles(session: Session) -> None:
     session.execute(text(f"GRANT INSERT ON municipalities, governing_bodies TO {GROUP['beheerder']}"))
     session.execute(text(f"GRANT INSERT, UPDATE ON people TO {GROUP['beheerder']}"))
     session.execute(text(f"GRANT SELECT, INSERT, UPDATE ON person_secrets TO {GROUP['beheerder']}"))
+    _leave_legacy_groups(session, GROUP, q(schema))
+
+
+def _leave_legacy_groups(session: Session, GROUP: dict[str, str], schema: str) -> None:
+    """A register made before the database was part of the group names: its people move to the new groups,
+    and the old groups (perhaps shared with another register of the same schema name) lose every right here."""
+    old = {role: name for role, name in legacy_groups(session).items()
+           if session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name})}
+    for role, name in old.items():
+        members = session.scalars(text(
+            "SELECT a.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member "
+            "JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = :g"), {"g": name}).all()
+        ours = set(session.scalars(select(Person.login)))
+        for login in members:
+            if login in ours:
+                ident = '"' + login.replace('"', '""') + '"'
+                session.execute(text(f"GRANT {GROUP[role]} TO {ident}"))
+                session.execute(text(f"REVOKE {name} FROM {ident}"))
+        session.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {name}"))
+        session.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {name}"))
+        session.execute(text(f"REVOKE USAGE ON SCHEMA {schema} FROM {name}"))
 
 
 def ensure_database_role(session: Session, login: str, role: str, password: str) -> None:

@@ -26,7 +26,7 @@ from models.commands.identity import add_person, deactivate_person, login_of
 from models.access.loader import load_builtin_if_empty
 from models.commands.overrides import advance_phase
 from models.commands.register import record_decision
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, register_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -358,7 +358,9 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
         groups = {r for r, in s.execute(text("SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = "
                                              "m.member JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = :r"),
                                         {"r": login})}
-        assert groups == {f"regie_{schema}_secretaris"}  # this register's group, no other's
+        from models.commands.identity import groups as register_group
+
+        assert groups == {register_group(s)["secretaris"]}  # this register's group, no other's
         s.rollback()
         role.dispose()
         assert s.scalar(select(Decision.id).where(Decision.id.not_in([decision_id, other]))) is None
@@ -391,8 +393,8 @@ def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "app_{tag}"'))
-            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
-                conn.execute(text(f'DROP ROLE IF EXISTS "regie_{schema}_{group}"'))
+            for group in register_groups(schema):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
         admin.dispose()
 
 
@@ -490,6 +492,128 @@ def test_postgresql_a_secretary_cannot_silence_another_colleges_announcement_nor
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             for login in (f"sec_a_{tag}", f"sec_b_{tag}"):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
-            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
-                conn.execute(text(f'DROP ROLE IF EXISTS "regie_{schema}_{group}"'))
+            for group in register_groups(schema):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
+        admin.dispose()
+
+
+def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(postgres_state, monkeypatch):
+    """Two registers on one server, each in its own database under the same schema name: the group roles were
+    named after the schema only, so Aalten's secretary of one read the other's people and wrote its ledger."""
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    from sqlalchemy.engine import make_url
+
+    tag = uuid.uuid4().hex[:8]
+    schema, other_db = f"regie_same_{tag}", f"regie_other_{tag}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{other_db}"'))
+    base = make_url(POSTGRES_URL)
+    urls = [POSTGRES_URL, base.set(database=other_db).render_as_string(hide_password=False)]
+    monkeypatch.delenv("REGIE_SANDBOX")
+    owners, logins = [], [f"sec_one_{tag}", f"sec_two_{tag}"]
+    try:
+        passwords = []
+        for url, login in zip(urls, logins):
+            with create_engine(url).begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            sep = "&" if "?" in url else "?"
+            owner = make_engine(f"{url}{sep}options=-csearch_path%3D{schema}")
+            owners.append(owner)
+            migrate(owner)
+            s = session_factory(owner)()
+            with s.begin():
+                load_builtin_if_empty(s)
+                add_person(s, login=login_of(s), name="Beheerder", role="beheerder")
+                passwords.append(add_person(s, login=login, name="Secretaris Aalten", role="secretaris",
+                                            body="aalten", db_role=True).db_password)
+            s.close()
+        # the first register's secretary, logged in to the second register's database
+        role_url = make_url(urls[1]).set(username=logins[0], password=passwords[0]).render_as_string(
+            hide_password=False)
+        sep = "&" if "?" in role_url else "?"
+        stranger = create_engine(f"{role_url}{sep}options=-csearch_path%3D{schema}")
+        insert = (f'INSERT INTO "{schema}".notifications (ledger_key, programme_key, event, subject, recipient, '
+                  "channel, status, attempts, first_tried_at) VALUES ('x|decision_recorded|decision-1|r|c', "
+                  "'inkoop-2026', 'decision_recorded', 's', 'r', 'c', 'sent', 0, now())")
+        for sql in (f'SELECT login FROM "{schema}".people', insert):
+            with pytest.raises(DBAPIError) as refused, stranger.begin() as conn:
+                conn.execute(text(sql))
+            assert refused.value.orig.sqlstate == "42501", sql
+        stranger.dispose()
+        # in its own register the same secretary still reads
+        own = make_url(urls[0]).set(username=logins[0], password=passwords[0]).render_as_string(hide_password=False)
+        home = create_engine(f"{own}{'&' if '?' in own else '?'}options=-csearch_path%3D{schema}")
+        with home.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 2
+        home.dispose()
+    finally:
+        for owner in owners:
+            owner.dispose()
+        with create_engine(POSTGRES_URL).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{other_db}" WITH (FORCE)'))
+            for login in logins:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+            for group in register_groups(schema) + register_groups(schema, urls[1]):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
+        admin.dispose()
+
+
+def test_postgresql_an_upgraded_register_moves_its_people_out_of_the_schema_only_groups(postgres_state, monkeypatch):
+    """A register made before the database was part of the group names: migration 0012 moves its people to
+    the new groups and takes every right here from the old ones (which another register may share)."""
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+    from alembic import command
+
+    from models.commands.identity import groups as register_group, legacy_groups
+    from models.facts.db import _alembic_config
+
+    tag = uuid.uuid4().hex[:8]
+    schema, login = f"regie_old_{tag}", f"sec_old_{tag}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    owner = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    old = new = {}
+    try:
+        with owner.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0011")
+        s = session_factory(owner)()
+        with s.begin():  # as Regie set a secretary up then: a login role in the group named after the schema
+            old = legacy_groups(s)
+            s.execute(text(f'CREATE ROLE "{old["secretaris"]}" NOLOGIN'))
+            s.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{old["secretaris"]}"'))
+            s.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{old["secretaris"]}"'))
+            s.execute(text(f"CREATE ROLE \"{login}\" LOGIN PASSWORD 'pw-{tag}'"))
+            s.execute(text(f'GRANT "{old["secretaris"]}" TO "{login}"'))
+            s.execute(text("INSERT INTO people (login, name, role, body_slug, active, added_by, added_at) VALUES "
+                           "(:l, 'Secretaris Aalten', 'secretaris', 'aalten', true, 'Beheerder', now())"), {"l": login})
+        s.close()
+        migrate(owner)
+        s = session_factory(owner)()
+        with s.begin():
+            new = register_group(s)
+            member_of = set(s.scalars(text(
+                "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member JOIN pg_roles g "
+                "ON g.oid = m.roleid WHERE a.rolname = :r"), {"r": login}))
+            assert member_of == {new["secretaris"]}
+            assert s.scalar(text("SELECT has_table_privilege(:g, 'people', 'SELECT')"), {"g": old["secretaris"]}) is False
+            assert s.scalar(text("SELECT has_table_privilege(:g, 'people', 'SELECT')"), {"g": new["secretaris"]}) is True
+        s.close()
+    finally:
+        owner.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+            for group in list(old.values()) + register_groups(schema):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
         admin.dispose()

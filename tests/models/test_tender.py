@@ -643,8 +643,10 @@ def test_postgresql_roles_the_project_team_records_the_tender_a_secretary_cannot
         owner.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            for group in ("secretaris", "projectteam", "programmabureau", "beheerder"):
-                conn.execute(text(f'DROP ROLE IF EXISTS "{f"regie_{schema}_{group}"[:63]}"'))
+            from tests.conftest import register_groups
+
+            for group in register_groups(schema):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
             for login in (f"inkoper_{tag}", f"sec_doet_{tag}", f"dienst_{tag}"):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
         admin.dispose()

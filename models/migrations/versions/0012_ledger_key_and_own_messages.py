@@ -1,4 +1,4 @@
-"""a lockout after wrong one-time codes; the ledger's key and messages of one's own decisions: each address its own ledger key (a keyed hash of the
+"""group roles per database and schema; a lockout after wrong one-time codes; the ledger's key and messages of one's own decisions: each address its own ledger key (a keyed hash of the
 whole URL, the key kept in the register so every machine that sends for it computes the same), and on
 PostgreSQL a person writes only the ledger rows of the decisions they recorded (no longer every row whose
 event is 'decision_recorded', which let one college's secretary silence another's announcements)
@@ -42,6 +42,18 @@ def upgrade() -> None:
     op.execute("DROP POLICY IF EXISTS notifications_write ON notifications")
     op.execute(f"CREATE POLICY notifications_write ON notifications FOR ALL "
                f"USING ({SERVICE} OR {OWN_DECISION}) WITH CHECK ({SERVICE} OR {OWN_DECISION})")
+    # group roles named after the database too: a register that had the old, schema-only names moves its
+    # people over, and the old groups (another register of the same schema name may share them) lose
+    # every right here
+    from sqlalchemy.orm import Session
+
+    from models.commands.identity import grant_roles, legacy_groups
+
+    session = Session(bind=op.get_bind())
+    if any(session.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name})
+           for name in legacy_groups(session).values()):
+        grant_roles(session)
+    session.flush()
 
 
 def downgrade() -> None:

@@ -586,19 +586,35 @@ def cmd_people(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from models.facts.chain import verify
+    from models.views.integrity import check
 
     with register_session(read_only=True) as session:
-        reports = verify(session)
+        result = check(session)
+    reports = result["chains"]
+    findings = [("definitie", f) for f in result["definition"]] + [("anker", f) for f in result["anchored"]]
     if args.json:
-        emit_json([{"what": r.what, "rows": r.rows, "broken_at": r.broken_at, "reason": r.reason} for r in reports])
+        emit_json([{"what": r.what, "rows": r.rows, "broken_at": r.broken_at, "reason": r.reason} for r in reports]
+                  + [{"what": f"{kind}: {f.what}", "rows": None, "broken_at": f.what, "reason": f.reason}
+                     for kind, f in findings])
     else:
         for r in reports:
             if r.broken_at is None:
                 print(f"{r.what}: {r.rows} regels, de keten klopt")
             else:
                 print(f"{r.what}: de keten breekt bij #{r.broken_at}: {r.reason}")
-    return 0 if all(r.broken_at is None for r in reports) else EXIT_GATE_SHUT
+        for kind, f in findings:
+            print(f"{f.what}: {f.reason}")
+        for note in result["notes"]:
+            print(f"let op: {note}")
+        previous = clock.dutch_moment(dt.datetime.fromisoformat(result["previous"])) if result["previous"] else None
+        if result["clean"]:
+            print("besluitpunten en colleges kloppen met hun programmabestanden en herplanningen"
+                  + (f"; niets verdwenen of herberekend sinds de controle van {previous}" if previous else ""))
+            print(f"anker bijgewerkt: {result['anchor']}")
+        else:
+            print(f"anker niet bijgewerkt ({result['anchor']}): wat hierboven staat blijft zichtbaar tot het is "
+                  "uitgezocht")
+    return 0 if result["clean"] else EXIT_GATE_SHUT
 
 
 def cmd_offers(args) -> int:

@@ -13,7 +13,7 @@ from models.access.session import register_session
 from models.facts.entities import Programme
 from notifications.reminders import ReminderRow
 from models.rules.reminders import step_words
-from tasks.artifacts import publish_overview
+from tasks.artifacts import publish_overview, verify_register
 from tasks.reminders import send_reminders
 
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
@@ -49,6 +49,8 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
             totals[row.status] = totals.get(row.status, 0) + 1
     get_run_logger().info("Herinneringen %s: %s", clock.dutch_date(day), totals or "niets te doen")
     publish_overview(day)  # every programme on one page, as the sweep left them
+    if not dry_run:
+        verify_register()  # the register checked once a day, its anchor kept outside it
     if broken:
         get_run_logger().error("Niet verwerkt: %s; de andere programma's wel", ", ".join(broken))
         return Failed(message=f"Niet verwerkt: {', '.join(broken)}; de andere programma's wel", data=totals)

@@ -166,3 +166,29 @@ def publish_overview(as_of: dt.date) -> int:
                                  description=f"Regie overzicht: {report['late']} te laat, {report['due_7']} binnen "
                                              f"7 dagen ({report['as_of_nl']})")
     return len(report["programmes"])
+
+
+@task(name="register controleren")
+def verify_register() -> bool:
+    """The check `regie verify` does (chains, points and colleges against their files, the anchor), once a day
+    by the service: its anchor, in the service's data folder, narrows what could change unseen to one day."""
+    from prefect import get_run_logger
+
+    from models.views.integrity import check
+
+    with register_session(read_only=True) as session:
+        result = check(session)
+    lines = [f"# Controle van het register, {clock.dutch_moment(clock.utcnow_real())}", ""]
+    for r in result["chains"]:
+        lines.append(f"- {r.what}: " + (f"{r.rows} regels, de keten klopt" if r.broken_at is None
+                                        else f"**de keten breekt bij #{r.broken_at}**: {r.reason}"))
+    for f in result["definition"] + result["anchored"]:
+        lines.append(f"- **{f.what}**: {f.reason}")
+    lines += [f"- let op: {note}" for note in result["notes"]]
+    lines += ["", "Alles klopt; het anker is bijgewerkt." if result["clean"] else
+              "**Niet alles klopt**: het anker blijft staan tot het is uitgezocht (`regie verify`)."]
+    create_markdown_artifact("\n".join(lines) + "\n", key="regie-controle",
+                             description="Controle van het register (ketens, besluitpunten, anker)")
+    if not result["clean"]:
+        get_run_logger().error("Het register klopt niet: zie het artefact regie-controle en `regie verify`")
+    return result["clean"]

@@ -35,6 +35,8 @@ def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
     titles = [m["title"] for m in flow_env.messages if m["path"] == "/winterswijk"]
     assert titles == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk "
                       "dinsdag 5 november 2024 besloten zijn"]
+    checked = latest("regie-controle").data  # the daily check of the register, with its anchor
+    assert "besluit: " in checked and "de keten klopt" in checked and "Alles klopt; het anker is bijgewerkt." in checked
     again = reminder_flow(as_of=dt.date(2024, 11, 6))
     assert again.get("sent", 0) == 0 and len([m for m in flow_env.messages if m["path"] == "/winterswijk"]) == 1
     assert "al verzonden" in latest("inkoop-2026-herinneringen").data

@@ -118,6 +118,17 @@ def decision_recorded(decision_id: int, tell_prefect: bool = True) -> list[Outco
                   context=context, recipients=route("decision_recorded", snap.programme, load_recipients()))
 
 
+def _announces(session, programme: str) -> bool:
+    """Whether the programme owes announcements at all (its reminders policy, `announcements: false`)."""
+    from sqlalchemy import select
+
+    from models.facts.entities import Programme
+    from models.rules.reminders import policy_set
+
+    raw = session.scalar(select(Programme.reminder_policy).where(Programme.key == programme))
+    return policy_set(raw).announcements
+
+
 NO_RECIPIENT = "wacht op een ontvanger: de machine die het probeerde heeft niemand ingesteld voor dit bericht"
 
 
@@ -142,9 +153,9 @@ def deliver_owed(programmes: list[str] | None = None, decisions: list[int] | Non
         except Exception as exc:  # noqa: BLE001 - kept in the outbox and tried again later
             sends, error = [], f"{type(exc).__name__}: {exc}"
         with register_session() as session:
-            if unsent:
+            if unsent and _announces(session, _programme_key):
                 waiting(session, message_id, NO_RECIPIENT)
-            else:
+            else:  # sent, failed (tried again later), or owed to nobody by the programme's own choice
                 settle(session, message_id, error)
         outcomes += sends
     return outcomes

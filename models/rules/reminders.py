@@ -42,6 +42,9 @@ class PolicySet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True  # a finished, historic programme sends no reminders
+    # false: the programme explicitly has nobody to tell of a recorded decision, so its announcements are not
+    # owed (otherwise one stays owed until a process with a recipient for it sends it)
+    announcements: bool = True
     defaults: ReminderPolicy = ReminderPolicy()
     kinds: dict[Kind, ReminderPolicy] = {Kind.MILESTONE: ReminderPolicy(before=(14, 7, 0))}
 

@@ -195,3 +195,19 @@ def test_a_decision_recorded_where_nobody_is_set_up_stays_owed_until_the_service
         assert len([m for m in hook.messages if "Besluit vastgelegd" in m["title"]]) == 1
     with register_session() as session:
         assert session.scalars(select(OutboxMessage)).one().done_at is not None
+
+
+def test_a_programme_that_has_nobody_to_tell_owes_no_announcement(env_db, tmp_path, monkeypatch):
+    """`reminders: {announcements: false}` in the programme file: nobody is set up, by choice; nothing stays owed."""
+    from models.facts.entities import Programme
+
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(tmp_path / "geen.yaml"))
+    monkeypatch.delenv("REGIE_NOTIFY_URLS", raising=False)
+    with register_session() as session:
+        prog = session.scalars(select(Programme).where(Programme.key == "inkoop-2026")).one()
+        prog.reminder_policy = {**(prog.reminder_policy or {}), "announcements": False}
+    _decide()
+    assert deliver_owed() == []
+    with register_session() as session:
+        assert session.scalars(select(OutboxMessage)).one().done_at is not None
+        assert status_report(session, "inkoop-2026", dt.date(2024, 11, 6))["owed_messages"] == []

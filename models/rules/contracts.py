@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from models.core import clock
 from models.core.vocabulary import NEGATIVE, OUTCOME_LABELS, POSITIVE
-from models.facts.snapshot import ProgrammeSnapshot, Successor
+from models.facts.rows import ProgrammeSnapshot, Successor
 from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
 from models.core.clock import contract_terms
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from models.core.clock import dutch_date, met_by
-from models.facts.snapshot import DecisionFact
+from models.facts.rows import DecisionFact
 from models.core.vocabulary import (
     BESTUURDERS,
     PROJECT_TEAM,

@@ -3,13 +3,17 @@ owed. No database: loading the facts is the caller's one read."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the ORM only for the type: the rules run without it
+    from models.facts.entities import Programme
+
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from models.core import clock
 from models.core.vocabulary import OUTCOME_LABELS, PERIOD_PHASES, STATUS_LABELS, DecidedBy, Kind, Outcome, Status, point_word
-from models.facts.entities import Programme
-from models.facts.snapshot import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
+from models.facts.rows import DecisionFact, PointRow, ProgrammeSnapshot, UnitRow
 from models.rules.contracts import ContractsState, judge_contracts
 from models.rules.lots import LotTender, judge_lots, lot_rankings, with_participation
 from models.rules.ranking import LotRanking

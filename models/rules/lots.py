@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from models.core import clock
 from models.facts.offers import OfferRow
-from models.facts.snapshot import ProgrammeSnapshot
+from models.facts.rows import ProgrammeSnapshot
 from models.rules.offers_file import TenderRules
 from models.rules.ranking import LotRanking, rank_lot, settle_by_lottery
 

@@ -3,6 +3,11 @@ plain rows, or refused with its row and column: no database."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the ORM only for the type: the rules run without it
+    from models.facts.entities import Programme
+
 import csv
 import datetime as dt
 import io
@@ -11,7 +16,6 @@ from dataclasses import dataclass
 
 from models.core.errors import InputError
 from models.core.inputs import clean_line, printable
-from models.facts.entities import Programme
 from models.facts.offers import OfferRow
 
 

@@ -8,50 +8,11 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.facts.paths import LATEST_REVISION, SANDBOX_ONLY, busy_timeout, data_dir, database_url, private_data_dir
+
+__all__ = ["LATEST_REVISION", "busy_timeout", "data_dir", "database_url", "private_data_dir"]
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
-
-
-def data_dir() -> Path:
-    """The per-user data folder ($XDG_DATA_HOME/regie, else ~/.local/share/regie)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "regie"
-
-
-def private_data_dir() -> Path:
-    """The data folder, created (and kept) readable by its owner only: the register, logs and the
-    Prefect database hold who decided what, and on one machine the operating-system user is the
-    identity that guards them."""
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if folder.stat().st_mode & 0o077:
-        folder.chmod(0o700)
-    return folder
-
-
-def database_url() -> str:
-    """REGIE_DATABASE_URL, else a SQLite file in the per-user data folder."""
-    url = os.environ.get("REGIE_DATABASE_URL")
-    if url:
-        return url
-    folder = private_data_dir()
-    database = folder / "regie.db"
-    if not database.exists():
-        database.touch(mode=0o600)
-    return f"sqlite:///{database}"
-
-
-def busy_timeout() -> float:
-    """Seconds a SQLite writer waits for another writer before it gives up (REGIE_BUSY_TIMEOUT, default 30)."""
-    raw = os.environ.get("REGIE_BUSY_TIMEOUT", "30")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1
-    if not 0 < seconds <= 3600:
-        from models.core.errors import InputError
-
-        raise InputError(f"REGIE_BUSY_TIMEOUT moet een aantal seconden zijn tussen 0 en 3600, niet {raw[:40]!r}")
-    return seconds
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -161,16 +122,13 @@ def check_clock(engine: Engine) -> None:
         marked = conn.execute(text("SELECT value FROM register_settings WHERE key = 'sandbox'")).scalar()
     if marked is None:
         engine.dispose()
-        raise InputError("REGIE_TODAY (en REGIE_TODAY_FILE) werkt alleen op een oefenregister (sandbox), niet op dit register; "
-                         "maak er een met REGIE_SANDBOX=1 bij het eerste gebruik van een nieuwe datamap")
+        raise InputError(SANDBOX_ONLY)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-# Kept in step with migrations/versions; a test checks that it names the real head.
-LATEST_REVISION = "0012"
 
 
 def open_session(url: str | None = None) -> Session:

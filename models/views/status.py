@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from models.core import clock
 from models.core.errors import InputError
 from models.core.vocabulary import KIND_LABELS, OUTCOME_LABELS, OUTCOMES_BY_KIND, Kind, Status
-from models.facts.entities import Decision, DecisionPoint, PhaseOverride, PlanRevision
+from models.facts.entities import Decision, DecisionPoint
 from models.facts.lookup import get_point, get_programme
-from models.facts.outbox import pending
+from models.facts.reader import Reader, read_overrides, read_revisions
 from models.facts.snapshot import body_names, load_snapshot
 from models.rules.decisions import Verdict, describe_bodies
-from models.rules.evaluation import Evaluation, evaluate_snapshot, status_document
+from models.rules.evaluation import Evaluation, evaluate_snapshot
 from models.rules.planning import PlanningError, planning_model
 
 
@@ -34,15 +34,9 @@ def gate_verdict(session: Session, key: str, phase: int, as_of: dt.date | None =
 
 def status_report(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> dict:
     """The `regie status --json` document (from `ev` when the caller has evaluated already)."""
-    ev = ev or evaluate(session, key, as_of)
-    document = status_document(ev)
-    return {
-        "programme": ev.programme,
-        "name": ev.name,
-        "plan_revisions": revision_history(session, key),
-        "overrides": override_history(session, key, ev.as_of),
-        "owed_messages": pending(session, key),  # announcements not delivered yet (retried with growing pauses)
-    } | document
+    from models.views.report import plain_status_report
+
+    return plain_status_report(Reader.of(session), key, as_of, ev)
 
 
 def decision_history(session: Session, key: str, point: str | None = None) -> list[dict]:
@@ -191,32 +185,11 @@ def phase_snapshot(session: Session, key: str, number: int, as_of: dt.date | Non
 
 
 def revision_history(session: Session, key: str) -> list[dict]:
-    prog = get_programme(session, key)
-    rows = session.scalars(select(PlanRevision).where(PlanRevision.programme_id == prog.id).order_by(PlanRevision.id))
-    return [
-        {"change": r.change, "point": r.point_key, "old": r.old_date.isoformat(), "new": r.new_date.isoformat(),
-         "cause": r.cause, "mode": r.mode, "reason": r.reason, "recorded_by": r.recorded_by,
-         "recorded_at": r.recorded_at.isoformat()}
-        for r in rows
-    ]
+    return read_revisions(Reader.of(session), get_programme(session, key).id)
 
 
 def override_history(session: Session, programme: str, as_of: dt.date | None = None) -> list[dict]:
-    prog = get_programme(session, programme)
-    rows = [o for o in session.scalars(
-        select(PhaseOverride).where(PhaseOverride.programme_id == prog.id).order_by(PhaseOverride.id))
-        if as_of is None or clock.local_date(o.recorded_at) <= as_of]
-    return [
-        {
-            "id": o.id,
-            "to_phase": o.to_phase,
-            "reason": o.reason,
-            "passed_over": list(o.overridden_points),
-            "recorded_by": o.recorded_by,
-            "recorded_at": o.recorded_at.isoformat(),
-        }
-        for o in rows
-    ]
+    return read_overrides(Reader.of(session), get_programme(session, programme).id, as_of)
 
 
 def proposed_date(session: Session, programme: str, point: PointState) -> str:

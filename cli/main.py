@@ -275,14 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
         return int(exc.code or 0)
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    from cli import commands
     from models.core.errors import InputError
 
     args.regie = main  # a command that types `regie` itself (the demo) is handed the entry point
     try:
-        return getattr(commands, f"cmd_{args.command}")(args)
+        return _run(args)
     except BrokenPipeError:  # `regie ... | head`
         sys.stderr.close()
         return 0
@@ -293,7 +290,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"regie: fout: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except DBAPIError as exc:
+    except Exception as exc:
+        if "sqlalchemy" not in sys.modules:
+            raise
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        if not isinstance(exc, DBAPIError):
+            raise
         if getattr(exc.orig, "sqlstate", None) != "42501":  # not a refusal of the database's own rights
             if isinstance(exc, OperationalError):
                 return _unreachable(exc)
@@ -302,6 +305,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"regie: fout: geweigerd door de database (uw rol mag dit niet): {cause[:300]}; er is niets vastgelegd",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _run(args) -> int:
+    """The command. `regie status` first tries the quick read-only path (the SQLite register read without
+    SQLAlchemy, the same document from the same reader); every other command, and status where that path
+    does not apply, runs in full."""
+    if args.command == "status":
+        from cli.status_text import quick_status
+
+        code = quick_status(args)
+        if code is not None:
+            return code
+    from cli import commands
+
+    return getattr(commands, f"cmd_{args.command}")(args)
 
 
 def _unreachable(exc) -> int:

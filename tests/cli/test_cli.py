@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -131,6 +132,40 @@ def test_read_only_commands_do_not_import_prefect(env_db):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["programme"] == "inkoop-2026"
+    if env_db.startswith("sqlite"):  # the register exists now: status reads it without SQLAlchemy at all
+        quick = probe.replace("'prefect imported'", "'prefect imported'; assert 'sqlalchemy' not in sys.modules")
+        result = subprocess.run([sys.executable, "-c", quick], cwd=ROOT, env=os.environ.copy(),
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+
+def test_the_quick_status_and_the_full_one_print_the_same(regie, monkeypatch, capsys):
+    """The quick read-only path (no SQLAlchemy) and the session's path read with the same reader: every day,
+    with decisions, a replan, a manual transition and an owed announcement, the same text and the same JSON."""
+    import argparse
+
+    from cli import commands
+
+    assert regie("decide", "inkoop-2026", "tariffs", "--body", "aalten", "--outcome", "approved", "--on",
+                 "2024-10-08", "--by", "Secretaris Aalten")[0] == 0
+    assert regie("decide", "inkoop-2026", "go-no-go", "--body", "berkelland", "--outcome", "deferred", "--on",
+                 "2024-11-05", "--by", "Secretaris Berkelland")[0] == 0
+    assert regie("replan", "inkoop-2026", "award-notice", "--to", "2025-05-27", "--reason", "agenda vol",
+                 "--by", "Projectleider")[0] == 0
+    assert regie("advance", "inkoop-2026", "--to", "2", "--reason", "gestart met de dialoog", "--by",
+                 "Projectleider")[0] == 0
+    for day in ("2024-07-01", "2024-11-06", "2025-03-25", "2026-02-01"):
+        for extra in ([], ["--json"]):
+            argv = ["status", "inkoop-2026", "--as-of", day, *extra]
+            quick = regie(*argv)
+            args = argparse.Namespace(programme="inkoop-2026", as_of=dt.date.fromisoformat(day), json=bool(extra))
+            assert commands.cmd_status(args) == quick[0] == 0
+            assert capsys.readouterr().out == quick[1], (day, extra)
+    if os.environ["REGIE_DATABASE_URL"].startswith("sqlite"):  # and the quick path was the one that ran
+        from cli.status_text import quick_status
+
+        args = argparse.Namespace(programme="inkoop-2026", as_of=None, json=True)
+        assert quick_status(args) == 0 and json.loads(capsys.readouterr().out)["programme"] == "inkoop-2026"
 
 
 def test_installed_entry_point(env_db):
@@ -331,6 +366,8 @@ def test_the_clock_can_be_set_on_a_sandbox_only(monkeypatch, tmp_path, capsys):
         dispose_engines()
         monkeypatch.setenv("REGIE_TODAY", "2019-01-01")
         monkeypatch.setenv("REGIE_SANDBOX", "1")  # too late: a register is a sandbox from its making on
+        assert main(["status", "inkoop-2026"]) == 2  # the quick read-only path refuses it the same way
+        assert "oefenregister" in capsys.readouterr().err
         code = main(["decide", "inkoop-2026", "go-no-go", "--body", "aalten", "--outcome", "go", "--on",
                      "2024-11-05", "--by", "x"])
         assert code == 2 and "oefenregister" in capsys.readouterr().err

@@ -183,7 +183,7 @@ def test_a_decision_recorded_where_nobody_is_set_up_stays_owed_until_the_service
         assert (row.ref, row.done_at, row.attempts) == (decision["decision_id"], None, 0)
     assert main(["status", "inkoop-2026"]) == 0
     out = capsys.readouterr().out
-    assert f"melding van besluit #{decision['decision_id']}: nog niet geprobeerd: wacht op een ontvanger" in out
+    assert f"melding van besluit #{decision['decision_id']}: nog niet verzonden: wacht op een ontvanger" in out
     with HttpReceiver() as hook:  # the service, with the programme office set up
         _office(tmp_path, monkeypatch, hook)
         from notifications.reminders import remind_all

@@ -72,6 +72,15 @@ def main() -> None:
               for c in COLLEGES] + [Recipient(name="Projectleider", role=Role.PROCUREMENT_LEAD,
                                               urls=["json://127.0.0.1:9/lead"])]
 
+    # warm: imports, template compilation, the holiday table (a snapshot of its own, thrown away: nothing the
+    # timed replay derives is computed here)
+    from notifications.dispatch import mask
+
+    mask("json://127.0.0.1:9/opwarmen")  # Apprise loads its plugins on the first URL it reads
+    with register_session(read_only=True) as session, clock.frozen(start_day):
+        warm = load_snapshot(session, args.programme)
+        remind(session, args.programme, start_day, dry_run=True, recipients=people, snapshot=warm,
+               names=body_names(session), sent={}, ev=evaluate_snapshot(warm, start_day, body_names(session)))
     counter = StatementCounter(get_engine())
     with counter.measure() as box:
         started, cpu = time.perf_counter(), time.process_time()

@@ -26,35 +26,40 @@ from notifications.recipients import Recipient
 from notifications.rendering import Message, render, render_subject
 
 
-_KEYS: dict[str, str] = {}
+_KEYS: dict[str, tuple[str, bool]] = {}
 
 
-def ledger_secret(engine, session: Session | None = None) -> str:
-    """The register's key for the ledger's address hashes (written by its migration), read once per register:
-    in the caller's transaction where there is one, else as a reader (who waits for no writer)."""
+def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
+    """The register's key for the ledger's address hashes (written by its migration), and whether the ledger
+    holds rows from before it (then their older keys are read too); read once per register: in the caller's
+    transaction where there is one, else as a reader (who waits for no writer)."""
     from models.facts.db import READ_ONLY, get_engine
 
     engine = engine or get_engine()
     ident = f"{engine.url!r}|{id(engine)}"
     if ident not in _KEYS:
-        query = select(RegisterSetting.value).where(RegisterSetting.key == "ledger-key")
+        query = select(RegisterSetting.key, RegisterSetting.value).where(
+            RegisterSetting.key.in_(["ledger-key", "ledger-legacy"]))
         if session is not None and session.in_transaction():
-            value = session.scalar(query)
+            found = dict(session.execute(query).tuples().all())
         else:
             with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-                value = conn.execute(query).scalar()
-        if not value:
+                found = dict(conn.execute(query).tuples().all())
+        if not found.get("ledger-key"):
             from models.core.errors import InputError
 
             raise InputError("het register heeft geen sleutel voor het verzendlogboek; werk het bij (regie load)")
-        _KEYS[ident] = value
+        _KEYS[ident] = (found["ledger-key"], "ledger-legacy" in found)
     return _KEYS[ident]
 
 
-def ledger_keys(secret: str, programme: str, event: str, scope: str, recipient: str, url: str) -> tuple[str, str]:
-    """The ledger key of one message to one address, and the key rows written before the keyed hash carry."""
+def ledger_keys(secret: tuple[str, bool], programme: str, event: str, scope: str, recipient: str,
+                url: str) -> tuple[str, str]:
+    """The ledger key of one message to one address, and the key a row written before the keyed hash carries
+    (empty when the register has no such rows: the older key costs a plugin lookup per address)."""
+    key, legacy = secret
     head = f"{programme}|{event}|{scope}|{recipient}|"
-    return head + channel_id(url, secret), head + legacy_channel_id(url)
+    return head + channel_id(url, key), head + legacy_channel_id(url) if legacy else ""
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ def notify(
         for url in recipient.urls:
             secret = secret or ledger_secret(engine, session)
             key, legacy = ledger_keys(secret, programme, event, scope, recipient.name, url)
-            known = key if sent is not None and key in sent else legacy if sent is not None and legacy in sent else None
+            known = key if sent is not None and key in sent else \
+                legacy if sent is not None and legacy and legacy in sent else None
             if known is not None:  # the ledger was read once for the whole sweep
                 channel, when = sent[known]
                 outcomes.append(Outcome(recipient.name, channel, "skipped",
@@ -154,7 +160,7 @@ class Planned:
 def _sent_row(session: Session, key: str, legacy: str):
     """The ledger row of this message (the row under its older key, if that one was sent)."""
     rows = {r.ledger_key: r for r in session.scalars(
-        select(Notification).where(Notification.ledger_key.in_([key, legacy])))}
+        select(Notification).where(Notification.ledger_key.in_([key, legacy] if legacy else [key])))}
     old = rows.get(legacy)
     return old if old is not None and old.status == "sent" else rows.get(key)
 

@@ -168,7 +168,19 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
     def judge(spec: PointSpec) -> PointVerdict:
         return point_status(spec, facts.get(spec.key, []), as_of, lifted, titles)
 
-    verdicts = {spec.key: judge(spec) for _, spec in specs}
+    # A point's verdict changes only when a decision on it comes into view, a reservation on it is lifted,
+    # or its due date passes: on the other days (most days of a replay) it is the one already judged.
+    seen = programme.memo.setdefault(("verdicts", id(names)), {})
+
+    def judged(spec: PointSpec) -> PointVerdict:
+        visible = tuple(f.id for f in facts.get(spec.key, ()) if f.decided_on <= as_of)
+        key = (id(spec), visible, tuple(i for i in visible if i in lifted), as_of > clock.met_by(spec.due))
+        verdict = seen.get(key)
+        if verdict is None:
+            verdict = seen[key] = judge(spec)
+        return verdict
+
+    verdicts = {spec.key: judged(spec) for _, spec in specs}
 
     # A later option is for the colleges that took the one before it: the others' contracts have ended.
     for i, (dp, spec) in enumerate(specs):
@@ -283,9 +295,9 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
                                                   f"{clock.dutch_date(ph.planned_end)}; de stappen erin zijn afgerond")
 
     # a lot with its own award point (the 2022 dyslexia track) is awarded there, not by the general one
-    own_award = {lot for dp, spec, _ in points if Kind(dp.kind) is Kind.AWARD and not spec.scope_all
-                 for lot in spec.lots}
-    awarded = {lot for dp, spec, v in points if Kind(dp.kind) is Kind.AWARD and v.status is Status.SATISFIED
+    award_points = [(spec, v) for dp, spec, v in points if dp.kind == Kind.AWARD]
+    own_award = {lot for spec, _ in award_points if not spec.scope_all for lot in spec.lots}
+    awarded = {lot for spec, v in award_points if v.status is Status.SATISFIED
                for lot in spec.lots if not spec.scope_all or lot not in own_award} - set(stopped)
     ranks = lot_rankings(programme, as_of)
     tender = judge_lots(programme, ranks, as_of, awarded, stopped, choices)

@@ -147,20 +147,32 @@ def test_every_address_of_a_recipient_gets_its_own_message_once(env_db, tmp_path
 
 
 def test_a_message_sent_before_the_keyed_ledger_is_not_sent_again(env_db, tmp_path, monkeypatch):
-    """Rows written before the keyed hash carry the older key: read, so an upgrade sends nothing twice."""
-    from models.facts.entities import Notification
+    """Rows written before the keyed hash carry the older key: a register upgraded with such rows reads them
+    too, so the upgrade sends nothing twice."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from models.facts.db import _alembic_config, get_engine
+    from notifications import ledger
     from notifications.dispatch import legacy_channel_id, mask
 
     with HttpReceiver() as hook:
         _office(tmp_path, monkeypatch, hook)
         decision = _decide()
-        with register_session() as session:  # as an earlier Regie wrote it when it sent the message
-            session.add(Notification(
-                ledger_key=f"inkoop-2026|decision_recorded|decision-{decision}|Programmabureau|"
-                           f"{legacy_channel_id(hook.url('office'))}",
-                programme_key="inkoop-2026", event="decision_recorded", subject="Besluit vastgelegd",
-                recipient="Programmabureau", channel=mask(hook.url("office")), status="sent", attempts=1,
-                first_tried_at=clock.utcnow(), sent_at=clock.utcnow()))
+        engine = get_engine()
+        with engine.begin() as conn:  # the register as an earlier Regie kept it, which had sent the message
+            command.downgrade(_alembic_config(conn), "0011")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO notifications (ledger_key, programme_key, event, subject, recipient, channel, status, "
+                "attempts, first_tried_at, sent_at) VALUES (:k, 'inkoop-2026', 'decision_recorded', 'Besluit "
+                "vastgelegd', 'Programmabureau', :c, 'sent', 1, :at, :at)"),
+                {"k": f"inkoop-2026|decision_recorded|decision-{decision}|Programmabureau|"
+                      f"{legacy_channel_id(hook.url('office'))}", "c": mask(hook.url("office")),
+                 "at": clock.utcnow()})
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+        ledger._KEYS.clear()  # the upgrade made the register a new key
         assert [o.status for o in deliver_owed()] == ["skipped"]
         assert hook.messages == []
 

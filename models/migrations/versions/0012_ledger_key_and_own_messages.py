@@ -37,6 +37,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('locked_until', UTCDateTime(), nullable=True))
     op.get_bind().execute(sa.text("INSERT INTO register_settings (key, value) VALUES ('ledger-key', :v)"),
                           {"v": secrets.token_hex(32)})
+    if op.get_bind().execute(sa.text("SELECT 1 FROM notifications LIMIT 1")).first() is not None:
+        # rows keyed the older way: they are read too, so nothing they record as sent goes out again
+        op.execute("INSERT INTO register_settings (key, value) VALUES ('ledger-legacy', 'ja')")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP POLICY IF EXISTS notifications_write ON notifications")
@@ -60,7 +63,7 @@ def downgrade() -> None:
     with op.batch_alter_table('person_secrets') as batch:
         batch.drop_column('locked_until')
         batch.drop_column('failures')
-    op.execute("DELETE FROM register_settings WHERE key = 'ledger-key'")
+    op.execute("DELETE FROM register_settings WHERE key IN ('ledger-key', 'ledger-legacy')")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP POLICY IF EXISTS notifications_write ON notifications")

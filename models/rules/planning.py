@@ -105,13 +105,19 @@ class RuleBook(BaseModel):
     checks: tuple[CheckRule, ...]
 
     def rule(self, key: str) -> PeriodRule:
-        for rule in self.rules:
-            if rule.key == key:
-                return rule
-        raise PlanningError(f"onbekende regel '{key}' (bekend: {', '.join(r.key for r in self.rules)})")
+        found = _rules_by_key(self).get(key)
+        if found is None:
+            raise PlanningError(f"onbekende regel '{key}' (bekend: {', '.join(r.key for r in self.rules)})")
+        return found
 
     def check(self, key: str) -> CheckRule:
         return next(c for c in self.checks if c.key == key)
+
+
+@lru_cache(maxsize=8)
+def _rules_by_key(book: RuleBook) -> dict[str, PeriodRule]:
+    """A rule book's rules by key (a plan is built per programme and asks for each of its dependencies)."""
+    return {r.key: r for r in book.rules}
 
 
 @lru_cache(maxsize=1)

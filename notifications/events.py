@@ -141,7 +141,10 @@ def deliver_owed(programmes: list[str] | None = None, decisions: list[int] | Non
     with register_session() as session:
         owed = due(session, programmes, decisions)
     outcomes: list[Outcome] = []
+    recipients = load_recipients() if owed else []
     for message_id, _programme_key, event, ref, first in owed:
+        if not first and event == "decision_recorded" and not route(event, _programme_key, recipients):
+            continue  # tried before and still nobody here to tell: left as it is, at no cost, for the service
         unsent = False
         try:
             sends = decision_recorded(ref, tell_prefect=first) if event == "decision_recorded" else []

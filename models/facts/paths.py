@@ -35,6 +35,11 @@ def database_url() -> str:
     url = os.environ.get("REGIE_DATABASE_URL")
     if url:
         return url
+    if any(c in str(data_dir()) for c in "?#%"):  # a URL would cut the path there: the register went elsewhere
+        from models.core.errors import InputError
+
+        raise InputError(f"de datamap {data_dir()} bevat '?', '#' of '%'; kies een map zonder die tekens "
+                         "(XDG_DATA_HOME) of zet REGIE_DATABASE_URL")
     folder = private_data_dir()
     database = folder / "regie.db"
     if not database.exists():

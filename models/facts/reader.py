@@ -280,18 +280,19 @@ def quick_reader() -> Iterator[Reader | None]:
     if path is None:
         yield None
         return
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=busy_timeout(), isolation_level=None)
-    except sqlite3.Error:
+    try:  # read-only, by URI (the path percent-encoded: a folder name may hold '?' or '#')
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout(),
+                               isolation_level=None)
+    except (sqlite3.Error, ValueError):
         yield None
         return
     try:
-        conn.execute("BEGIN")  # one snapshot of the register for everything read below (WAL: no writer waits)
         reader = Reader(lambda sql, params: conn.execute(sql, params).fetchall(), "sqlite")
         try:
+            conn.execute("BEGIN")  # one snapshot of the register for everything read below (WAL: no writer waits)
             ready = (reader.value("SELECT version_num FROM alembic_version") == LATEST_REVISION
                      and reader.value("SELECT id FROM programmes LIMIT 1") is not None)
-        except sqlite3.Error:
+        except sqlite3.Error:  # not readable this way (locked, damaged, not a register): the full path says why
             ready = False
         if ready and (os.environ.get("REGIE_TODAY") or os.environ.get("REGIE_TODAY_FILE")) and \
                 reader.value("SELECT value FROM register_settings WHERE key = 'sandbox'") is None:

@@ -421,3 +421,12 @@ def test_overzicht_and_the_calendar_of_every_programme(regie, monkeypatch):
     uids = {str(e["uid"]) for e in Calendar.from_ical(out).walk("VEVENT")}
     assert "inkoop-2026-besluit-go-no-go@regie.sociaaldomeinachterhoek.nl" in uids
     assert "inkoop-2022-besluit-award@regie.sociaaldomeinachterhoek.nl" in uids
+
+
+def test_a_data_folder_a_url_would_cut_is_refused_and_nothing_is_made(monkeypatch, tmp_path, capsys):
+    """XDG_DATA_HOME=/tmp/odd?dir once put the register in /tmp/odd (a URL ends its path at '?')."""
+    monkeypatch.delenv("REGIE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "odd?dir"))
+    assert main(["status", "inkoop-2026"]) == 2
+    assert "bevat '?', '#' of '%'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

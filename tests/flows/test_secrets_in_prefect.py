@@ -13,7 +13,8 @@ from flows.reminders import reminder_flow
 from tests.flows.helpers import record_all
 from tests.receivers import SmtpReceiver
 
-SECRETS = ["geheim", "PATHtoken123secret", "HDRsecret42"]
+SECRETS = ["geheim", "PATHtoken123secret", "HDRsecret42", "QuerySecretValue", "LettersOnlySecretToken",
+           "PayloadSecretValue"]
 
 
 def _all(read, **filters) -> list:
@@ -37,7 +38,10 @@ def test_no_secret_in_prefect_logs_artifacts_or_runs(flow_env, tmp_path, monkeyp
             {"name": "Projectleider", "role": "procurement-lead",
              "urls": [f"json://127.0.0.1:{hook.port}/hooks/PATHtoken123secret"]},  # a token in the path
             {"name": "Programmabureau", "role": "programme-office",
-             "urls": [f"json://127.0.0.1:{hook.port}/office?+Authorization=Bearer%20HDRsecret42"]},  # a header
+             "urls": [f"json://127.0.0.1:{hook.port}/office?+Authorization=Bearer%20HDRsecret42",  # a header
+                      f"json://127.0.0.1:{hook.port}/x?a=1&-token=QuerySecretValue",  # a query token
+                      f"json://127.0.0.1:{hook.port}/hooks/LettersOnlySecretToken",  # a path token, no digit
+                      f"json://127.0.0.1:{hook.port}/y?%3Asecret=PayloadSecretValue"]},  # a payload field
         ]}), encoding="utf-8")
         monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(path))
         record_all(skip={("go-no-go", "winterswijk")})

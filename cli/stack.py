@@ -145,6 +145,12 @@ def run_stack(host: str = "127.0.0.1", port: int = 4200) -> int:
         procs.append(server)
         _wait("Prefect-server", lambda: _get_json(f"{api}/health") is True, 180, server)
         root = Path(__file__).resolve().parent.parent
+        # the letters as downloads from their artifacts: read-only, 127.0.0.1, behind the stack's own token
+        from cli.letters_server import LettersServer
+        from models.facts.db import private_data_dir
+
+        letters = LettersServer(private_data_dir() / "brieven", host="127.0.0.1").start()
+        env["REGIE_LETTERS_URL"] = letters.url  # the deployments link each letter's PDF to it
         with open(logs / "serve.log", "ab") as log:
             serving = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=env, cwd=root,
                                        start_new_session=True, stdout=log, stderr=subprocess.STDOUT)

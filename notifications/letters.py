@@ -243,3 +243,15 @@ def letter_markdown(html: str) -> str:
     text = re.sub(r"<[^>]+>", "", text)
     text = html_lib.unescape(text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def letter_link(programme: str, lot: str, file_name: str) -> str | None:
+    """The download address of one letter file, where `regie up` serves them (cli/letters_server.py; its
+    address reaches the deployments as REGIE_LETTERS_URL); None elsewhere."""
+    import os
+    from urllib.parse import quote
+
+    base = os.environ.get("REGIE_LETTERS_URL", "").rstrip("/")
+    if not base:
+        return None
+    return f"{base}/{quote(programme)}/{quote(lot)}/{quote(file_name)}"

@@ -30,7 +30,7 @@ def settle_standstill_task(programme: str) -> list[str]:
 def tender_overview(programme: str) -> int:
     """A table of every lot (state, winners, standstill, what is owed); letters of awarded lots as files."""
     from models.views.tender import tender_report
-    from notifications.letters import build_letters, letter_markdown, write_letters
+    from notifications.letters import build_letters, letter_link, letter_markdown, write_letters
 
     d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
     from sqlalchemy import func, select
@@ -63,15 +63,21 @@ def tender_overview(programme: str) -> int:
         write_letters(items, folder / lot)
         for x in items:
             count += 1
+            link = letter_link(programme, lot, x.stem + ".pdf")
             lines.append(f"| {names.get(lot, lot)} | {printable(x.provider, 80)} | {x.kind} | "
-                         f"`{folder / lot / (x.stem + '.pdf')}` |")
+                         + (f"[downloaden]({link}) " if link else "") + f"`{folder / lot / (x.stem + '.pdf')}` |")
         # the letters themselves, to read in the UI: one artifact per lot
         read = [f"# Brieven {names.get(lot, lot)} ({programme})", "",
                 "De gunnings- en afwijzingsbrieven van dit perceel, zoals verzonden; de PDF's staan in de map "
-                "van de brieven (zie het artifact met alle brieven).", ""]
+                "van de brieven (zie het artifact met alle brieven)"
+                + (" en zijn hier te downloaden." if letter_link(programme, lot, "") else "."), ""]
         for x in items:
             kind = "Gunningsbeslissing" if x.kind == "gunning" else "Afwijzing"
-            read += ["---", "", f"### {kind}: {printable(x.provider, 80)}", "", letter_markdown(x.html), ""]
+            read += ["---", "", f"### {kind}: {printable(x.provider, 80)}", ""]
+            link = letter_link(programme, lot, x.stem + ".pdf")
+            if link:
+                read += [f"[PDF downloaden]({link})", ""]
+            read += [letter_markdown(x.html), ""]
         text = "\n".join(read)
         key = f"{programme}-brieven-{lot}"
         if _changed(key, text):

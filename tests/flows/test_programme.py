@@ -276,6 +276,11 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     from pathlib import Path
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the letters go into this data folder
+    from cli.letters_server import LettersServer
+
+    # `regie up` serves the letters for download and tells the deployments where: the same here
+    server = LettersServer(tmp_path / "xdg" / "regie" / "brieven").start()
+    monkeypatch.setenv("REGIE_LETTERS_URL", server.url)
 
     from models.rules.programme_file import BUILTIN_DIR
     from models.commands.offers import import_offers
@@ -315,6 +320,18 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     assert "| Kwaliteit van de samenwerking (40%) | 7 (28,00) | 9 (36,00) |" in read
     assert "- Kwaliteit van de samenwerking: score 9 tegen uw 7" in read and "<p>" not in read
     assert "Contactpersoon: het inkoopteam van het Sociaal Domein Achterhoek" in read
+    # and downloads its PDF from the link in the artifact
+    import re
+    import urllib.request
+
+    link = re.search(r"\[PDF downloaden\]\((http://[^)]+afwijzing-stichting-kompas[^)]+\.pdf)\)", read)
+    assert link, read[:2000]
+    with urllib.request.urlopen(link.group(1), timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert "attachment" in response.headers["Content-Disposition"]
+        assert response.read() == Path(pdf).read_bytes()
+    assert f"[downloaden]({server.url}/inkoop-2026/wonen-1/" in letters
+    server.stop()
 
 
 def test_a_programme_in_implementation_waits_at_the_contract_start_and_then_ends(flow_env, monkeypatch):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
-from prefect.states import Completed, State
+from prefect.states import Failed, State
 from pydantic import Field
 from typing import Annotated, Literal
 
@@ -26,8 +26,8 @@ def advance_phase_flow(
 ) -> int | State:
     logger = get_run_logger()
     advanced = advance_task(programme, to_phase, reason, recorded_by, login, code)
-    if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
-        return Completed(name="Geweigerd", message=advanced.message[:500])
+    if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
+        return Failed(name="Geweigerd", message=advanced.message[:500])
     prefect_events.emit(prefect_events.MANUAL_TRANSITION, programme, f"overgang-{advanced.override_id}",
                         payload={"naar_fase": to_phase, "reden": reason, "overgeslagen": list(advanced.passed_over)})
     passed = ", ".join(advanced.passed_over) or "geen"

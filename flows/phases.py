@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prefect import Flow, flow
-from prefect.states import Completed, State
+from prefect.states import Cancelled, Completed, Failed, State
 
 from models.core import clock
 from models.views.status import PhaseSnapshot
@@ -62,17 +62,19 @@ def _phase_flow(number: int) -> Flow:
 
 
 def phase_state(snap: PhaseSnapshot) -> State:
-    """Not 'Completed' while the gate is shut: 'Wacht op besluit' or 'Gestopt' (Prefect shows the name)."""
+    """Not 'Completed' while the gate is shut: 'Wacht op besluit' (Cancelled, grey: this run ended before its
+    phase did) or 'Gestopt' (Failed, red, as the programme run); Prefect shows the name on the badge."""
     if snap.exit_open:
         return Completed(data=snap, name="Afgerond", message=f"Fase {snap.number}: uitgang open")
     if snap.blocking is None:  # a period (implementation) whose steps are done, or that has none
         return Completed(data=snap, name="Loopt", message=f"Fase {snap.number} loopt tot "
                          f"{clock.dutch_date(snap.planned_end)}")
     blocking = snap.blocking
-    if snap.stopped:
-        return Completed(data=snap, name="Gestopt", message=f"{blocking.title}: {blocking.reason}")
+    if snap.stopped:  # as the programme run: not a success
+        return Failed(data=snap, name="Gestopt", message=f"{blocking.title}: {blocking.reason}")
     text = f"{blocking.title}: {blocking.reason}" if blocking else snap.exit_reason
-    return Completed(data=snap, name="Wacht op besluit", message=text[:500])
+    # ended before its phase did: the programme run waits (Suspended) and a later run of this phase goes on
+    return Cancelled(data=snap, name="Wacht op besluit", message=text[:500])
 
 
 PHASE_FLOWS: dict[int, Flow] = {number: _phase_flow(number) for number in PHASE_NAMES}

@@ -155,7 +155,7 @@ def programme_flow(programme: Annotated[str, Field(title="Programma", descriptio
     refused = programme_refusal(programme)
     if refused is not None:
         logger.warning("Niet gestart: %s", refused)
-        return Completed(name="Geweigerd", message=refused)
+        return Failed(name="Geweigerd", message=refused)
     with get_client(sync_client=True) as client:  # filter the runs list by programme: its run and its inboxes
         client.update_flow_run(runtime.flow_run.id,
                                tags=sorted(set(runtime.flow_run.tags or []) | {f"programma:{programme}"}))
@@ -196,11 +196,14 @@ def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
     """Run one phase's flow and take its judgement. When Prefect hands back its end state from the
     API without the result (a busy server, a repeated state proposal), the register is read again."""
     state = phase_flow(programme, return_state=True)
-    try:
-        return state.result()
+    try:  # a waiting (Cancelled) or stopped (Failed) phase run carries its judgement too
+        snap = state.result(raise_on_failure=False)
     except MissingResult:
+        snap = None
+    if not isinstance(snap, PhaseSnapshot):  # no result, or the run's own exception: read the register
         with register_session(read_only=True) as session:
             return phase_snapshot(session, programme, number)
+    return snap
 
 
 def resumed_phase(programme: str) -> int | None:

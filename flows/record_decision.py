@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from prefect import flow, get_run_logger
-from prefect.states import Completed, State
+from prefect.states import Failed, State
 from pydantic import BaseModel, Field
 
 from tasks.register import Refused, record_decision_task
@@ -35,8 +35,8 @@ class DecisionParameters(BaseModel):
 def record_decision_flow(decision: DecisionParameters) -> int | State:
     logger = get_run_logger()
     recorded = record_decision_task(decision.model_dump(), via="deployment")
-    if isinstance(recorded, Refused):  # a refusal is an answer: one Dutch line, no traceback, no retry button
-        return Completed(name="Geweigerd", message=recorded.message[:500])
+    if isinstance(recorded, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
+        return Failed(name="Geweigerd", message=recorded.message[:500])
     if recorded.created:
         logger.info("Besluit #%s vastgelegd: %s over %s: %s", recorded.decision_id, recorded.body, recorded.point,
                     recorded.outcome)

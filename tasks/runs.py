@@ -158,7 +158,7 @@ def recorded_line(programme: str, decision_id: int) -> str:
 def inbox_end(programme: str, point: str, body: str):
     """How an inbox ends when its college owes nothing any more: Vastgelegd (with the college's
     decision, however it came in) or Niet meer nodig (with the reason); None while it still owes."""
-    from prefect.states import Completed
+    from prefect.states import Cancelled, Completed
 
     from models.access.session import register_session
     from models.rules.decisions import current_decisions
@@ -175,9 +175,9 @@ def inbox_end(programme: str, point: str, body: str):
         return Completed(name="Vastgelegd", message=recorded_line(programme, mine.id))
     if point in ev.passed_over and point not in ev.blocked:  # released by hand: say so, not "te laat sinds"
         title = next(dp.title for dp, _, _ in ev.points if dp.key == point)
-        return Completed(name="Niet meer nodig", message=f"'{title}' is overgeslagen bij een handmatige overgang "
+        return Cancelled(name="Niet meer nodig", message=f"'{title}' is overgeslagen bij een handmatige overgang "
                                                          "naar een volgende fase; er wordt niet meer op gewacht")
-    return Completed(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
+    return Cancelled(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
 
 
 def close_if_done(run) -> bool | None:

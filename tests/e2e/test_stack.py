@@ -110,7 +110,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
             bad = run_deployment("regie-besluit-vastleggen/record-decision", timeout=120, parameters={"decision": {
                 "programme": "inkoop-2026", "point": "go-no-go", "body": "winterswijk", "outcome": "go",
                 "decided_on": "2099-01-01", "recorded_by": "x"}})
-            assert bad.state.is_completed() and bad.state.name == "Geweigerd" and "in de toekomst" in bad.state.message
+            assert bad.state.is_failed() and bad.state.name == "Geweigerd" and "in de toekomst" in bad.state.message
             with pytest.raises(Exception, match="outcome"):
                 run_deployment("regie-besluit-vastleggen/record-decision", timeout=0, parameters={"decision": {
                     "programme": "inkoop-2026", "point": "go-no-go", "body": "winterswijk", "outcome": "misschien",

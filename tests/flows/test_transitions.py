@@ -52,7 +52,7 @@ def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_en
     params.update(change)
     state = record_decision_flow(DecisionParameters(**params), return_state=True)
     # a refusal is an answer: a named state with one Dutch line, not a failure with a traceback
-    assert state.is_completed() and state.name == "Geweigerd" and words in state.message
+    assert state.is_failed() and state.name == "Geweigerd" and words in state.message
     assert "\n" not in state.message and "Traceback" not in state.message
     assert decisions() == before
 
@@ -60,7 +60,7 @@ def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_en
 def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
     record_all(skip={("qa-rounds", "projectteam"), ("submission", "projectteam"), ("award", "doetinchem")})
     refused = advance_phase_flow("inkoop-2026", 4, "gunning loopt", recorded_by="Projectleider", return_state=True)
-    assert refused.is_completed() and refused.name == "Geweigerd"
+    assert refused.is_failed() and refused.name == "Geweigerd"
     assert "verplichte besluiten overslaan: 'Besluitvorming gunning door college penvoerder' (fase 3)" in refused.message
     with register_session() as session:
         assert session.scalar(select(func.count()).select_from(PhaseOverride)) == 0
@@ -111,7 +111,7 @@ def test_an_inbox_run_ends_by_itself_when_its_decision_came_another_way(flow_env
     assert state.is_completed() and state.name == "Vastgelegd"  # the college's own decision, as it came in
     assert state.message.startswith("Besluit #") and "het college van Winterswijk: no-go op dinsdag 5 november 2024" in state.message
     moot = other_box["result"]
-    assert moot.is_completed() and moot.name == "Niet meer nodig"
+    assert moot.is_cancelled() and moot.name == "Niet meer nodig"
     assert "no-go door het college van Winterswijk" in moot.message
     assert waiting_runs("inkoop-2026", "go-no-go") == []
 
@@ -126,7 +126,7 @@ def test_an_inbox_passed_over_by_a_manual_transition_says_so(flow_env):
     assert override_id
     thread.join(600)
     moot = box["result"]
-    assert moot.is_completed() and moot.name == "Niet meer nodig"
+    assert moot.is_cancelled() and moot.name == "Niet meer nodig"
     assert moot.message == ("'Inlichtingenronde 2 - laatste nota van inlichtingen gepubliceerd (inlichtingen "
                             "gesloten)' is overgeslagen bij een handmatige overgang naar een volgende fase; er wordt "
                             "niet meer op gewacht")

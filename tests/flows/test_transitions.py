@@ -176,3 +176,55 @@ def test_the_lead_releases_a_phase_from_the_ui_with_a_user_name_and_a_one_time_c
     with register_session() as session:
         override = session.get(PhaseOverride, override_id)
         assert (override.recorded_by, override.recorded_as) == ("Inkoopleider", "inkoopleider")
+
+
+def test_two_inboxes_answered_at_once_leave_no_duplicate_or_stale_phase_run(flow_env):
+    """Montferland and Winterswijk answer their inboxes in the same moment: each inbox records its own
+    decision and resumes the programme run; the programme run goes on once, with one phase run that waited
+    and one that finished the phase, and nothing is left waiting."""
+    import threading
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.inbox import inbox_flow
+
+    record_all(skip={("go-no-go", "winterswijk"), ("go-no-go", "montferland")})
+    programme, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026", "go-no-go", inboxes=False), what="the run to wait")[0]
+    boxes = {body: in_thread(inbox_flow, "inkoop-2026", "go-no-go", body) for body in ("winterswijk", "montferland")}
+    inboxes = wait_until(lambda: (found := [w for w in waiting_runs("inkoop-2026", "go-no-go") if w.body])
+                         and len(found) == 2 and found, what="both inboxes to wait")
+    start = threading.Barrier(2)
+
+    def answer(inbox):
+        start.wait(30)  # the two answers in the same moment
+        resume_flow_run(UUID(inbox.id), run_input={"outcome": "Go", "decided_on": "2024-11-05",
+                                                   "recorded_by": f"Secretaris {inbox.body}"})
+
+    answering = [threading.Thread(target=answer, args=(inbox,)) for inbox in inboxes]
+    for t in answering:
+        t.start()
+    for t in answering:
+        t.join(120)
+    for thread, _ in boxes.values():
+        thread.join(600)
+    programme.join(600)
+    assert box["result"].is_completed(), box
+    for body, (_, inbox_box) in boxes.items():  # each inbox recorded its own college's decision, once
+        assert inbox_box["result"].name == "Vastgelegd", (body, inbox_box)
+    with register_session() as session:
+        go = [d.body.slug for d in session.scalars(select(Decision).where(Decision.decision_point.has(key="go-no-go")))]
+    assert sorted(go) == sorted(set(go)) and len(go) == 8  # one each, none twice
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=100)
+    for number in range(6):  # one run per phase, and for the waiting phase one more: the run that waited
+        runs = sorted((c for c in children if c.name == f"inkoop-2026 fase {number}"), key=lambda c: c.created)
+        expected = [("CANCELLED", "Wacht op besluit"), ("COMPLETED", "Afgerond")] if number == 2 else \
+            [("COMPLETED", "Afgerond")]
+        assert [(c.state.type.value, c.state.name) for c in runs] == expected, (number, runs)
+    assert all(c.state.is_final() for c in children)
+    assert waiting_runs("inkoop-2026") == []  # nothing stale left waiting

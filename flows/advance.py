@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from notifications import prefect_events
 from tasks.register import Refused, advance_task
 from tasks.runs import resume_waiting_runs
+from models.core.inputs import clip
 
 
 @flow(name="regie-fase-vrijgeven", flow_run_name="{programme} naar fase {to_phase}",
@@ -27,7 +28,7 @@ def advance_phase_flow(
     logger = get_run_logger()
     advanced = advance_task(programme, to_phase, reason, recorded_by, login, code)
     if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
-        return Failed(name="Geweigerd", message=advanced.message[:500])
+        return Failed(name="Geweigerd", message=clip(advanced.message, 500))
     prefect_events.emit(prefect_events.MANUAL_TRANSITION, programme, f"overgang-{advanced.override_id}",
                         payload={"naar_fase": to_phase, "reden": reason, "overgeslagen": list(advanced.passed_over)})
     passed = ", ".join(advanced.passed_over) or "geen"

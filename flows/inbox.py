@@ -34,6 +34,7 @@ from models.views.status import PointState, evaluate, phase_snapshot, proposed_d
 from tasks.register import apply_form
 from tasks.runs import (INBOX_FLOW_NAME, INBOX_PREFIX, recorded_line, fired_pause_keys, form_answer, inbox_end,
                         resume_waiting_runs)
+from models.core.inputs import clip
 
 INBOX_DEPLOYMENT = "inbox"
 
@@ -69,7 +70,7 @@ def open_inboxes(programme: str, point: PointState) -> list[str] | None:
             continue
         run = run_deployment(f"{INBOX_FLOW_NAME}/{INBOX_DEPLOYMENT}", timeout=0, as_subflow=False,
                              parameters={"programme": programme, "point": point.key, "body": body},
-                             flow_run_name=f"{point.title} - {name}"[:200],
+                             flow_run_name=clip(f"{point.title} - {name}", 200),
                              tags=["regie", college_tag(body), programme_tag(programme)])
         opened.append(run.name)
     return opened

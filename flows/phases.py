@@ -10,6 +10,7 @@ from models.views.status import PhaseSnapshot
 from tasks.notify import announce_phase_result, announce_phase_started
 from tasks.register import check_point, evaluate_phase
 from tasks.tender import settle_standstill_task, tender_overview
+from models.core.inputs import clip
 
 
 def has_tender(programme: str) -> bool:
@@ -74,7 +75,7 @@ def phase_state(snap: PhaseSnapshot) -> State:
         return Failed(data=snap, name="Gestopt", message=f"{blocking.title}: {blocking.reason}")
     text = f"{blocking.title}: {blocking.reason}" if blocking else snap.exit_reason
     # ended before its phase did: the programme run waits (Suspended) and a later run of this phase goes on
-    return Cancelled(data=snap, name="Wacht op besluit", message=text[:500])
+    return Cancelled(data=snap, name="Wacht op besluit", message=clip(text, 500))
 
 
 PHASE_FLOWS: dict[int, Flow] = {number: _phase_flow(number) for number in PHASE_NAMES}

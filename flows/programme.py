@@ -34,6 +34,7 @@ from models.views.status import PhaseSnapshot, phase_snapshot, proposed_date
 from tasks.artifacts import publish_artifacts
 from tasks.register import apply_form
 from tasks.runs import PROGRAMME_FLOW_NAME, fired_pause_keys, form_answer, pause_key, point_of
+from models.core.inputs import clip
 
 DEFAULT_PAUSE_SECONDS = 24 * 3600
 
@@ -74,7 +75,7 @@ def waiting_line(snap: PhaseSnapshot) -> str:
 def rename_run(name: str) -> None:
     """The run's name in the runs list says where the programme stands (Prefect has no other field for it)."""
     with get_client(sync_client=True) as client:
-        client.update_flow_run(runtime.flow_run.id, name=name[:200])
+        client.update_flow_run(runtime.flow_run.id, name=clip(name, 200))
 
 
 def unchanged(programme: str, snap: PhaseSnapshot) -> bool:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from tasks.register import Refused, record_decision_task
 from tasks.runs import resume_waiting_runs
+from models.core.inputs import clip
 
 
 class DecisionParameters(BaseModel):
@@ -36,7 +37,7 @@ def record_decision_flow(decision: DecisionParameters) -> int | State:
     logger = get_run_logger()
     recorded = record_decision_task(decision.model_dump(), via="deployment")
     if isinstance(recorded, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
-        return Failed(name="Geweigerd", message=recorded.message[:500])
+        return Failed(name="Geweigerd", message=clip(recorded.message, 500))
     if recorded.created:
         logger.info("Besluit #%s vastgelegd: %s over %s: %s", recorded.decision_id, recorded.body, recorded.point,
                     recorded.outcome)

@@ -11,6 +11,7 @@ from models.core import clock
 from models.rules.planning import PlanningError
 from models.commands.replanning import programme_plan
 from models.views.status import status_report
+from models.core.inputs import clip
 
 WIDTH, LEFT, RIGHT, ROW, TOP = 1100, 330, 60, 26, 50
 COLOURS = {"satisfied": "#2e7d32", "reserved": "#f9a825", "rejected": "#c62828", "overdue": "#c62828",
@@ -49,11 +50,14 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
         f'<text x="10" y="22" font-size="16" font-weight="bold">{escape(report["name"])} ({escape(key)})</text>',
     ]
     month = dt.date(start.year, start.month, 1)
+    free_from = 0.0  # where the next axis label may begin: labels never overlap, however long the span
     while month <= end:
         if month >= start:
             out.append(f'<line x1="{x(month):.1f}" y1="{TOP - 8}" x2="{x(month):.1f}" y2="{height - 30}" stroke="#eee"/>')
-            if month.month in (1, 4, 7, 10) or span < 400:
-                out.append(f'<text x="{x(month) + 2:.1f}" y="{TOP - 12}" fill="#777">{MONTHS[month.month - 1]} {month.year}</text>')
+            label = f"{MONTHS[month.month - 1]} {month.year}"
+            if (month.month in (1, 4, 7, 10) or span < 400) and x(month) + 2 >= free_from:
+                out.append(f'<text class="axis" x="{x(month) + 2:.1f}" y="{TOP - 12}" fill="#777">{label}</text>')
+                free_from = x(month) + 2 + label_width(label) + 8
         month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     y = TOP
     current = report["current_phase"]
@@ -69,7 +73,7 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
     for dp in points:
         due = clock.parse_date(dp["due"])
         colour = COLOURS.get(dp["status"], "#1565c0")
-        title = dp["title"] if len(dp["title"]) <= 48 else dp["title"][:47] + "…"
+        title = clip(dp["title"], 48)
         out.append(f'<text x="10" y="{y + 16}">{escape(title)}<title>{escape(dp["title"])}</title></text>')
         if dp["key"] in latest and latest[dp["key"]] > due and dp["status"] != "satisfied":  # slack only where open
             out.append(f'<rect class="slack" data-point="{escape(dp["key"])}" x="{x(due):.1f}" y="{y + 7}" width="{x(latest[dp["key"]]) - x(due):.1f}" '
@@ -89,6 +93,11 @@ def programme_svg(session: Session, key: str, today: dt.date | None = None, repo
     out += _legend(y + 30)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def label_width(text: str, size: float = 12) -> float:
+    """About how wide a label is drawn in Arial (0.6 em a character: on the safe side of its average)."""
+    return len(text) * size * 0.6
 
 
 PHASE_FILL = {"done": "#90caf9", "current": "#ffe082", "planned": "#eceff1"}

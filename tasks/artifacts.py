@@ -96,14 +96,20 @@ def register_markdown(report: dict, history: list[dict]) -> str:
 
 
 def to_act_table(rows: list[dict]) -> list[dict]:
+    """'Nu aan zet' in five narrow columns, the lateness first (it fits the UI at 1440 px): the meeting and
+    its agenda cut-off share one column; the state word is left out (the lateness says it)."""
     def day(d):
         return clock.short_dutch_date(d) if d else "-"
 
-    return [{"Besluitpunt": r["title"], "Aan zet": r["who"], "Agenda sluit": day(r["cutoff"]),
-             "Vergadering": day(r["meeting"]), "Uiterlijk": day(r["due"]), "Nog / te laat": r["when"],
-             "Stand": r["status"]} for r in rows] or [{"Besluitpunt": "niemand is nu aan zet", "Aan zet": "-",
-                                                       "Agenda sluit": "-", "Vergadering": "-", "Uiterlijk": "-",
-                                                       "Nog / te laat": "-", "Stand": "-"}]
+    def meeting(r):
+        if not r["meeting"]:
+            return "-"
+        return day(r["meeting"]) + (f" (agenda sluit {day(r['cutoff'])})" if r["cutoff"] else "")
+
+    return [{"Nog / te laat": r["when"], "Besluitpunt": r["title"], "Aan zet": r["who"], "Uiterlijk": day(r["due"]),
+             "Vergadering": meeting(r)} for r in rows] or [
+        {"Nog / te laat": "-", "Besluitpunt": "niemand is nu aan zet", "Aan zet": "-", "Uiterlijk": "-",
+         "Vergadering": "-"}]
 
 
 def _latest_data(key: str):

@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
+from models.core.inputs import clip
 
 PROGRAMME_FLOW_NAME = "regie-programma"
 INBOX_FLOW_NAME = "regie-inbox"  # one waiting run per college and decision it owes
@@ -177,7 +178,7 @@ def inbox_end(programme: str, point: str, body: str):
         title = next(dp.title for dp, _, _ in ev.points if dp.key == point)
         return Cancelled(name="Niet meer nodig", message=f"'{title}' is overgeslagen bij een handmatige overgang "
                                                          "naar een volgende fase; er wordt niet meer op gewacht")
-    return Cancelled(name="Niet meer nodig", message=(ev.blocked.get(point) or verdict.reason)[:500])
+    return Cancelled(name="Niet meer nodig", message=clip(ev.blocked.get(point) or verdict.reason, 500))
 
 
 def close_if_done(run) -> bool | None:

@@ -51,6 +51,17 @@ def printable(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters for a person to read: cut after a whole word, with '…' (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back: cut there
+        cut = cut[:space]
+    return cut.rstrip(" ,;:(") + "…"
+
+
 def clean_line(value: str | None, field: str, limit: int) -> str | None:
     """Typed text with invisible or direction-changing characters refused and runs of spaces made one."""
     text = clean_text(value, field, limit)

@@ -221,10 +221,16 @@ def test_two_inboxes_answered_at_once_leave_no_duplicate_or_stale_phase_run(flow
     with get_client(sync_client=True) as client:
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=100)
-    for number in range(6):  # one run per phase, and for the waiting phase one more: the run that waited
+    for number in range(6):  # one run per phase; the waiting phase once more per resume that found it waiting
         runs = sorted((c for c in children if c.name == f"inkoop-2026 fase {number}"), key=lambda c: c.created)
-        expected = [("CANCELLED", "Wacht op besluit"), ("COMPLETED", "Afgerond")] if number == 2 else \
-            [("COMPLETED", "Afgerond")]
-        assert [(c.state.type.value, c.state.name) for c in runs] == expected, (number, runs)
+        states = [(c.state.type.value, c.state.name) for c in runs]
+        if number != 2:
+            assert states == [("COMPLETED", "Afgerond")], (number, states)
+            continue
+        # it waited first; one answer may have woken the run before the other was in (then it waited once
+        # more); never two runs for one resume, and the last one finished the phase
+        assert 2 <= len(states) <= 3, states
+        assert states[-1] == ("COMPLETED", "Afgerond")
+        assert all(s == ("CANCELLED", "Wacht op besluit") for s in states[:-1]), states
     assert all(c.state.is_final() for c in children)
     assert waiting_runs("inkoop-2026") == []  # nothing stale left waiting

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+import pytest
 import vobject
 from icalendar import Calendar
 
@@ -129,3 +130,27 @@ def test_a_milestone_is_confirmed_and_a_deferral_is_named_in_the_messages():
         "number": 3, "name": "Uitvoeren aanbesteding", "planned_start": dt.date(2024, 11, 7),
         "planned_end": dt.date(2025, 5, 23)}, "points": [milestone]})
     assert "Publicatie via Mercell: uiterlijk" in started.text and "(publication)" not in started.text + started.html
+
+
+@pytest.mark.parametrize("programme, today", [("inkoop-2026", "2024-11-06"), ("inkoop-2022", "2021-03-01")])
+def test_the_timelines_axis_labels_do_not_overlap(session, programme, today):
+    """Once the month labels ran into each other ("jan 2024apr 2024"); each now starts after the one before."""
+    import re
+
+    from notifications.timeline import label_width, programme_svg
+
+    with session.begin():
+        svg = programme_svg(session, programme, dt.date.fromisoformat(today))
+    labels = [(float(x), text) for x, text in re.findall(r'<text class="axis" x="([\d.]+)"[^>]*>([^<]+)</text>', svg)]
+    assert len(labels) >= 4, labels
+    for (x1, first), (x2, _) in zip(labels, labels[1:]):
+        assert x2 >= x1 + label_width(first), (first, x1, x2)
+
+
+def test_long_titles_and_descriptions_are_cut_after_a_whole_word():
+    from models.core.inputs import clip
+
+    text = "Besluitvorming door colleges over de uitgangspunten en de financiële kaders van de aanbesteding"
+    cut = clip(text, 48)
+    assert len(cut) <= 48 and cut.endswith("…") and text.startswith(cut[:-1]) and text[len(cut) - 1] == " "
+    assert clip("kort", 48) == "kort"

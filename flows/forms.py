@@ -54,12 +54,12 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
     if attributed:  # a register with people: who submits proves it with a one-time code (TOTP)
         who = dict(
             login=(str, Field(first("login", ""), title="Gebruikersnaam", description="uw gebruikersnaam in Regie")),
-            code=(str, Field("", title="Eenmalige code", pattern=r"^([0-9]{6})?$",
+            code=(str, Field("", title="Eenmalige code",  # checked by Regie, in Dutch, not by the UI's English
                              description="de 6 cijfers uit uw authenticator-app; elke code werkt één keer")),
         )
     else:
-        who = dict(recorded_by=(str, Field(first("recorded_by", ""), title="Vastgelegd door", min_length=1,
-                                           description="uw naam (verplicht)")))
+        who = dict(recorded_by=(str, Field(first("recorded_by", ""), title="Vastgelegd door",
+                                           description="uw naam (verplicht)")))  # an empty one: refused in Dutch
     reservation = {}
     if "Akkoord met voorbehoud" in outcomes:  # only where an outcome with a reservation fits
         reservation = dict(reservation=(str, Field(first("reservation", ""), title="Voorbehoud",

@@ -45,6 +45,8 @@ def handle_form_input(
     elif not payload.get("decided_on"):  # never a date nobody chose
         result, message = "refused", ("de besluitdatum ontbreekt: kies de datum waarop het besluit is genomen; "
                                       "er is niets vastgelegd")
+    elif (missing := _missing_who(session, payload)) is not None:  # in the form's own words, not the CLI's
+        result, message = "refused", missing
     else:
         try:
             verified = None
@@ -93,6 +95,18 @@ def handle_form_input(
     )
     session.flush()
     return FormResult(result, message, decision_id, True)
+
+
+def _missing_who(session: Session, payload: dict) -> str | None:
+    """Who submits, if the form lacks it: the name (a register without people), or the user name and the
+    one-time code; named by the form's own fields."""
+    if has_people(session):
+        if not str(payload.get("login", "")).strip() or not str(payload.get("code", "")).strip():
+            return "Gebruikersnaam en Eenmalige code: vul beide in; er is niets vastgelegd"
+        return None
+    if not str(payload.get("recorded_by", "")).strip():
+        return "Vastgelegd door: vul uw naam in; er is niets vastgelegd"
+    return None
 
 
 def _as_register_values(session: Session, payload: dict) -> dict:

@@ -74,6 +74,8 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert "Aalten" not in json.dumps(schema)
     assert schema["properties"]["outcome"]["enum"] == ["Go", "No-go", "Aangehouden"]  # Dutch, mapped back
     assert "reservation" not in schema["properties"]  # no outcome with a reservation fits a go/no-go
+    # nothing the UI would check itself in English (a name's length, a code's pattern): Regie says it in Dutch
+    assert "minLength" not in schema["properties"]["recorded_by"] and "pattern" not in schema["properties"]["recorded_by"]
     # the date is the person's choice: not filled in; Winterswijk's last meeting by the due date is proposed
     assert schema["properties"]["decided_on"]["default"] == "" and schema["properties"]["decided_on"]["format"] == "date"
     assert "voorstel: dinsdag 5 november 2024" in description and "Zonder datum wordt niets vastgelegd" in description

@@ -221,7 +221,8 @@ def test_an_open_register_form_still_asks_a_name(session):
     with clock.frozen(dt.date(2024, 11, 6)), session.begin():
         result = handle_form_input(session, flow_run_id="r", pause_key="k", programme="inkoop-2026", point="go-no-go",
                                    payload=dict(body="aalten", outcome="go", decided_on="2024-11-05"))
-    assert (result.result, result.message) == ("refused", "vastgelegd door: naam ontbreekt (--by)")
+    assert (result.result, result.message) == ("refused", "Vastgelegd door: vul uw naam in; er is niets vastgelegd")
+    assert "--by" not in result.message  # a form names its own fields, not the command line's
 
 
 # ---- PostgreSQL: real login roles --------------------------------------------------------------

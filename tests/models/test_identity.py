@@ -227,10 +227,21 @@ def test_an_open_register_form_still_asks_a_name(session):
 
 # ---- PostgreSQL: real login roles --------------------------------------------------------------
 
+def _needs_postgres(postgres_state) -> None:
+    """Skip without PostgreSQL, except in CI, where it must be there."""
+    if postgres_state is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
+        pytest.skip(postgres_state)
+
+
+def _in_schema(url: str, schema: str) -> str:
+    """The URL with its search path set to a register's schema."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
 def _role_url(login: str, password: str, schema: str) -> str:
     base = POSTGRES_URL.split("://", 1)[1].split("@", 1)[1]  # host:port/db?...
-    sep = "&" if "?" in base else "?"
-    return f"postgresql+psycopg://{login}:{password}@{base}{sep}options=-csearch_path%3D{schema}"
+    return _in_schema(f"postgresql+psycopg://{login}:{password}@{base}", schema)
 
 
 def _regie(url: str, *argv: str, today: str | None = None):
@@ -243,17 +254,13 @@ def _regie(url: str, *argv: str, today: str | None = None):
 
 
 def test_postgresql_roles_a_secretary_records_only_for_their_college_and_changes_nothing(postgres_state, monkeypatch):
-    if postgres_state is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
-        pytest.skip(postgres_state)
+    _needs_postgres(postgres_state)
     tag = uuid.uuid4().hex[:8]
     schema, login = f"regie_roles_{tag}", f"sec_aalten_{tag}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    owner_url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    owner_url = _in_schema(POSTGRES_URL, schema)
     monkeypatch.delenv("REGIE_SANDBOX")  # a real register: the server's clock counts, REGIE_TODAY is refused
     owner = make_engine(owner_url)
     try:
@@ -404,10 +411,7 @@ def test_postgresql_a_secretary_cannot_silence_another_colleges_announcement_nor
     """As Aalten's secretary, straight at the database: marking Berkelland's announcement sent, or adding ledger
     keys for decisions still to come, once worked (the policy let any role write 'decision_recorded' rows);
     holding the chain's advisory lock made Berkelland's `regie decide` wait for ever."""
-    if postgres_state is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
-        pytest.skip(postgres_state)
+    _needs_postgres(postgres_state)
     from models.facts.chain import CHAIN_LOCK
 
     tag = uuid.uuid4().hex[:8]
@@ -415,9 +419,8 @@ def test_postgresql_a_secretary_cannot_silence_another_colleges_announcement_nor
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
     monkeypatch.delenv("REGIE_SANDBOX")
-    owner = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    owner = make_engine(_in_schema(POSTGRES_URL, schema))
     try:
         migrate(owner)
         s = session_factory(owner)()
@@ -501,10 +504,7 @@ def test_postgresql_a_secretary_cannot_silence_another_colleges_announcement_nor
 def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(postgres_state, monkeypatch):
     """Two registers on one server, each in its own database under the same schema name: the group roles were
     named after the schema only, so Aalten's secretary of one read the other's people and wrote its ledger."""
-    if postgres_state is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
-        pytest.skip(postgres_state)
+    _needs_postgres(postgres_state)
     from sqlalchemy.engine import make_url
 
     tag = uuid.uuid4().hex[:8]
@@ -521,8 +521,7 @@ def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(
         for url, login in zip(urls, logins):
             with create_engine(url).begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in url else "?"
-            owner = make_engine(f"{url}{sep}options=-csearch_path%3D{schema}")
+            owner = make_engine(_in_schema(url, schema))
             owners.append(owner)
             migrate(owner)
             s = session_factory(owner)()
@@ -535,8 +534,7 @@ def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(
         # the first register's secretary, logged in to the second register's database
         role_url = make_url(urls[1]).set(username=logins[0], password=passwords[0]).render_as_string(
             hide_password=False)
-        sep = "&" if "?" in role_url else "?"
-        stranger = create_engine(f"{role_url}{sep}options=-csearch_path%3D{schema}")
+        stranger = create_engine(_in_schema(role_url, schema))
         insert = (f'INSERT INTO "{schema}".notifications (ledger_key, programme_key, event, subject, recipient, '
                   "channel, status, attempts, first_tried_at) VALUES ('x|decision_recorded|decision-1|r|c', "
                   "'inkoop-2026', 'decision_recorded', 's', 'r', 'c', 'sent', 0, now())")
@@ -547,7 +545,7 @@ def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(
         stranger.dispose()
         # in its own register the same secretary still reads
         own = make_url(urls[0]).set(username=logins[0], password=passwords[0]).render_as_string(hide_password=False)
-        home = create_engine(f"{own}{'&' if '?' in own else '?'}options=-csearch_path%3D{schema}")
+        home = create_engine(_in_schema(own, schema))
         with home.begin() as conn:
             assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 2
         home.dispose()
@@ -568,10 +566,7 @@ def test_postgresql_two_registers_with_the_same_schema_name_share_no_group_role(
 def test_postgresql_an_upgraded_register_moves_its_people_out_of_the_schema_only_groups(postgres_state, monkeypatch):
     """A register made before the database was part of the group names: migration 0012 moves its people to
     the new groups and takes every right here from the old ones (which another register may share)."""
-    if postgres_state is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {postgres_state}")
-        pytest.skip(postgres_state)
+    _needs_postgres(postgres_state)
     from alembic import command
 
     from models.commands.identity import groups as register_group, legacy_groups
@@ -582,8 +577,7 @@ def test_postgresql_an_upgraded_register_moves_its_people_out_of_the_schema_only
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    owner = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+    owner = make_engine(_in_schema(POSTGRES_URL, schema))
     old = new = {}
     try:
         with owner.begin() as conn:

@@ -92,6 +92,8 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
         ),
         reference=(str, Field(first("reference", ""), title="Kenmerk",
                               description="bijv. het besluitnummer van het college")),
+        extra_meeting=(bool, Field(start.get("extra_meeting") in (True, "True", "true"), title="Extra vergadering",
+                                   description="aanvinken als het college buiten zijn vaste vergaderdag besloot")),
         **reservation,
         **who,
     )

@@ -75,11 +75,12 @@ def handle_form_input(
                     lifts=lifts,
                     via="formulier",
                     verified=verified,
+                    extra_meeting=payload.get("extra_meeting") in (True, "True", "true"),
                 )
             decision_id = recorded.decision_id
             result, message = "recorded", f"besluit #{recorded.decision_id} vastgelegd"
-        except InputError as exc:
-            result, message = "refused", str(exc)
+        except InputError as exc:  # in the form's words: its field, not the command line's flag
+            result, message = "refused", str(exc).replace("met --extra-meeting", "met het vakje 'Extra vergadering'")
     session.add(
         FormInput(
             flow_run_id=flow_run_id,

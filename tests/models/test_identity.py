@@ -612,3 +612,19 @@ def test_postgresql_an_upgraded_register_moves_its_people_out_of_the_schema_only
             for group in list(old.values()) + register_groups(schema):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
         admin.dispose()
+
+
+def test_a_form_names_its_own_extra_meeting_field_and_records_with_it(session):
+    """A date that is no meeting day once advised `--extra-meeting`, a flag the form does not have."""
+    form = dict(body="aalten", outcome="go", decided_on="2024-11-04", recorded_by="Secretaris Aalten")  # a Monday
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        refused = handle_form_input(session, flow_run_id="r1", pause_key="k", programme="inkoop-2026",
+                                    point="go-no-go", payload=form)
+    assert refused.result == "refused" and "vergadert niet op" in refused.message
+    assert "met het vakje 'Extra vergadering'" in refused.message and "--" not in refused.message
+    with clock.frozen(dt.date(2024, 11, 6)), session.begin():
+        done = handle_form_input(session, flow_run_id="r2", pause_key="k", programme="inkoop-2026",
+                                 point="go-no-go", payload=form | {"extra_meeting": True})
+    assert done.result == "recorded", done.message
+    with session.begin():
+        assert session.get(Decision, done.decision_id).extra_meeting is True

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from models.core import clock
+from models.core.batch import many_at_once
 from models.rules.planning import PlanningError
 from models.facts.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
 from models.rules.reminders import policy_set, step_on
@@ -307,6 +308,7 @@ def _when(today: dt.date, day: dt.date) -> str:
     return f"nog {left} {'werkdag' if left == 1 else 'werkdagen'}"
 
 
+@many_at_once
 def remind_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] | None = None) -> list[ReminderRow]:
     """The sweep over every programme (or those named): the register is read once for all of them.
 

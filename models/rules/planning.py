@@ -114,10 +114,16 @@ class RuleBook(BaseModel):
         return next(c for c in self.checks if c.key == key)
 
 
-@lru_cache(maxsize=8)
+_BY_KEY: dict[int, tuple[RuleBook, dict[str, PeriodRule]]] = {}
+
+
 def _rules_by_key(book: RuleBook) -> dict[str, PeriodRule]:
-    """A rule book's rules by key (a plan is built per programme and asks for each of its dependencies)."""
-    return {r.key: r for r in book.rules}
+    """A rule book's rules by key (a plan is built per programme and asks for each of its dependencies); kept
+    per book object, not by its value: hashing a frozen model walks all of it, on every call."""
+    found = _BY_KEY.get(id(book))
+    if found is None or found[0] is not book:
+        found = _BY_KEY[id(book)] = (book, {r.key: r for r in book.rules})
+    return found[1]
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from models.core import clock
+from models.core.batch import many_at_once
 from models.facts.snapshot import body_names, load_snapshots
 from models.core.vocabulary import Status
 from models.rules.decisions import current_phase, describe_bodies
@@ -65,6 +66,7 @@ def programme_overview(ev: Evaluation) -> dict:
     }
 
 
+@many_at_once
 def overview(session: Session, as_of: dt.date | None = None, programmes: list[str] | None = None) -> dict:
     """Every programme in the register (or those named) on `as_of`: one read, one evaluation each."""
     as_of = as_of or clock.today()

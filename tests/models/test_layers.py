@@ -72,3 +72,4 @@ def test_the_checker_sees_an_upward_import_and_a_circle(tmp_path):
     graph = imports(tmp_path / "models")
     assert graph["models.rules.r"] == {"models.commands.c"} and layer("models.commands.c") > layer("models.rules.r")
     assert graph["models.facts.a"] == {"models.facts.b"} and graph["models.facts.b"] == {"models.facts.a"}
+

@@ -148,11 +148,12 @@ def anchor_findings(session: Session, anchor: dict) -> list[Finding]:
                                           f"van {taken} zijn verwijderd"))
     current = snapshot(session)
     reloaded = {key for key, at in current["loads"].items() if anchor.get("loads", {}).get(key) != at}
-    since = dt.datetime.fromisoformat(anchor["taken_at"])
+    # the revisions recorded since: after the newest the anchor saw (by id, not by clock: a sandbox sets its own)
+    seen_up_to = anchor.get("chains", {}).get(CHAINED[PlanRevision][0], {}).get("newest") or 0
     revised = {(prog, point): new for prog, point, new in session.execute(
         select(Programme.key, PlanRevision.point_key, PlanRevision.new_date)
         .join(Programme, PlanRevision.programme_id == Programme.id)
-        .where(PlanRevision.recorded_at >= since - dt.timedelta(seconds=1)).order_by(PlanRevision.id))}
+        .where(PlanRevision.id > seen_up_to).order_by(PlanRevision.id))}
     for where, then in anchor.get("definition", {}).items():
         now = current["definition"].get(where)
         if now == then:

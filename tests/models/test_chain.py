@@ -166,3 +166,15 @@ def test_rows_no_chain_covers_are_checked_against_the_programme_file_and_the_pla
                in r for w, r in found)
     assert any(w == "gemeente aalten" and "heet 'Aalten (gewijzigd)' in het register" in r for w, r in found)
     assert not result["clean"]
+
+
+def test_a_replan_after_the_anchor_is_explained_by_its_plan_revision(filled, tmp_path, monkeypatch):
+    """A sandbox's clock may lie years before the anchor's own moment: the revision counts by its place in the
+    chain, not by its time."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "verifier"))
+    assert _check(filled)["clean"]
+    with clock.frozen(dt.date(2024, 11, 14)), filled.begin():
+        replan(filled, programme="inkoop-2026", point="publication", to=dt.date(2024, 12, 10), reason="later",
+               recorded_by="Projectleider")
+    result = _check(filled)
+    assert result["clean"], (result["definition"], result["anchored"])

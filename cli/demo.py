@@ -111,7 +111,7 @@ def run_demo(scenario_name: str, seconds_per_day: float, port: int, stop_at_end:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True, mode=0o700)
     today_file = home / "vandaag.txt"
-    today_file.write_text(scenario["start"].isoformat(), encoding="utf-8")
+    _set_day(today_file, scenario["start"])
     sink = Sink(home / "berichten.jsonl")
     (home / "recipients.yaml").write_text(yaml.safe_dump(_recipients(sink)), encoding="utf-8")
     # From here this process is the demo's: its register, its clock, its Prefect.
@@ -154,6 +154,14 @@ def _wait_for_stack(home: Path, up: subprocess.Popen) -> dict:
     raise InputError(f"regie up kwam niet binnen 5 minuten op; zie {home / 'up.log'}")
 
 
+def _set_day(today_file: Path, day) -> None:
+    """Move the demo's clock: the new date written beside the file and put in its place at once, so a process
+    that reads the clock meanwhile sees the old day or the new one, never an empty file."""
+    fresh = today_file.with_suffix(".nieuw")
+    fresh.write_text(day.isoformat(), encoding="utf-8")
+    os.replace(fresh, today_file)
+
+
 def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float, stop_at_end: bool) -> int:
     from prefect.deployments import run_deployment
 
@@ -175,7 +183,7 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
     stopping = {"now": False}
     signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
     while day <= end and not stopping["now"]:
-        today_file.write_text(day.isoformat(), encoding="utf-8")
+        _set_day(today_file, day)
         told = []
         for row in [d for d in pending if d["on"] == day]:
             told.append(_decide(programme, row, run.id))

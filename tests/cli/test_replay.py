@@ -50,3 +50,37 @@ def test_a_malformed_expectation_is_refused_before_anything_runs(tmp_path, capsy
     assert main(["replay", "--scenario", str(path)]) == 2
     err = capsys.readouterr().err
     assert words in err and "verwachting 1" in err
+
+
+def test_the_demo_clock_is_never_read_half_written(tmp_path, monkeypatch):
+    """The demo moves its clock file while its stack reads it: a reader once got an empty file (a traceback in
+    the demo's message sink)."""
+    import datetime as dt
+    import threading
+
+    from cli.demo import _set_day
+    from models.core import clock
+
+    path = tmp_path / "vandaag.txt"
+    _set_day(path, dt.date(2024, 10, 28))
+    monkeypatch.delenv("REGIE_TODAY", raising=False)
+    monkeypatch.setenv("REGIE_TODAY_FILE", str(path))
+    stop, errors, seen = threading.Event(), [], set()
+
+    def read():
+        while not stop.is_set():
+            clock._file_day.clear()  # read the file every time, not the day remembered
+            try:
+                seen.add(clock.today())
+            except Exception as exc:  # noqa: BLE001 - what the reader would have died of
+                errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(3000):
+            _set_day(path, dt.date(2024, 10, 28) + dt.timedelta(days=i % 17))
+    finally:
+        stop.set()
+        reader.join(30)
+    assert errors == [] and len(seen) > 1

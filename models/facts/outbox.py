@@ -54,11 +54,3 @@ def waiting(session: Session, message_id: int, why: str) -> None:
     row = session.get(OutboxMessage, message_id)
     if row.done_at is None:
         row.last_error = why[:2000]
-
-
-def pending(session: Session, programme: str) -> list[dict]:
-    """Owed messages of a programme not delivered yet, for status."""
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.programme_key == programme,
-                                                       OutboxMessage.done_at.is_(None)).order_by(OutboxMessage.id))
-    return [{"event": r.event, "ref": r.ref, "attempts": r.attempts, "next_try_at": r.next_try_at.isoformat(),
-             "last_error": r.last_error} for r in rows]

@@ -19,7 +19,19 @@ from tasks.reminders import send_reminders
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
 
 
-@flow(name="regie-herinneringen", flow_run_name="herinneringen {as_of}",
+def _run_name() -> str:
+    """'herinneringen zondag 6 december 2026': the day the run is for, also when it is today's (as_of empty)."""
+    from prefect.runtime import flow_run
+
+    as_of = flow_run.parameters.get("as_of")
+    try:
+        day = clock.parse_date(as_of) if as_of else clock.today()
+    except ValueError:
+        return "herinneringen"  # the flow itself refuses the date, in its own words
+    return f"herinneringen {clock.dutch_date(day)}"
+
+
+@flow(name="regie-herinneringen", flow_run_name=_run_name,
       description="Herinneringen voor open besluitpunten, te-laatmeldingen en escalaties; elk bericht één keer.")
 def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[str, int]:
     from sqlalchemy import select

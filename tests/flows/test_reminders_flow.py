@@ -17,14 +17,25 @@ def latest(key: str):
     return sorted(found, key=lambda a: a.created)[-1]
 
 
+def test_a_reminder_run_without_a_day_is_named_after_today(flow_env, monkeypatch):
+    """The schedule starts the run without `as_of`: its name says today's date, not 'None'."""
+    monkeypatch.setenv("REGIE_TODAY", "2026-12-07")
+    state = reminder_flow(dry_run=True, return_state=True)
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(state.state_details.flow_run_id).name == "herinneringen maandag 7 december 2026"
+
+
 def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
     record_all(skip={("go-no-go", "winterswijk")})
     dry = reminder_flow(as_of=dt.date(2024, 11, 6), dry_run=True)
     assert dry.get("would-send", 0) >= 1 and flow_env.messages == []
     assert "zou verzenden" in latest("inkoop-2026-herinneringen").data
 
-    totals = reminder_flow(as_of=dt.date(2024, 11, 6))
+    state = reminder_flow(as_of=dt.date(2024, 11, 6), return_state=True)
+    totals = state.result()
     assert totals.get("sent", 0) >= 1
+    with get_client(sync_client=True) as client:  # the runs list says which day, in Dutch
+        assert client.read_flow_run(state.state_details.flow_run_id).name == "herinneringen woensdag 6 november 2024"
     table = latest("inkoop-2026-herinneringen").data
     assert "Besluitvorming door colleges: go/no-go" in table and "1 werkdag te laat" in table and "verzonden" in table
     assert "overdue-1" not in table  # the step in words, not its key

@@ -17,43 +17,18 @@ from models.rules.planning import (
     Adjustment,
     Plan,
     PlanningError,
-    PointInfo,
     Violation,
-    planning_model,
     shift_between,
     shift_date,
 )
 from models.facts.lookup import get_programme
-from models.rules.decisions import as_of_facts, current_decisions
-from models.rules.evaluation import Evaluation
+from models.rules.evaluation import Evaluation, evaluation_plan, recorded_dates  # noqa: F401 - read from here by many
 from models.views.status import evaluate
-from models.core.vocabulary import PERIOD_PHASES, Kind, Status
+from models.core.vocabulary import PERIOD_PHASES
 
 
 def programme_plan(session: Session, key: str, as_of: dt.date | None = None, ev: Evaluation | None = None) -> Plan:
-    ev = ev or evaluate(session, key, as_of or clock.today())
-    programme = ev.snapshot
-    if not programme.planning:
-        raise PlanningError(f"{key} heeft geen planning (sectie 'planning' in het programmabestand)")
-    points = [
-        PointInfo(dp.key, dp.title, dp.kind, dp.planned_date, spec.required_bodies, dp.kind != Kind.MILESTONE.value,
-                  dp.providers, decided=verdict.ok, via_platform=dp.via_platform)
-        for dp, spec, verdict in ev.points
-    ]
-    return Plan.build(planning_model(programme.planning), points)
-
-
-def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:
-    """The day each decided point was really settled: the last standing decision that completed it."""
-    out = {}
-    for dp, spec, verdict in ev.points:
-        if verdict.status not in (Status.SATISFIED, Status.RESERVED):  # recorded, with or without reservation
-            continue
-        standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), ev.as_of))
-        days = [standing[b].decided_on for b in spec.required_bodies if b in standing]
-        if days:
-            out[dp.key] = max(days)
-    return out
+    return evaluation_plan(ev or evaluate(session, key, as_of or clock.today()))
 
 
 def check_programme(session: Session, key: str, as_of: dt.date | None = None) -> list[Violation]:

@@ -439,3 +439,31 @@ def progress_words(report: dict) -> str:
     if all(ph["exit_gate"] == "open" for ph in report["phases"]):
         return "alle 6 fasen afgerond"
     return f"fase {current} (van 0-5): {name} loopt"
+
+
+def evaluation_plan(ev: Evaluation):
+    """The programme's plan (its period rules and meetings) with what the register has decided by `ev.as_of`."""
+    from models.rules.planning import Plan, PlanningError, PointInfo, planning_model
+
+    programme = ev.snapshot
+    if not programme.planning:
+        raise PlanningError(f"{programme.key} heeft geen planning (sectie 'planning' in het programmabestand)")
+    points = [
+        PointInfo(dp.key, dp.title, dp.kind, dp.planned_date, spec.required_bodies, dp.kind != Kind.MILESTONE.value,
+                  dp.providers, decided=verdict.ok, via_platform=dp.via_platform)
+        for dp, spec, verdict in ev.points
+    ]
+    return Plan.build(planning_model(programme.planning), points)
+
+
+def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:
+    """The day each decided point was really settled: the last standing decision that completed it."""
+    out = {}
+    for dp, spec, verdict in ev.points:
+        if verdict.status not in (Status.SATISFIED, Status.RESERVED):  # recorded, with or without reservation
+            continue
+        standing = current_decisions(as_of_facts(ev.facts.get(dp.key, []), ev.as_of))
+        days = [standing[b].decided_on for b in spec.required_bodies if b in standing]
+        if days:
+            out[dp.key] = max(days)
+    return out

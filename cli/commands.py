@@ -51,6 +51,22 @@ def cmd_status(args) -> int:
     return show_status(report, args.json)
 
 
+def cmd_risico(args) -> int:
+    from cli.risk_text import show_risk
+    from models.facts.reader import Reader
+    from models.views.risk import plain_risk_report
+
+    if args.calibrate:
+        return _calibrate(args)
+    with register_session(read_only=True) as session:
+        report = plain_risk_report(Reader.of(session), args.programme, args.as_of, args.runs, args.seed, args.model)
+    return show_risk(report, args.json)
+
+
+def _calibrate(args) -> int:
+    raise InputError("--calibrate: nog niet beschikbaar")
+
+
 def cmd_decide(args) -> int:
     from models.commands.register import record_decision
     from notifications import events

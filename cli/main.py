@@ -41,7 +41,7 @@ _METAVARS = {
     "outcome": "UITKOMST", "port": "POORT", "programmes": "PROGRAMMA'S", "reason": "REDEN", "recorded_by": "NAAM",
     "reference": "KENMERK", "reservation": "VOORBEHOUD", "role": "ROL", "scenario": "SCENARIO",
     "seconds_per_day": "SECONDEN", "stage": "FASE_VAN_DE_AANBESTEDING", "template": "PROGRAMMA",
-    "without": "COLLEGE",
+    "without": "COLLEGE", "runs": "N", "seed": "S", "model": "BESTAND",
 }
 
 
@@ -80,6 +80,17 @@ def _id_arg(text: str) -> int:
     return value
 
 
+def _count_arg(text: str) -> int:
+    """A whole number of at least 0 (runs, a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is geen geheel getal") from None
+    if not 0 <= value <= 2**31:
+        raise argparse.ArgumentTypeError(f"{text[:40]} ligt niet tussen 0 en {2**31}")
+    return value
+
+
 BY_HELP = ("alleen op een register zonder personen: uw naam; anders neemt het register de naam van wie is "
            "aangemeld (en weigert een andere)")
 
@@ -94,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="fasen en besluitpunten van een programma")
     p.add_argument("programme")
     p.add_argument("--as-of", type=_date_arg, help="stand op deze datum (JJJJ-MM-DD), standaard vandaag")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("risico", help="de kans dat de contracten op tijd starten, gesimuleerd uit het register")
+    p.add_argument("programme")
+    p.add_argument("--as-of", type=_date_arg, help="het register zoals het op deze datum stond (JJJJ-MM-DD)")
+    p.add_argument("--runs", type=_count_arg, default=10_000, help="aantal gesimuleerde toekomsten (standaard 10000)")
+    p.add_argument("--seed", type=_count_arg, default=1, help="startgetal van het toeval: dezelfde seed, hetzelfde antwoord")
+    p.add_argument("--model", help="een ander model van binnenkomende besluiten (standaard "
+                                   "programmes/rules/decision-arrival.yaml)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="pas het model aan de genomen besluiten in het register aan en toon het (schrijft niets)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("decide", help="een besluit vastleggen")
@@ -315,6 +337,12 @@ def _run(args) -> int:
         from cli.status_text import quick_status
 
         code = quick_status(args)
+        if code is not None:
+            return code
+    if args.command == "risico" and not args.calibrate:
+        from cli.risk_text import quick_risk
+
+        code = quick_risk(args)
         if code is not None:
             return code
     from cli import commands

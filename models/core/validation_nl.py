@@ -22,6 +22,8 @@ _BY_TYPE = {
     "date_from_datetime_parsing": "verwacht een datum (JJJJ-MM-DD)",
     "string_pattern_mismatch": "ongeldige sleutel: alleen kleine letters, cijfers en streepjes (bijv. 'oost-gelre')",
     "finite_number": "verwacht een eindig getal",
+    "float_type": "verwacht een getal",
+    "float_parsing": "verwacht een getal",
 }
 
 

@@ -224,6 +224,7 @@ class Runs:
     starts: list[int]
     days: dict[str, list[int]]
     failed: Counter  # tuple of draw indices past their latest day (or stopping) -> number of runs
+    each: list[tuple[int, ...]]  # per run those draw indices
 
 
 def simulate(setup: Setup, runs: int, seed: int, forced: dict[int, int] | None = None) -> Runs:
@@ -243,6 +244,7 @@ def simulate(setup: Setup, runs: int, seed: int, forced: dict[int, int] | None =
     starts: list[int] = []
     days: dict[str, list[int]] = {key: [] for key in setup.order}
     failed: Counter = Counter()
+    each: list[tuple[int, ...]] = []
     anchor = setup.anchor
     anchor_fixed = fixed.get(anchor)
     for _ in range(runs):
@@ -301,8 +303,10 @@ def simulate(setup: Setup, runs: int, seed: int, forced: dict[int, int] | None =
                           else anchor_fixed)
         else:
             starts.append(date[anchor])
-        failed[tuple(fails)] += 1
-    return Runs(starts, days, failed)
+        fails = tuple(fails)
+        failed[fails] += 1
+        each.append(fails)
+    return Runs(starts, days, failed, each)
 
 
 def planned_draw(setup: Setup) -> dict[int, int]:

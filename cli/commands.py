@@ -64,7 +64,38 @@ def cmd_risico(args) -> int:
 
 
 def _calibrate(args) -> int:
-    raise InputError("--calibrate: nog niet beschikbaar")
+    """The arrival model fitted to the decisions of every programme in the register, printed as a model file
+    (save it and pass it with --model); nothing is written."""
+    import yaml
+
+    from models.facts.reader import Reader, read_snapshots
+    from models.rules.arrival import ARRIVAL_FILE, arrival_model, calibrate
+    from models.rules.planning import planning_model
+
+    base = arrival_model(args.model or ARRIVAL_FILE)
+    with register_session(read_only=True) as session:
+        reader = Reader.of(session)
+        read_snapshots(reader, [args.programme])  # an unknown programme is refused, naming the known ones
+        snapshots = [s for s in read_snapshots(reader).values() if s.planning]
+
+    def meetings_of(snapshot, body):
+        planning = planning_model(snapshot.planning)
+        return planning.body_meetings.get(body, planning.meetings)
+
+    model, learned = calibrate(base, snapshots, meetings_of)
+    if args.json:
+        emit_json({"learned": learned, "model": model.model_dump(mode="json")})
+        return 0
+    kinds = ", ".join(f"{k}: {n}" for k, n in learned["per_kind"].items())
+    print(f"# Gekalibreerd op {learned['decisions']} besluiten ({learned['pairs']} eerste besluiten per punt en "
+          f"orgaan; {kinds}) en {learned['milestones']} mijlpalen in {learned['programmes']} programma's.")
+    print(f"# Daarvan aangehouden: {learned['deferrals']}, met een voorbehoud dat geen later punt opheft: "
+          f"{learned['reservations']}, no-go of afgewezen: {learned['negatives']}.")
+    print("# Bewaar dit als bestand en gebruik het met: regie risico PROGRAMMA --model BESTAND")
+    data = model.model_dump(mode="json", exclude_none=True)
+    data["kinds"] = {k: {f: v for f, v in a.items() if v is not None} for k, a in data["kinds"].items()}
+    print(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110), end="")
+    return 0
 
 
 def cmd_decide(args) -> int:

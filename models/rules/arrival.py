@@ -4,6 +4,7 @@ validated like a programme file; `regie risico` draws the open decisions from it
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -194,3 +195,122 @@ def outcome_table(model: ArrivalModel, kind: str, body: str, *, planned_lift: bo
 
 def milestone_table(model: ArrivalModel) -> tuple[tuple[float, int, bool], ...]:
     return tuple((p, k, False) for k, p in enumerate(model.milestones.delay_working_days) if p > 0)
+
+
+# --- Fitting the model to the register ---------------------------------------------------------------------
+
+def _shares(counts: dict[int, int]) -> tuple[float, ...]:
+    total = sum(counts.values())
+    top = max(counts)
+    shares = [round(counts.get(k, 0) / total, 4) for k in range(top + 1)]
+    shares[shares.index(max(shares))] += round(1 - sum(shares), 4)  # rounding: the largest share takes the rest
+    return tuple(shares)
+
+
+def calibrate(base: ArrivalModel, programmes, meetings_of) -> tuple[ArrivalModel, dict]:
+    """The model fitted to the decisions in the register: per body and point, the first decision's delay in
+    meetings after the planned one, whether it was a deferral (and how many meetings until the decision after
+    it), a reservation no later point was planned to lift (and how many meetings until it was lifted), or a
+    no-go or rejection on the whole programme (one on some lots stops those lots, not the start); the milestones' delay in working days. A kind of decision with fewer than MIN_PER_KIND
+    decisions keeps the general figures. `programmes`: snapshots; `meetings_of(programme, body)`: its meetings.
+    Returns the fitted model and what it learned from."""
+    from models.core import clock
+
+    overall = {"delay": {}, "deferral": {}, "reservation": {}, "n": 0, "deferrals": 0, "reservations": 0,
+               "negatives": 0}
+    per_kind: dict[str, dict] = {}
+    milestones: dict[int, int] = {}
+    learned = {"programmes": 0, "decisions": 0, "milestones": 0}
+    for programme in programmes:
+        learned["programmes"] += 1
+        lifted_by = {dp.key: dp.reservation_lifted_by for dp in programme.points}
+        for dp in programme.points:
+            facts = programme.facts.get(dp.key, [])
+            if not facts or dp.track != "programme":
+                continue
+            if dp.kind == Kind.MILESTONE.value:
+                for f in facts:
+                    if f.supersedes_id is None:
+                        late = max(0, clock.working_days_between(dp.planned_date, f.decided_on))
+                        milestones[late] = milestones.get(late, 0) + 1
+                        learned["milestones"] += 1
+                continue
+            if dp.kind == Kind.OPTION.value:
+                continue
+            by_body: dict[str, list] = {}
+            for f in sorted(facts, key=lambda f: (f.decided_on, f.id)):
+                by_body.setdefault(f.body, []).append(f)
+            for body, seq in by_body.items():
+                meetings = meetings_of(programme, body)
+                planned = meetings.meeting_on_or_before(dp.planned_date)
+
+                def count(after, until):
+                    n, day = 0, after
+                    while True:
+                        day = meetings.meeting_on_or_after(day + dt.timedelta(days=1))
+                        if day > until:
+                            return n
+                        n += 1
+
+                first = seq[0]
+                bucket = per_kind.setdefault(dp.kind, {"delay": {}, "deferral": {}, "reservation": {}, "n": 0,
+                                                       "deferrals": 0, "reservations": 0, "negatives": 0})
+                delay = count(planned, first.decided_on) if first.decided_on > planned else 0
+                for b in (overall, bucket):
+                    b["n"] += 1
+                    b["delay"][delay] = b["delay"].get(delay, 0) + 1
+                learned["decisions"] += len(seq)
+                later = [f for f in seq[1:] if f.outcome is not Outcome.DEFERRED] or seq[1:]
+                if first.outcome is Outcome.DEFERRED:
+                    extra = max(0, count(first.decided_on, later[0].decided_on) - 1) if later else None
+                    for b in (overall, bucket):
+                        b["deferrals"] += 1
+                        if extra is not None:
+                            b["deferral"][extra] = b["deferral"].get(extra, 0) + 1
+                elif first.outcome is Outcome.APPROVED_WITH_RESERVATION and not (
+                        first.reservation_lifted_by or lifted_by.get(dp.key)):
+                    lift = next((f for f in seq[1:] if f.lifts_id == first.id), None)
+                    for b in (overall, bucket):
+                        b["reservations"] += 1
+                        if lift is not None:
+                            extra = max(0, count(first.decided_on, lift.decided_on) - 1)
+                            b["reservation"][extra] = b["reservation"].get(extra, 0) + 1
+                elif first.outcome in (Outcome.NO_GO, Outcome.REJECTED) and not dp.scope:  # some lots: they stop, the start does not
+                    for b in (overall, bucket):
+                        b["negatives"] += 1
+
+    def fitted(b: dict, keep: Arrival) -> Arrival:
+        n = b["n"]
+        return Arrival(
+            delay_meetings=_shares(b["delay"]) if n else keep.delay_meetings,
+            deferral=round(b["deferrals"] / n, 4) if n else keep.deferral,
+            deferral_meetings=_shares(b["deferral"]) if b["deferral"] else keep.deferral_meetings,
+            reservation=round(b["reservations"] / n, 4) if n else keep.reservation,
+            reservation_meetings=_shares(b["reservation"]) if b["reservation"] else keep.reservation_meetings,
+            negative=round(b["negatives"] / n, 4) if n else keep.negative,
+        )
+
+    if not overall["n"]:
+        from models.core.errors import InputError
+
+        raise InputError("--calibrate: het register heeft nog geen besluiten van colleges of bestuurders om van "
+                         "te leren")
+    default = fitted(overall, base.default)
+    kinds = {kind: fitted(b, default) for kind, b in sorted(per_kind.items()) if b["n"] >= MIN_PER_KIND}
+    model = ArrivalModel(
+        version=f"gekalibreerd {clock.today().isoformat()}",
+        source=(f"Gekalibreerd op {learned['decisions']} besluiten (van colleges en bestuurders, op "
+                f"{overall['n']} besluitpunt-orgaan-paren) en {learned['milestones']} mijlpalen in "
+                f"{learned['programmes']} programma's van het register; wat het register niet laat zien, blijft "
+                "de regionale aanname"),
+        default=default, kinds=kinds, bodies={},
+        milestones=Milestones(delay_working_days=_shares(milestones)) if milestones else base.milestones,
+        learned_from=learned,
+    )
+    counts = {"per_kind": {k: b["n"] for k, b in sorted(per_kind.items())}, "pairs": overall["n"],
+              "deferrals": overall["deferrals"], "reservations": overall["reservations"],
+              "negatives": overall["negatives"]}
+    return model, learned | counts
+
+
+MIN_PER_KIND = 10

@@ -187,3 +187,29 @@ def test_the_command_prints_the_figures_and_json(env_db, capsys):
     assert doc["runs"] == 300 and doc["seed"] == 3 and doc["planned_start"] == "2026-01-01"
     assert main(["risico", "inkoop-2026", "--runs", "0"]) == 2
     assert "--runs: 0 ligt niet tussen 1 en" in capsys.readouterr().err
+
+
+def test_calibrate_learns_from_the_decisions_in_the_register_and_says_how_many(session):
+    from models.facts.reader import read_snapshots
+    from models.rules.arrival import calibrate
+    from models.rules.planning import planning_model
+
+    setup = setup_of(session)
+    record_planned_draw(session, setup)
+    with session.begin():
+        snapshots = [s for s in read_snapshots(Reader.of(session)).values() if s.facts]
+
+    def meetings_of(snapshot, body):
+        planning = planning_model(snapshot.planning)
+        return planning.body_meetings.get(body, planning.meetings)
+
+    model, learned = calibrate(arrival_model(), snapshots, meetings_of)
+    colleges = sum(len(setup.draws_of[k]) for k in setup.order if setup.draws[setup.draws_of[k][0]].body != "projectteam")
+    assert learned["decisions"] == colleges == 17  # 8 tariffs, 8 go/no-go, Doetinchem's award
+    assert model.learned_from["decisions"] == 17 and "17 besluiten" in model.source
+    # the consultation, due 13 September, was not confirmed by 1 October: drawn on 2 October, it holds the tariffs
+    # 14 days (consultation-period): to Tuesday 22 October, two meetings after the planned 8 October, and for
+    # Doetinchem (Mondays and Tuesdays) to Monday 21 October, three meetings after it
+    assert model.default.delay_meetings == (round(9 / 17, 4), 0.0, round(7 / 17, 4), round(1 / 17, 4))
+    assert model.default.deferral == 0 and model.default.negative == 0
+    assert model.milestones.delay_working_days[0] > 0.5  # most milestones on their planned day

@@ -27,6 +27,11 @@ _BY_TYPE = {
 }
 
 
+def _number(value: Any) -> Any:
+    """1.0 as 1: a bound on a field of fractions reads as the file's author wrote it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def dutch_message(err: dict[str, Any]) -> str:
     """One Dutch line for one pydantic error."""
     kind = err.get("type", "")
@@ -46,13 +51,13 @@ def dutch_message(err: dict[str, Any]) -> str:
     if kind == "string_too_long":
         return f"te lang: ten hoogste {ctx.get('max_length')} tekens"
     if kind == "greater_than_equal":
-        return f"moet ten minste {ctx.get('ge')} zijn"
+        return f"moet ten minste {_number(ctx.get('ge'))} zijn"
     if kind == "less_than_equal":
-        return f"mag ten hoogste {ctx.get('le')} zijn"
+        return f"mag ten hoogste {_number(ctx.get('le'))} zijn"
     if kind == "greater_than":
-        return f"moet groter zijn dan {ctx.get('gt')}"
+        return f"moet groter zijn dan {_number(ctx.get('gt'))}"
     if kind == "less_than":
-        return f"moet kleiner zijn dan {ctx.get('lt')}"
+        return f"moet kleiner zijn dan {_number(ctx.get('lt'))}"
     if kind.startswith("union_tag") or kind == "union_type":
         return "ongeldige waarde"
     return f"ongeldige waarde ({kind})"

@@ -90,7 +90,7 @@ def test_a_bad_model_file_writes_nothing_and_exits_2(env_db, tmp_path, capsys):
     bad.write_text(GOOD.replace("  deferral: 0.05\n", "  deferral: -1\n"), encoding="utf-8")
     assert main(["risico", "inkoop-2026", "--as-of", "2024-10-01", "--model", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "model.yaml: default.deferral: moet ten minste 0" in err
+    assert "model.yaml: default.deferral: moet ten minste 0 zijn" in err
 
 
 # --- the four promises --------------------------------------------------------------------------------------

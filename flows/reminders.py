@@ -13,7 +13,7 @@ from models.access.session import register_session
 from models.facts.entities import Programme
 from notifications.reminders import ReminderRow
 from models.rules.reminders import step_words
-from tasks.artifacts import publish_overview, verify_register
+from tasks.artifacts import publish_overview, publish_risk, verify_register
 from tasks.reminders import send_reminders
 
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
@@ -48,6 +48,11 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
             rows = [ReminderRow(programme, "-", "-", "-", "-", "failed", f"niet verwerkt: {state.message}")]
         else:
             rows = state.result()
+            risk = publish_risk(programme, day, dry_run, return_state=True)  # the artifact, and a warning below it
+            if risk.is_failed():  # the reminders went out; the risk is reported apart
+                broken.append(f"{programme} (risico)")
+            else:
+                rows = rows + risk.result()
         table = [
             {"Besluitpunt": r.title or r.point, "Stap": step_words(r.step), "Ontvanger": r.recipient, "Kanaal": r.channel,
              "Status": STATUS_NL[r.status], "Toelichting": r.reason}

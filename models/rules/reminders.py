@@ -45,6 +45,9 @@ class PolicySet(BaseModel):
     # false: the programme explicitly has nobody to tell of a recorded decision, so its announcements are not
     # owed (otherwise one stays owed until a process with a recipient for it sends it)
     announcements: bool = True
+    # the schedule risk: below this chance of starting the contracts on time (0 to 1) the procurement lead and the
+    # programme office are warned, once a week while it stays below; none: no warning
+    risk_warning_below: float | None = Field(default=None, ge=0, le=1)
     defaults: ReminderPolicy = ReminderPolicy()
     kinds: dict[Kind, ReminderPolicy] = {Kind.MILESTONE: ReminderPolicy(before=(14, 7, 0))}
 

@@ -18,14 +18,80 @@ MAX_RUNS = 1_000_000
 def plain_risk_report(reader: Reader, key: str, as_of: dt.date | None = None, runs: int = 10_000, seed: int = 1,
                       model_path: Path | str | None = None) -> dict:
     """The risk document of one programme on `as_of` (default today): the register read once, then N runs."""
+    return risk_reports(reader, key, [as_of or clock.today()], runs, seed, model_path)[0]
+
+
+def risk_reports(reader: Reader, key: str, days: list[dt.date], runs: int = 10_000, seed: int = 1,
+                 model_path: Path | str | None = None) -> list[dict]:
+    """The risk document on each of `days`, from one read of the register: each day sees the register as it
+    stood then (its decisions up to that day), through the same evaluation as `regie status`."""
     if not 1 <= runs <= MAX_RUNS:
         raise InputError(f"--runs: {runs} ligt niet tussen 1 en {MAX_RUNS}")
     model_path = model_path or ARRIVAL_FILE
     model = arrival_model(model_path)  # a bad model file is refused before anything else is done
     snapshot = read_snapshots(reader, [key])[key]
-    ev = evaluate_snapshot(snapshot, as_of or clock.today(), read_body_names(reader))
-    setup = build_setup(ev, model)
-    report = risk_report(setup, runs, seed)
-    report["model"] = {"path": str(model_path), "version": model.version, "source": model.source,
-                       "learned_from": model.learned_from}
-    return report
+    names = read_body_names(reader)
+    reports = []
+    for day in days:
+        report = risk_report(build_setup(evaluate_snapshot(snapshot, day, names), model), runs, seed)
+        report["model"] = {"path": str(model_path), "version": model.version, "source": model.source,
+                           "learned_from": model.learned_from}
+        reports.append(report)
+    return reports
+
+
+TREND_WEEKS = 6
+CHASE = 3  # the decisions to chase that the artifact names
+
+
+def trend_days(as_of: dt.date, weeks: int = TREND_WEEKS) -> list[dt.date]:
+    """The days of the trend: the same weekday in each of the last `weeks` weeks, then `as_of` itself."""
+    return [as_of - dt.timedelta(weeks=k) for k in range(weeks, 0, -1)] + [as_of]
+
+
+def _pct(share: float) -> str:
+    return f"{_points(share)}%"
+
+
+def _points(share: float) -> str:
+    return f"{share * 100:.1f}".replace(".", ",")
+
+
+def risk_markdown(reports: list[dict], threshold: float | None = None) -> str:
+    """The artifact 'Risico' of one programme: the chance on the last day of `reports`, its trend over the days
+    before, and the decisions to chase (those that raise the chance most when decided at their first meeting)."""
+    now = reports[-1]
+    planned = clock.dutch_date(clock.parse_date(now["planned_start"]))
+    out = [f"# Risico {now['name']} ({now['programme']}), stand op {clock.dutch_date(clock.parse_date(now['as_of']))}",
+           ""]
+    if now["stopped"]:
+        out += [f"Het programma is gestopt: {now['stopped']}. Er is geen start van de contracten om te halen.", ""]
+        return "\n".join(out)
+    runs = f"{now['runs']:,}".replace(",", ".")
+    out.append(f"**Kans dat de contracten starten op {planned}: {_pct(now['chance'])}** ({runs} gesimuleerde verlopen)")
+    if threshold is not None:
+        below = now["chance"] < threshold
+        out.append("")
+        out.append(f"{'Onder' if below else 'Boven'} de drempel van het programma ({_pct(threshold)})"
+                   + (": het programmabureau en de projectleider krijgen een waarschuwing." if below else "."))
+    start = now["start"]
+    spread = ", ".join(f"{share}% op {clock.dutch_date(clock.parse_date(start[k])) if start[k] else 'niet'}"
+                       for share, k in ((10, "p10"), (50, "p50"), (90, "p90")))
+    out += ["", f"Start van de contracten: {spread}.", "", "## Verloop", "", "| Stand op | Kans |", "|---|---|"]
+    for report in reports:
+        chance = "gestopt" if report["stopped"] else _pct(report["chance"])
+        out.append(f"| {clock.dutch_date(clock.parse_date(report['as_of']))} | {chance} |")
+    chase = [p for p in now["points"] if p["gain"] > 0][:CHASE]
+    out += ["", "## Najagen", ""]
+    if not chase:
+        out.append("Geen open besluit verhoogt de kans nog.")
+    else:
+        out += ["| Besluit | Wie | Gepland | 90% besloten op | Uiterlijk voor de start | Kans erbij |",
+                "|---|---|---|---|---|---|"]
+        for p in chase:
+            out.append(f"| {p['title']} | {p['who']} | {clock.dutch_date(clock.parse_date(p['planned']))} | "
+                       f"{clock.dutch_date(clock.parse_date(p['p90'])) if p['p90'] else '-'} | "
+                       f"{clock.dutch_date(clock.parse_date(p['latest'])) if p['latest'] else '-'} | "
+                       f"+{_points(p['gain'])} procentpunt |")
+    out += ["", f"Model: {now['model']['source']} (`regie risico {now['programme']}` geeft alles)."]
+    return "\n".join(out)

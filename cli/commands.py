@@ -52,15 +52,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_risico(args) -> int:
-    from cli.risk_text import show_risk
+    from cli.risk_text import risk_for
     from models.facts.reader import Reader
-    from models.views.risk import plain_risk_report
 
     if args.calibrate:
         return _calibrate(args)
     with register_session(read_only=True) as session:
-        report = plain_risk_report(Reader.of(session), args.programme, args.as_of, args.runs, args.seed, args.model)
-    return show_risk(report, args.json)
+        return risk_for(Reader.of(session), args)
 
 
 def _calibrate(args) -> int:

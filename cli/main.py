@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count_arg, default=1, help="startgetal van het toeval: dezelfde seed, hetzelfde antwoord")
     p.add_argument("--model", help="een ander model van binnenkomende besluiten (standaard "
                                    "programmes/rules/decision-arrival.yaml)")
+    p.add_argument("--since", type=_date_arg, help="ook het verloop: de kans op elke zevende dag vanaf deze datum "
+                                                   "tot --as-of, het register zoals het toen stond")
     p.add_argument("--calibrate", action="store_true",
                    help="pas het model aan de genomen besluiten in het register aan en toon het (schrijft niets)")
     p.add_argument("--json", action="store_true")

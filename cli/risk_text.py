@@ -4,6 +4,8 @@ file without SQLAlchemy, like `regie status`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cli.output import emit_json
 from models.core import clock
 from models.core.vocabulary import WORD_DECISION, WORD_MILESTONE
@@ -69,13 +71,42 @@ def show_risk(report: dict, as_json: bool = False) -> int:
     return 0
 
 
+def risk_for(reader, args) -> int:
+    """`regie risico` from a register reader: the day asked, and with --since the weeks before it too."""
+    from models.core.errors import InputError
+    from models.views.risk import risk_reports
+
+    as_of = args.as_of or clock.today()
+    days = [as_of]
+    if getattr(args, "since", None):
+        if args.since > as_of:
+            raise InputError(f"--since: {clock.dutch_date(args.since)} ligt na de stand ({clock.dutch_date(as_of)})")
+        days = [as_of - dt.timedelta(weeks=k) for k in range((as_of - args.since).days // 7, 0, -1)] + [as_of]
+        if len(days) > 260:
+            raise InputError(f"--since: {len(days)} weken is te lang; kies een verloop van ten hoogste 5 jaar")
+    reports = risk_reports(reader, args.programme, days, args.runs, args.seed, args.model)
+    if len(reports) == 1:
+        return show_risk(reports[0], args.json)
+    if args.json:
+        emit_json(dict(reports[-1], trend=[{"as_of": r["as_of"], "chance": r["chance"], "stopped": r["stopped"],
+                                            "chase": next((p["key"] for p in r["points"] if p["gain"] > 0), None)}
+                                           for r in reports]))
+        return 0
+    show_risk(reports[-1])
+    print(f"\nVerloop: de kans op de start van {_date(reports[-1]['planned_start'])}, het register zoals het toen stond")
+    for r in reports:
+        top = next((p for p in r["points"] if p["gain"] > 0), None)
+        chance = "gestopt" if r["stopped"] else _pct(r["chance"])
+        chase = f"; meest najagen: {top['title']} (+{top['gain'] * 100:.1f})".replace(".", ",") if top else ""
+        print(f"  {_date(r['as_of'])}: {chance}{chase}")
+    return 0
+
+
 def quick_risk(args) -> int | None:
     """`regie risico` on the SQLite register without SQLAlchemy; None where the full path is needed."""
     from models.facts.reader import quick_reader
-    from models.views.risk import plain_risk_report
 
     with quick_reader() as reader:
         if reader is None:
             return None
-        report = plain_risk_report(reader, args.programme, args.as_of, args.runs, args.seed, args.model)
-    return show_risk(report, args.json)
+        return risk_for(reader, args)

@@ -189,6 +189,31 @@ def test_the_command_prints_the_figures_and_json(env_db, capsys):
     assert "--runs: 0 ligt niet tussen 1 en" in capsys.readouterr().err
 
 
+def test_the_trend_gives_each_week_the_chance_of_that_day_and_refuses_a_start_after_the_day(env_db, session, capsys):
+    """--since: the chance on every seventh day up to --as-of, each the same figure as asking that day alone;
+    a go/no-go recorded on 5 November shows in the weeks after it, not before."""
+    from cli.main import main
+
+    with session.begin():
+        for body in ("aalten", "berkelland"):
+            record_decision(session, programme="inkoop-2026", point="go-no-go", body=body, outcome="go",
+                            decided_on="2024-11-05", recorded_by="Secretaris")
+    args = ["risico", "inkoop-2026", "--runs", "300", "--seed", "2", "--json"]
+    assert main(args + ["--as-of", "2024-11-12", "--since", "2024-10-27"]) == 0
+    trend = json.loads(capsys.readouterr().out)["trend"]
+    assert [t["as_of"] for t in trend] == ["2024-10-29", "2024-11-05", "2024-11-12"]
+    for t in trend:
+        assert main(args + ["--as-of", t["as_of"]]) == 0
+        assert json.loads(capsys.readouterr().out)["chance"] == t["chance"]
+    assert trend[0]["chance"] < trend[-1]["chance"]  # two colleges' go: fewer decisions that can go wrong
+    assert main(["risico", "inkoop-2026", "--as-of", "2024-11-12", "--since", "2024-10-27", "--runs", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "Verloop: de kans op de start van donderdag 1 januari 2026" in out
+    assert "  dinsdag 29 oktober 2024: " in out and "  dinsdag 12 november 2024: " in out
+    assert main(["risico", "inkoop-2026", "--as-of", "2024-11-12", "--since", "2024-11-13"]) == 2
+    assert "--since: woensdag 13 november 2024 ligt na de stand (dinsdag 12 november 2024)" in capsys.readouterr().err
+
+
 def test_calibrate_learns_from_the_decisions_in_the_register_and_says_how_many(session):
     from models.facts.reader import read_snapshots
     from models.rules.arrival import calibrate

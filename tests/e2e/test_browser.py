@@ -270,16 +270,17 @@ def _transition(page, base: str, **values) -> str:
 
 def _start(page, base: str, deployment: str, values: dict) -> str:
     """Fill a deployment's run form as a person does (the choices picked, the text typed), submit it and open
-    the run it made: the UI goes back to the deployment's page, where the new run appears (as its next run,
-    or in its list once it started); returns the run page's address."""
+    the run it made; returns the run page's address."""
+    from playwright.sync_api import expect
     from prefect import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
     page.goto(f"{base}/deployments")
     href = page.locator("a[href*='/deployments/deployment/']", has_text=deployment).first.get_attribute("href")
+    deployment_id = href.rstrip("/").rsplit("/", 1)[-1]
     with get_client(sync_client=True) as client:  # the runs there were before: the new one is the other
-        known = {str(r.id) for r in client.read_flow_runs(deployment_filter=DeploymentFilter(
-            id=DeploymentFilterId(any_=[href.rstrip("/").rsplit("/", 1)[-1]])))}
+        known = {str(r.id) for r in client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))}
     page.goto(f"{base}{href}/run")
     form = page.locator("body")
     form.locator(".schema-form-property").first.wait_for()
@@ -293,14 +294,21 @@ def _start(page, base: str, deployment: str, values: dict) -> str:
             page.get_by_role("option", name=value, exact=True).click()
         else:
             field.locator("textarea").fill(value)
+    for key, value in values.items():  # what a person checks before Submit: the form shows what was chosen
+        field = _field(form, labels[key])
+        if field.locator("textarea").count():
+            expect(field.locator("textarea")).to_have_value(value)
+        else:
+            field.filter(has_text=value).wait_for()
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(lambda url: "/run" not in url.rsplit("/", 1)[-1])  # back on the deployment's page
 
-    def new_run():
-        shown = page.locator("a[href*='/runs/flow-run/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        return next((h for h in shown if h.rstrip("/").rsplit("/", 1)[-1] not in known), None)
+    def new_run():  # the run the form made (its page's list refreshes on its own time: the API says at once)
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+        return next((f"/runs/flow-run/{r.id}" for r in runs if str(r.id) not in known), None)
 
-    run = wait_until(new_run, 300, f"the new run of {deployment} on its page")
+    run = wait_until(new_run, 120, f"the run the {deployment} form made")
     page.goto(f"{base}{run}")
     page.wait_for_url("**/runs/flow-run/**")
     return page.url

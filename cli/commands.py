@@ -289,6 +289,7 @@ STATUS_WORDS = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslag
 
 def cmd_remind(args) -> int:
     from notifications.reminders import remind_all
+    from notifications.risk import warn_all
     from models.rules.reminders import step_words
 
     as_of = args.as_of or clock.today()
@@ -300,6 +301,7 @@ def cmd_remind(args) -> int:
     for key in sorted({line.split(":", 1)[0] for line in settled if "opschortende termijn verstreken" in line}):
         _after_milestone(key, "standstill")  # the standstill ended: the run that waited on it moves on
     rows = remind_all(as_of, dry_run=args.dry_run, programmes=args.programmes)
+    rows += warn_all(as_of, dry_run=args.dry_run, programmes=args.programmes)  # the weekly schedule-risk warning
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "dry_run": args.dry_run, "rows": [r.as_dict() for r in rows]})
         return 0

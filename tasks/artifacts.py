@@ -200,9 +200,6 @@ def verify_register() -> bool:
     return result["clean"]
 
 
-RISK_RUNS = 2_000  # per day of the trend: the chance to within about a percentage point, in a fraction of a second
-
-
 @task(name="risico bijwerken", task_run_name="risico {programme} {as_of} bijwerken")
 def publish_risk(programme: str, as_of: dt.date, dry_run: bool = False) -> list:
     """The artifact '<programme>-risico' (the chance of the planned contract start, its trend over the last weeks,
@@ -214,27 +211,23 @@ def publish_risk(programme: str, as_of: dt.date, dry_run: bool = False) -> list:
     from models.facts.entities import Programme
     from models.facts.reader import Reader
     from models.rules.reminders import policy_set
-    from models.views.risk import risk_markdown, risk_reports, trend_days
+    from models.views.risk import DAILY_RUNS, risk_markdown, risk_reports, trend_days
     from notifications.recipients import load_recipients
-    from notifications.reminders import ReminderRow
-    from notifications.risk import warn_risk, week_of
+    from notifications.risk import risk_rows
 
     with register_session(read_only=True) as session:
         policy = session.scalar(select(Programme.reminder_policy).where(Programme.key == programme))
         if not policy_set(policy).enabled:
             return []
-        reports = risk_reports(Reader.of(session), programme, trend_days(as_of), runs=RISK_RUNS)
+        reports = risk_reports(Reader.of(session), programme, trend_days(as_of), DAILY_RUNS)
     now = reports[-1]
     if now["planned_start"] < now["as_of"]:
         return []  # whether the start was made, the status says; no chance left to estimate
-    threshold = policy_set(policy).risk_warning_below
-    text = risk_markdown(reports, threshold)
+    text = risk_markdown(reports, policy_set(policy).risk_warning_below)
     chance = "gestopt" if now["stopped"] else f"{now['chance'] * 100:.1f}%".replace(".", ",")
     if _changed(f"{programme}-risico", text):
         create_markdown_artifact(text, key=f"{programme}-risico",
                                  description=f"Risico {now['name']}: kans op tijdige start {chance} "
                                              f"({clock.dutch_date(as_of)})")
     get_run_logger().info("Risico %s op %s: kans op tijdige start %s", programme, clock.dutch_date(as_of), chance)
-    title = f"Risico: kans op tijdige start {chance}"
-    return [ReminderRow(programme, "risico", week_of(as_of), o.recipient, o.channel, o.status, o.error or "", title)
-            for o in warn_risk(None, now, policy, load_recipients(), dry_run=dry_run)]
+    return risk_rows(now, policy, load_recipients(), dry_run=dry_run)

@@ -132,6 +132,8 @@ def schedule(due: dt.date, policy: ReminderPolicy, until: dt.date) -> list[Step]
 def step_words(key: str) -> str:
     """A reminder step as a person reads it: 'before-14' is '14 dagen vooraf', 'overdue-5' '5 werkdagen te laat'."""
     kind, _, number = key.partition("-")
+    if kind.isdigit() and number.startswith("W"):  # the weekly risk warning: '2024-W40' is 'week 40 van 2024'
+        return f"week {int(number[1:])} van {kind}"
     if kind == "before":
         return "op de dag zelf" if number == "0" else f"{number} {'dag' if number == '1' else 'dagen'} vooraf"
     if kind == "overdue":

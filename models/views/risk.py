@@ -40,6 +40,7 @@ def risk_reports(reader: Reader, key: str, days: list[dt.date], runs: int = 10_0
     return reports
 
 
+DAILY_RUNS = 2_000  # the daily reminders run's figure: the chance to within about a percentage point, quickly
 TREND_WEEKS = 6
 CHASE = 3  # the decisions to chase that the artifact names
 

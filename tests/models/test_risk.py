@@ -238,3 +238,40 @@ def test_calibrate_learns_from_the_decisions_in_the_register_and_says_how_many(s
     assert model.default.delay_meetings == (round(9 / 17, 4), 0.0, round(7 / 17, 4), round(1 / 17, 4))
     assert model.default.deferral == 0 and model.default.negative == 0
     assert model.milestones.delay_working_days[0] > 0.5  # most milestones on their planned day
+
+
+def test_regie_remind_warns_like_the_daily_run_when_the_chance_is_below_the_threshold(env_db, session, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """`regie remind` does what the reminders run does: on a working day a programme whose file sets a threshold
+    above its chance gets the weekly warning for the lead and the programme office (here a dry run lists it);
+    inkoop-2026 (90 %) is above it, and on a Saturday nothing is warned."""
+    import yaml
+
+    from cli.main import main
+
+    text = (ROOT / "programmes" / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "krap-2026.yaml"
+    path.write_text(text.replace("key: inkoop-2026", "key: krap-2026", 1).replace("follows: inkoop-2022\n", "")
+                    .replace("  risk_warning_below: 0.9\n", "  risk_warning_below: 0.99\n"), encoding="utf-8")
+    with session.begin():
+        load_programmes(session, [path])
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text(yaml.safe_dump({"recipients": [
+        {"name": "Programmabureau", "role": "programme-office", "urls": ["json://127.0.0.1:9/office"]},
+        {"name": "Secretaris Aalten", "role": "secretary", "body": "aalten", "urls": ["json://127.0.0.1:9/aalten"]},
+    ]}), encoding="utf-8")
+    monkeypatch.setenv("REGIE_RECIPIENTS_FILE", str(recipients))
+
+    def warnings(day: str) -> list[dict]:
+        assert main(["remind", "--dry-run", "--as-of", day, "--json"]) == 0
+        return [r for r in json.loads(capsys.readouterr().out)["rows"] if r["point"] == "risico"]
+
+    rows = warnings("2024-10-01")
+    assert [(r["programme"], r["step"], r["recipient"], r["status"]) for r in rows] == [
+        ("krap-2026", "2024-W40", "Programmabureau", "would-send")]
+    expected = risk(session, runs=2000, programme="krap-2026")["chance"]
+    assert rows[0]["title"] == "Risico: kans op tijdige start " + f"{expected * 100:.1f}%".replace(".", ",")
+    assert warnings("2024-10-05") == []  # a Saturday
+    assert main(["remind", "--dry-run", "--as-of", "2024-10-01", "--programme", "krap-2026"]) == 0
+    out = capsys.readouterr().out
+    assert "  krap-2026 Risico: kans op tijdige start " in out and "(week 40 van 2024)" in out

@@ -275,3 +275,22 @@ def test_regie_remind_warns_like_the_daily_run_when_the_chance_is_below_the_thre
     assert main(["remind", "--dry-run", "--as-of", "2024-10-01", "--programme", "krap-2026"]) == 0
     out = capsys.readouterr().out
     assert "  krap-2026 Risico: kans op tijdige start " in out and "(week 40 van 2024)" in out
+
+
+@pytest.mark.parametrize("value, words", [("1.5", "mag ten hoogste 1 zijn"), ("veel", "verwacht een getal"),
+                                          ("-0.1", "moet ten minste 0 zijn")])
+def test_a_threshold_outside_0_to_1_is_refused_naming_the_field(session, tmp_path, value, words):
+    text = (ROOT / "programmes" / "inkoop-2026.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "fout-2026.yaml"
+    path.write_text(text.replace("key: inkoop-2026", "key: fout-2026", 1).replace("follows: inkoop-2022\n", "")
+                    .replace("  risk_warning_below: 0.9\n", f"  risk_warning_below: {value}\n"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        with session.begin():
+            load_programmes(session, [path])
+    assert "reminders.risk_warning_below" in str(caught.value) and words in str(caught.value), str(caught.value)
+    from sqlalchemy import select
+
+    from models.facts.entities import Programme
+
+    with session.begin():  # nothing written
+        assert session.scalar(select(Programme.id).where(Programme.key == "fout-2026")) is None

@@ -197,6 +197,7 @@ def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
     """Run one phase's flow and take its judgement. When Prefect hands back its end state from the
     API without the result (a busy server, a repeated state proposal), the register is read again."""
     state = phase_flow(programme, return_state=True)
+    superseded(f"{programme} fase {number}", state.state_details.flow_run_id)
     try:  # a waiting (Cancelled) or stopped (Failed) phase run carries its judgement too
         snap = state.result(raise_on_failure=False)
     except MissingResult:
@@ -205,6 +206,28 @@ def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
         with register_session(read_only=True) as session:
             return phase_snapshot(session, programme, number)
     return snap
+
+
+SUPERSEDED = "Opnieuw beoordeeld"
+
+
+def superseded(name: str, newest) -> None:
+    """An earlier run of this phase that ended waiting ('Wacht op besluit') was judged again by `newest`: its
+    badge says so, so that one phase never shows a stale wait beside its newer judgement. (A re-judgement in
+    the same process makes a new phase run; after a resume Prefect may rerun the first one instead, which
+    leaves the newer one behind: which is the newest is what just ran, not the creation order.)"""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterParentFlowRunId
+    from prefect.states import Cancelled
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[runtime.flow_run.id]),
+            name=FlowRunFilterName(any_=[name])), limit=200)
+        for run in runs:
+            if run.id != newest and run.state is not None and run.state.name == "Wacht op besluit":
+                message = clip(f"{run.state.message or ''}; daarna opnieuw beoordeeld in een nieuwere run van deze "
+                               "fase", 500)
+                client.set_flow_run_state(run.id, Cancelled(name=SUPERSEDED, message=message), force=True)
 
 
 def resumed_phase(programme: str) -> int | None:

@@ -96,7 +96,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert woken.result == "empty", woken.message
     assert "het laatste besluit hierover" in woken.message and "Winterswijk) kwam binnen via regie decide" in \
         woken.message, woken.message
-    # at a glance in the runs list: the phase run that waited is grey (ended before its phase did), the one
+    # at a glance in the runs list: the phase run that waited is grey and says it was judged again, the one
     # that finished the phase green; the programme run itself waited Suspended in between
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
@@ -105,7 +105,46 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
     phase_2 = sorted((c for c in children if c.name == "inkoop-2026 fase 2"), key=lambda c: c.created)
     assert [(c.state.type.value, c.state.name) for c in phase_2] == [
-        ("CANCELLED", "Wacht op besluit"), ("COMPLETED", "Afgerond")], [(c.name, c.state) for c in children]
+        ("CANCELLED", "Opnieuw beoordeeld"), ("COMPLETED", "Afgerond")], [(c.name, c.state) for c in children]
+    assert phase_2[0].state.message.endswith("daarna opnieuw beoordeeld in een nieuwere run van deze fase")
+
+
+def test_a_phase_judged_again_leaves_no_stale_wait_beside_it(flow_env, monkeypatch):
+    """The register changes while a phase is judged: the run judges it again in a new phase run. Every earlier
+    run of that phase then says 'Opnieuw beoordeeld'; only the newest says where the phase stands, waiting
+    while it waits and 'Afgerond' at the end (a demo once left a 'Wacht op besluit' beside 'Afgerond')."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    import flows.programme as programme_module
+
+    real, calls = programme_module.unchanged, []
+
+    def changed_once(programme, snap):  # as if a decision came in while the phase was judged, once
+        calls.append(snap.number)
+        return real(programme, snap) and len(calls) > 1
+
+    monkeypatch.setattr(programme_module, "unchanged", changed_once)
+    record_all(skip={("go-no-go", "winterswijk")})
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait")[0]
+
+    def phase_2():
+        with get_client(sync_client=True) as client:
+            children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
+        return sorted([(c.state.type.value, c.state.name) for c in children if c.name == "inkoop-2026 fase 2"])
+
+    assert phase_2() == [("CANCELLED", "Opnieuw beoordeeld"), ("CANCELLED", "Wacht op besluit")]
+    with register_session() as session:
+        from models.commands.register import record_decision
+
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
+    thread.join(600)
+    assert box["result"].is_completed(), box
+    assert phase_2() == [("CANCELLED", "Opnieuw beoordeeld"), ("CANCELLED", "Opnieuw beoordeeld"),
+                         ("COMPLETED", "Afgerond")]
 
 
 def test_form_input_is_checked_and_a_bad_one_waits_again(flow_env):

@@ -230,7 +230,6 @@ def test_two_inboxes_answered_at_once_leave_no_duplicate_or_stale_phase_run(flow
         # it waited first; one answer may have woken the run before the other was in (then it waited once
         # more); never two runs for one resume, and the last one finished the phase
         assert 2 <= len(states) <= 3, states
-        assert states[-1] == ("COMPLETED", "Afgerond")
-        assert all(s == ("CANCELLED", "Wacht op besluit") for s in states[:-1]), states
+        assert sorted(states) == [("CANCELLED", "Opnieuw beoordeeld")] * (len(states) - 1) + [("COMPLETED", "Afgerond")]
     assert all(c.state.is_final() for c in children)
     assert waiting_runs("inkoop-2026") == []  # nothing stale left waiting

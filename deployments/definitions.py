@@ -69,16 +69,37 @@ def build_deployments() -> list:
         ),
     ]
     choose_programme(deployments)
+    flows = {PROGRAMME: programme_flow, INBOX: inbox_flow, RECORD_DECISION: record_decision_flow,
+             ADVANCE_PHASE: advance_phase_flow, REMINDERS: reminder_flow}
     for deployment in deployments:  # Prefect titles a parameter by its Python name: a person reads Dutch
+        fields = _annotated_fields(flows[deployment.name].fn) if deployment.name in flows else {}
         for key, prop in deployment._parameter_openapi_schema.properties.items():
-            if key in FIELD_TITLES and prop.get("title") in (None, key):
-                prop["title"] = FIELD_TITLES[key]
+            info = fields.get(key)
+            if prop.get("title") in (None, key):
+                prop["title"] = (info.title if info is not None and info.title else None) or FIELD_TITLES.get(key, key)
+            if info is not None and info.description and not prop.get("description"):
+                prop["description"] = info.description
     return deployments
+
+
+def _annotated_fields(fn) -> dict:
+    """The titles and descriptions the flow's signature gives its parameters (`Annotated[..., Field(...)]`),
+    which Prefect 3.8.8's parameter schema leaves out."""
+    import typing
+
+    from pydantic.fields import FieldInfo
+
+    out = {}
+    for name, hint in typing.get_type_hints(fn, include_extras=True).items():
+        for extra in getattr(hint, "__metadata__", ()):
+            if isinstance(extra, FieldInfo):
+                out[name] = extra
+    return out
 
 
 FIELD_TITLES = {"programme": "Programma", "to_phase": "Naar fase", "reason": "Reden", "login": "Gebruikersnaam",
                 "code": "Eenmalige code", "recorded_by": "Uw naam", "as_of": "Stand op (datum)",
-                "dry_run": "Proefrun (niets versturen)", "decision": "Besluit"}
+                "dry_run": "Proefrun (niets versturen)", "point": "Besluitpunt", "body": "Orgaan"}
 
 
 def choose_programme(deployments: list) -> None:
@@ -90,12 +111,20 @@ def choose_programme(deployments: list) -> None:
         from models.access.session import register_session
         from models.facts.entities import Programme
 
+        from models.facts.entities import GoverningBody
+        from models.facts.snapshot import body_names
+        from models.rules.decisions import describe_bodies
+
         with register_session(read_only=True) as session:
             keys = list(session.scalars(select(Programme.key).order_by(Programme.key)))
+            names = body_names(session)
+            bodies = [describe_bodies([slug], names) for slug in session.scalars(
+                select(GoverningBody.slug).order_by(GoverningBody.slug))]
     except Exception:  # noqa: BLE001 - no register here (prefect.yaml built elsewhere): the field stays text
         return
     for deployment in deployments:
-        if deployment.name in (PROGRAMME, ADVANCE_PHASE) and keys:
-            prop = deployment._parameter_openapi_schema.properties.get("programme")
-            if prop is not None:
-                prop["enum"] = keys
+        properties = deployment._parameter_openapi_schema.properties
+        if deployment.name in (PROGRAMME, ADVANCE_PHASE, RECORD_DECISION) and keys and "programme" in properties:
+            properties["programme"]["enum"] = keys
+        if deployment.name == RECORD_DECISION and bodies and "body" in properties:
+            properties["body"]["enum"] = bodies  # 'het college van Aalten', as the inbox forms name it

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from prefect import get_run_logger, task
 
 from models.access.session import register_session
-from models.commands.forms import FormResult, handle_form_input
+from models.commands.forms import FormResult, handle_form_input, record_typed
 from models.commands.identity import WrongCode, authorize_person, has_people, note_wrong_code
 from models.commands.overrides import Advanced, advance_phase
 from models.core.errors import InputError
-from models.commands.register import Recorded, record_decision
 from models.views.status import PhaseSnapshot, PointState, phase_snapshot
 from models.core.vocabulary import STATUS_LABELS, Status
 from notifications import events
@@ -38,16 +37,16 @@ class Refused:
 
 
 @task(name="besluit vastleggen")
-def record_decision_task(decision: dict, via: str) -> Recorded | Refused:
-    try:
-        with register_session() as session:
-            recorded = record_decision(session, **decision, via=via)
-    except InputError as exc:
-        get_run_logger().warning("Geweigerd, niets vastgelegd: %s", exc)
-        return Refused(str(exc))
-    if recorded.created:
-        announce_decision(recorded.decision_id)
-    return recorded
+def record_typed_task(programme: str, point: str, typed: dict) -> tuple[int, str] | Refused:
+    """A decision as typed in the record-decision form; the register's refusal in Dutch, nothing written."""
+    with register_session() as session:
+        result, message, decision_id = record_typed(session, programme=programme, point=point, payload=typed,
+                                                    via="deployment")
+    if result != "recorded":
+        get_run_logger().warning("Geweigerd, niets vastgelegd: %s", message)
+        return Refused(message)
+    announce_decision(decision_id)  # the ledger keeps a repeat (a second submit) from going out twice
+    return decision_id, message
 
 
 @task(name="formulier verwerken", task_run_name="formulier {pause_key}")

@@ -38,49 +38,11 @@ def handle_form_input(
 
     payload = {k: v for k, v in (payload or {}).items() if v not in (None, "")}
     typed = dict(payload)  # kept as evidence as it was typed
-    payload = _as_register_values(session, payload)
-    decision_id = None
-    if not payload.get("body"):
-        result, message = "empty", _woken_by(session, programme, point)
-    elif not payload.get("decided_on"):  # never a date nobody chose
-        result, message = "refused", ("de besluitdatum ontbreekt: kies de datum waarop het besluit is genomen; "
-                                      "er is niets vastgelegd")
-    elif (missing := _missing_who(session, payload)) is not None:  # in the form's own words, not the CLI's
-        result, message = "refused", missing
+    if not _as_register_values(session, payload).get("body"):
+        result, message, decision_id = "empty", _woken_by(session, programme, point), None
     else:
-        try:
-            verified = None
-            if has_people(session):  # the person proves who they are with a one-time code, used up even
-                # when the decision is then refused (outside the savepoint), so a code read later is worthless
-                try:
-                    with session.begin_nested():
-                        verified = authorize_form(session, login=str(payload.get("login", "")),
-                                                  code=str(payload.get("code", "")),
-                                                  body=get_body(session, str(payload["body"])))
-                except WrongCode as wrong:  # counted with the refusal's evidence: five in a row block the login
-                    note_wrong_code(session, wrong.login)
-                    raise
-            with session.begin_nested():
-                lifts = _reservation_to_lift(session, programme, point, payload)
-                recorded = record_decision(
-                    session,
-                    programme=programme,
-                    point=point,
-                    body=payload["body"],
-                    outcome=payload.get("outcome", ""),
-                    decided_on=payload.get("decided_on", ""),
-                    recorded_by=payload.get("recorded_by", ""),
-                    reference=payload.get("reference"),
-                    reservation=payload.get("reservation"),
-                    lifts=lifts,
-                    via="formulier",
-                    verified=verified,
-                    extra_meeting=payload.get("extra_meeting") in (True, "True", "true"),
-                )
-            decision_id = recorded.decision_id
-            result, message = "recorded", f"besluit #{recorded.decision_id} vastgelegd"
-        except InputError as exc:  # in the form's words: its field, not the command line's flag
-            result, message = "refused", str(exc).replace("met --extra-meeting", "met het vakje 'Extra vergadering'")
+        result, message, decision_id = record_typed(session, programme=programme, point=point, payload=payload,
+                                                    via="formulier")
     session.add(
         FormInput(
             flow_run_id=flow_run_id,
@@ -96,6 +58,81 @@ def handle_form_input(
     )
     session.flush()
     return FormResult(result, message, decision_id, True)
+
+
+def record_typed(session: Session, *, programme: str, point: str, payload: dict, via: str) -> tuple[str, str, int | None]:
+    """A decision as a person typed it in a form of the UI (an inbox, or the record-decision deployment): the
+    college's name or key, the Dutch outcome, the date the person chose, and who they are (a name, or the user
+    name and a one-time code). Returns ('recorded' or 'refused', the message in the form's words, the id)."""
+    payload = _as_register_values(session, {k: v for k, v in (payload or {}).items() if v not in (None, "")})
+    if not payload.get("body"):
+        return "refused", "Orgaan: kies het college (of de bestuurders) dat besloot; er is niets vastgelegd", None
+    if not payload.get("decided_on"):  # never a date nobody chose
+        return "refused", ("de besluitdatum ontbreekt: kies de datum waarop het besluit is genomen; "
+                           "er is niets vastgelegd"), None
+    missing = _missing_who(session, payload)
+    if missing is not None:  # in the form's own words, not the CLI's
+        return "refused", missing, None
+    try:
+        verified = None
+        if has_people(session):  # the person proves who they are with a one-time code, used up even
+            # when the decision is then refused (outside the savepoint), so a code read later is worthless
+            try:
+                with session.begin_nested():
+                    verified = authorize_form(session, login=str(payload.get("login", "")),
+                                              code=str(payload.get("code", "")),
+                                              body=get_body(session, str(payload["body"])))
+            except WrongCode as wrong:  # counted with the refusal's evidence: five in a row block the login
+                note_wrong_code(session, wrong.login)
+                raise
+        with session.begin_nested():
+            lifts = _number(payload, "lifts") or _reservation_to_lift(session, programme, point, payload)
+            recorded = record_decision(
+                session,
+                programme=programme,
+                point=point,
+                body=payload["body"],
+                outcome=payload.get("outcome", ""),
+                decided_on=payload.get("decided_on", ""),
+                recorded_by=payload.get("recorded_by", ""),
+                reference=payload.get("reference"),
+                reservation=payload.get("reservation"),
+                lifts=lifts,
+                supersedes=_number(payload, "supersedes"),
+                via=via,
+                verified=verified,
+                extra_meeting=payload.get("extra_meeting") in (True, "True", "true"),
+            )
+    except InputError as exc:  # in the form's words: its field, not the command line's flag
+        return "refused", in_form_words(str(exc)), None
+    if not recorded.created:
+        return "recorded", f"dit besluit stond al in het register als #{recorded.decision_id}", recorded.decision_id
+    return "recorded", f"besluit #{recorded.decision_id} vastgelegd", recorded.decision_id
+
+
+FORM_WORDS = {  # the command line's flags, as the forms name the same thing
+    "met --extra-meeting": "met het vakje 'Extra vergadering'",
+    "met --supersedes": "met het veld 'Vervangt besluit nr.'",
+    "met --lifts": "met het veld 'Heft voorbehoud op van besluit nr.'",
+    "--extra-meeting": "'Extra vergadering'",
+    "--supersedes": "'Vervangt besluit nr.'",
+    "--lifts": "'Heft voorbehoud op van besluit nr.'",
+}
+
+
+def in_form_words(message: str) -> str:
+    for flag, words in FORM_WORDS.items():
+        message = message.replace(flag, words)
+    return message
+
+
+def _number(payload: dict, key: str) -> int | None:
+    """An optional decision number of a form: 0 or empty is none."""
+    value = payload.get(key)
+    try:
+        return int(value) or None if value not in (None, "", False) else None
+    except (TypeError, ValueError):
+        raise InputError(f"{key}: '{printable(str(value), 40)}' is geen besluitnummer") from None
 
 
 def _missing_who(session: Session, payload: dict) -> str | None:

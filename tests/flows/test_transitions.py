@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select
 
 from flows.advance import advance_phase_flow
 from flows.programme import programme_flow
-from flows.record_decision import DecisionParameters, record_decision_flow
+from flows.record_decision import record_decision_flow
 from flows.sweep import resume_sweep_flow
 from models.access.session import register_session
-from models.facts.entities import Decision, PhaseOverride
+from models.facts.entities import Decision, GoverningBody, PhaseOverride
 from models.commands.register import record_decision
 from tasks.runs import waiting_runs
 from tests.flows.helpers import in_thread, record_all, wait_until
@@ -27,9 +27,9 @@ def test_record_decision_deployment_writes_and_resumes_the_waiting_run(flow_env)
     record_all(skip={("go-no-go", "winterswijk")})
     thread, box = in_thread(programme_flow, "inkoop-2026")
     wait_until(lambda: waiting_runs("inkoop-2026", "go-no-go"), what="the run to wait")
-    decision_id = record_decision_flow(DecisionParameters(
-        programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
-        decided_on=dt.date(2024, 11, 5), recorded_by="Secretaris Winterswijk", reference="2024/12"))
+    decision_id = record_decision_flow(  # as the form sends it: the college's name, the Dutch outcome
+        programme="inkoop-2026", point="go-no-go", body="het college van Winterswijk", outcome="Go",
+        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk", reference="2024/12")
     thread.join(600)
     assert box["result"].is_completed(), box
     with register_session() as session:
@@ -39,22 +39,65 @@ def test_record_decision_deployment_writes_and_resumes_the_waiting_run(flow_env)
 @pytest.mark.parametrize(
     "change, words",
     [
-        ({"body": "aalten"}, "al besloten"),
-        ({"decided_on": dt.date(2099, 1, 1)}, "in de toekomst"),
+        ({"body": "het college van Aalten"}, "al besloten"),
+        ({"decided_on": "2099-01-01"}, "in de toekomst"),
+        ({"decided_on": ""}, "de besluitdatum ontbreekt"),  # never a date nobody chose
+        ({"recorded_by": " "}, "Vastgelegd door: vul uw naam in"),
         ({"body": "lochem"}, "onbekend bestuursorgaan 'lochem'"),
+        ({"decided_on": "2024-11-09"}, "vakje 'Extra vergadering'"),  # a Saturday: the form's field, no flag
     ],
 )
 def test_record_decision_deployment_refuses_bad_input_and_writes_nothing(flow_env, change, words):
     record_all(skip={("go-no-go", "winterswijk")})
     before = decisions()
-    params = dict(programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
-                  decided_on=dt.date(2024, 11, 5), recorded_by="x")
+    params = dict(programme="inkoop-2026", point="go-no-go", body="het college van Winterswijk", outcome="Go",
+                  decided_on="2024-11-05", recorded_by="x")
     params.update(change)
-    state = record_decision_flow(DecisionParameters(**params), return_state=True)
+    state = record_decision_flow(**params, return_state=True)
     # a refusal is an answer: a named state with one Dutch line, not a failure with a traceback
-    assert state.is_failed() and state.name == "Geweigerd" and words in state.message
-    assert "\n" not in state.message and "Traceback" not in state.message
+    assert state.is_failed() and state.name == "Geweigerd" and words in state.message, state.message
+    assert "\n" not in state.message and "Traceback" not in state.message and "--" not in state.message
     assert decisions() == before
+
+
+def test_the_record_decision_form_speaks_dutch_and_asks_who_with_a_code_where_people_are_registered(flow_env):
+    """The deployment's form: Dutch titles, the college and the outcome chosen from lists of Dutch names, no
+    date filled in; on a register with people the user name and a one-time code, checked once."""
+    import pyotp
+
+    from deployments.definitions import RECORD_DECISION, build_deployments
+    from models.commands.identity import add_person, login_of
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    schema = next(d for d in build_deployments() if d.name == RECORD_DECISION)._parameter_openapi_schema
+    props = schema.properties
+    assert [props[k]["title"] for k in ("programme", "point", "body", "outcome", "decided_on", "login", "code")] == [
+        "Programma", "Besluitpunt", "Orgaan", "Uitkomst", "Besluitdatum", "Gebruikersnaam", "Eenmalige code"]
+    assert props["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"]
+    assert "het college van Winterswijk" in props["body"]["enum"] and "winterswijk" not in props["body"]["enum"]
+    assert "Akkoord met voorbehoud" in json.dumps(props["outcome"]) and "approved" not in json.dumps(props["outcome"])
+    assert props["decided_on"]["default"] == "" and props["decided_on"]["format"] == "date"
+    assert sorted(schema.required) == ["body", "outcome", "point", "programme"]
+
+    with register_session() as session:
+        add_person(session, login=login_of(session), name="Beheerder", role="beheerder")
+        sec = add_person(session, login="sec_winterswijk", name="Secretaris Winterswijk", role="secretaris",
+                         body="winterswijk", totp=True)
+    totp = pyotp.TOTP(pyotp.parse_uri(sec.totp_uri).secret)
+    form = dict(programme="inkoop-2026", point="go-no-go", body="het college van Winterswijk", outcome="Go",
+                decided_on="2024-11-05")
+    before = decisions()
+    named = record_decision_flow(**form, recorded_by="Secretaris Winterswijk", return_state=True)
+    assert named.name == "Geweigerd" and "Gebruikersnaam en Eenmalige code: vul beide in" in named.message
+    code = totp.now()
+    decision_id = record_decision_flow(**form, login="sec_winterswijk", code=code)
+    again = record_decision_flow(**form, login="sec_winterswijk", code=code, return_state=True)  # a second submit
+    assert again.name == "Geweigerd" and "al gebruikt" in again.message
+    with register_session() as session:
+        decision = session.get(Decision, decision_id)
+        slug = session.scalar(select(GoverningBody.slug).where(GoverningBody.id == decision.body_id))
+        assert (decision.via, decision.recorded_by, slug) == ("deployment", "Secretaris Winterswijk", "winterswijk")
+    assert decisions() == before + 1  # the name alone and the second submit wrote nothing
 
 
 def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):

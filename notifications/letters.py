@@ -159,18 +159,36 @@ def _font(pdf) -> str:
 _LATIN1 = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "€": "EUR", "…": "..."})
 
 
+KEEP_TOGETHER = "<!-- samen -->"  # in a letter's template: from here to the end stays on one page
+
+
 def pdf_bytes(html: str) -> bytes:
+    """The letter as an A4 PDF. Its last block (the standstill, the closing, the signatory and the contact)
+    stays together: where it would not fit on the page, it starts the next one, so a closing never stands
+    alone on a page of its own."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A4")
-    pdf.set_margins(20, 18, 20)
-    family = _font(pdf)
-    pdf.add_page()
-    pdf.set_font(family, size=10)
+    def new_pdf():
+        pdf = FPDF(format="A4")
+        pdf.set_margins(20, 18, 20)
+        family = _font(pdf)
+        pdf.add_page()
+        pdf.set_font(family, size=10)
+        return pdf, family
+
     body = re.sub(r"(?s)^.*?<body>|</body>.*$", "", html)
+    pdf, family = new_pdf()
     if family == "helvetica":  # the core fonts know Latin-1 only
         body = body.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
-    pdf.write_html(body, font_family=family)
+    head, marker, tail = body.partition(KEEP_TOGETHER)
+    pdf.write_html(head, font_family=family)
+    if marker:
+        scratch, _ = new_pdf()  # how tall the last block is, drawn on a page of its own
+        top = scratch.get_y()
+        scratch.write_html(tail, font_family=family)
+        if scratch.page_no() == 1 and pdf.get_y() + (scratch.get_y() - top) > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        pdf.write_html(tail, font_family=family)
     return bytes(pdf.output())
 
 

@@ -1270,3 +1270,34 @@ def test_a_retry_of_a_step_for_all_lots_that_had_committed_is_nothing_new(sessio
     with session.begin(), pytest.raises(InputError, match="geen perceel waarvoor de stap"):  # another day is no retry
         record_step(session, programme="inkoop-2026", lots="all", event="letters-sent", on=dt.date(2025, 3, 26),
                     recorded_by="Inkoper")
+
+
+def test_no_letter_ends_with_its_closing_alone_on_a_page(session, monkeypatch):
+    """Every letter of every awarded lot of the example offers: where a letter runs to a second page, the
+    standstill paragraph goes there with the closing, the signatory and the contact; never the closing alone
+    (a walk found 9 of 133 PDFs with 'Met vriendelijke groet' on an otherwise empty page)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from notifications.letters import build_letters, pdf_bytes
+
+    _today(monkeypatch, "2025-03-25")
+    with session.begin():
+        import_offers(session, programme="inkoop-2026", path=DEMO, recorded_by="Inkoper")
+        record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
+                        decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
+        record_step(session, programme="inkoop-2026", lots="all", event="award", on=dt.date(2025, 3, 24),
+                    recorded_by="Inkoper")
+        letters = [letter for lot in _lots(session) if lot != "jeugd-11"  # too few offers: no award, no letters
+                   for letter in build_letters(session, "inkoop-2026", lot)]
+    assert len(letters) > 100
+    longer = 0
+    for letter in letters:
+        pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf_bytes(letter.html))).pages]
+        closing = next(i for i, text in enumerate(pages) if "Met vriendelijke groet" in text)
+        assert "Contactpersoon" in pages[closing], letter.stem
+        if closing:  # on a later page: the standstill went with it
+            longer += 1
+            assert "Opschortende termijn" in pages[closing], (letter.stem, pages[closing][:300])
+    assert longer  # some letters do run to a second page: the case is exercised

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.batch import many_at_once
+from models.core.inputs import clip
 from models.facts.snapshot import body_names, load_snapshots
 from models.core.vocabulary import Status
 from models.rules.decisions import current_phase, describe_bodies
@@ -90,7 +91,8 @@ def overview_markdown(report: dict) -> str:
     for p in report["programmes"]:
         out += [f"## {p['name']} ({p['programme']})", "", f"**Stand:** {p['state']}", ""]
         if p["next_gate"]:
-            out += [f"**Volgende poort** (uitgang fase {p['next_gate']['phase']}): {p['next_gate']['reason'][:300]}", ""]
+            out += [f"**Volgende poort** (uitgang fase {p['next_gate']['phase']}): {clip(p['next_gate']['reason'], 300)}",
+                    ""]
         for label, items in (("Te laat", p["late"]), ("Binnen 7 dagen", p["due_7"]),
                              ("Binnen 30 dagen", [i for i in p["due_30"] if i not in p["due_7"]])):
             if items:
@@ -99,7 +101,8 @@ def overview_markdown(report: dict) -> str:
                 out.append("")
         c = p["contracts"]
         if c:
-            line = f"**Contracten:** lopen tot en met {c['end_nl']}{'' if c['end_settled'] else ' (zover besloten)'}"
+            tense = "liepen" if c["end"] < report["as_of"] else "lopen"  # an end already past, in the past tense
+            line = f"**Contracten:** {tense} tot en met {c['end_nl']}{'' if c['end_settled'] else ' (zover besloten)'}"
             if c["next_option"]:
                 line += (f"; {c['next_option']['title']}: besluit uiterlijk {c['next_option']['due_nl']} "
                          f"({', '.join(c['next_option']['missing'])})")

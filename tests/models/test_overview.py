@@ -41,3 +41,18 @@ def test_the_overview_shows_each_programme_its_late_and_due_points_and_its_contr
     text = overview_markdown(report)
     assert text.startswith("# Regie overzicht, stand op dinsdag 22 oktober 2024")
     assert "| 14 dagen te laat | Tarieven vastgesteld door de colleges | het college van Winterswijk |" in text
+
+
+def test_the_overview_cuts_after_a_whole_word_and_tells_past_contracts_in_the_past_tense(session):
+    """On 6 December 2026: the 2022 contracts ended with 2024 ('liepen'), the 2026 ones run ('lopen'); a long
+    gate reason is cut after a whole word, never mid-word."""
+    with session.begin():
+        report = overview(session, dt.date(2026, 12, 6))
+    text = overview_markdown(report)
+    assert "**Contracten:** liepen tot en met dinsdag 31 december 2024" in text
+    assert "**Contracten:** lopen tot en met zondag 31 december 2028" in text
+    long = {**report, "programmes": [dict(p, next_gate={"phase": 2, "open": False, "reason": "wacht op " + " ".join(
+        ["de vaststelling van 8 colleges"] * 20)}) for p in report["programmes"]]}
+    line = next(x for x in overview_markdown(long).splitlines() if x.startswith("**Volgende poort**"))
+    assert line.endswith("…") and len(line) < 360
+    assert line[:-1].split()[-1] in {"de", "vaststelling", "van", "8", "colleges"}, line[-40:]  # a whole word

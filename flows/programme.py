@@ -197,7 +197,9 @@ def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
     """Run one phase's flow and take its judgement. When Prefect hands back its end state from the
     API without the result (a busy server, a repeated state proposal), the register is read again."""
     state = phase_flow(programme, return_state=True)
-    superseded(f"{programme} fase {number}", state.state_details.flow_run_id)
+    details = getattr(state, "state_details", None)
+    if details is not None and details.flow_run_id is not None and runtime.flow_run.id:
+        superseded(f"{programme} fase {number}", details.flow_run_id)
     try:  # a waiting (Cancelled) or stopped (Failed) phase run carries its judgement too
         snap = state.result(raise_on_failure=False)
     except MissingResult:

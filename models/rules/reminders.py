@@ -96,10 +96,13 @@ def final_step(due: dt.date, policy: ReminderPolicy) -> Step:
     return Step("overdue-final", True, send_on, send_on)
 
 
+@lru_cache(maxsize=65536)
 def step_on(due: dt.date, policy: ReminderPolicy, as_of: dt.date, countdown_to: dt.date | None = None) -> Step | None:
     """The latest reminder step whose day has come by `as_of` (a missed day is caught up once).
 
     `countdown_to`: the day the before-steps count down to (a college's agenda cut-off), if not the due date.
+    Kept per distinct question (all of it immutable: dates, a frozen policy, the fixed calendar): a sweep asks
+    the same few for every programme that shares its plan.
     """
     target = countdown_to or due
     # a before-step pushed past the due date by a weekend is covered by the first overdue notice

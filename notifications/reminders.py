@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.batch import many_at_once
-from models.rules.planning import PlanningError
+from models.rules.planning import PlanningError, shared_plan
 from models.facts.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
 from models.rules.reminders import policy_set, step_on
-from models.commands.replanning import programme_plan, recorded_dates
+from models.commands.replanning import plan_points, recorded_dates
 from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
 from models.rules.evaluation import Evaluation, evaluate_snapshot
 from models.core.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
@@ -72,11 +72,11 @@ def remind(
     notice_days = int((prog.tender or {}).get("award_notice_days", clock.AWARD_NOTICE_DAYS))
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
-        # built from the snapshot, no query; the same points, colleges and settled points give the same plan
-        signature = ("plan", tuple((dp.key, spec.required_bodies, v.ok) for dp, spec, v in ev.points))
-        plan = prog.memo.get(signature)
-        if plan is None:
-            plan = prog.memo[signature] = programme_plan(session, programme, ev=ev)
+        # built from the snapshot, no query; the same planning and points (dates, colleges, settled points) give
+        # the same plan, also for another programme from the same file
+        if not prog.planning:
+            raise PlanningError(f"{programme} heeft geen planning")
+        plan = shared_plan(prog.planning, plan_points(ev))
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())

@@ -22,7 +22,7 @@ from models.rules.planning import (
     shift_date,
 )
 from models.facts.lookup import get_programme
-from models.rules.evaluation import Evaluation, evaluation_plan, recorded_dates  # noqa: F401 - read from here by many
+from models.rules.evaluation import Evaluation, evaluation_plan, plan_points, recorded_dates  # noqa: F401 - read from here by many
 from models.views.status import evaluate
 from models.core.vocabulary import PERIOD_PHASES
 

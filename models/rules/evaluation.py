@@ -443,17 +443,23 @@ def progress_words(report: dict) -> str:
 
 def evaluation_plan(ev: Evaluation):
     """The programme's plan (its period rules and meetings) with what the register has decided by `ev.as_of`."""
-    from models.rules.planning import Plan, PlanningError, PointInfo, planning_model
+    from models.rules.planning import Plan, PlanningError, planning_model
 
     programme = ev.snapshot
     if not programme.planning:
         raise PlanningError(f"{programme.key} heeft geen planning (sectie 'planning' in het programmabestand)")
-    points = [
+    return Plan.build(planning_model(programme.planning), plan_points(ev))
+
+
+def plan_points(ev: Evaluation) -> tuple:
+    """The programme's points as its plan knows them: dates, who decides, and whether each is settled."""
+    from models.rules.planning import PointInfo
+
+    return tuple(
         PointInfo(dp.key, dp.title, dp.kind, dp.planned_date, spec.required_bodies, dp.kind != Kind.MILESTONE.value,
                   dp.providers, decided=verdict.ok, via_platform=dp.via_platform)
         for dp, spec, verdict in ev.points
-    ]
-    return Plan.build(planning_model(programme.planning), points)
+    )
 
 
 def recorded_dates(ev: Evaluation) -> dict[str, dt.date]:

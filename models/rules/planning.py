@@ -161,6 +161,12 @@ class Meetings(BaseModel):
         return clock.add_working_days(meeting, -self.agenda_cutoff_working_days)
 
 
+@lru_cache(maxsize=16384)
+def _last_meeting(meetings: tuple[Meetings, ...], day: dt.date) -> dt.date:
+    """The earliest of each body's last meeting on or before `day` (the meeting days and the calendar are fixed)."""
+    return min(m.meeting_on_or_before(day) for m in meetings)
+
+
 class Dependency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -192,6 +198,18 @@ def planning_model(planning: Mapping) -> PlanningIn:
 @lru_cache(maxsize=1024)
 def _planning_from_json(text: str) -> PlanningIn:
     return PlanningIn.model_validate_json(text)
+
+
+def shared_plan(planning: Mapping, points: Sequence[PointInfo]) -> Plan:
+    """The plan of these points under this planning, built once per distinct pair (both immutable as keyed:
+    the planning's JSON text, the frozen points) and shared by every caller that asks the same: a sweep's
+    programmes built from one file share it. Read it; a cascade belongs on a plan of its own (`Plan.build`)."""
+    return _shared_plan(json.dumps(planning, sort_keys=True), tuple(points))
+
+
+@lru_cache(maxsize=256)
+def _shared_plan(text: str, points: tuple[PointInfo, ...]) -> Plan:
+    return Plan.build(_planning_from_json(text), points)
 
 
 @dataclass(frozen=True)
@@ -359,9 +377,9 @@ class Plan:
 
     def meeting_date(self, point: PointInfo, date: dt.date) -> dt.date:
         """The date a body decision is really taken: the last meeting of every deciding body by `date`."""
-        if not point.body_decision:
+        if not point.body_decision or not point.bodies:
             return date
-        return min(self.meetings_of(b).meeting_on_or_before(date) for b in point.bodies) if point.bodies else date
+        return _last_meeting(tuple(self.meetings_of(b) for b in point.bodies), date)
 
     def title(self, key: str) -> str:
         return self.points[key].title if key in self.points else key
@@ -537,6 +555,15 @@ class Plan:
 
     def descendants(self, key: str) -> list[str]:
         """Points that hang on `key` through the dependencies, in plan order."""
+        stamp = (tuple(self.points), tuple(self.edges))  # kept while the points and edges stay the same
+        cached = self.__dict__.get("_below")
+        if cached is None or cached[0] != stamp:
+            cached = self.__dict__["_below"] = (stamp, {})
+        if key not in cached[1]:
+            cached[1][key] = self._descendants(key)
+        return list(cached[1][key])
+
+    def _descendants(self, key: str) -> list[str]:
         below, todo = set(), [key]
         while todo:
             current = todo.pop()

@@ -123,8 +123,11 @@ class DecisionFact:
 
 
 class BodyNames(dict):
-    """Slug -> short name, remembering the phrases built from it (a sweep builds the same ones often)."""
+    """Slug -> short name, remembering the phrases built from it (a sweep builds the same ones often), and what
+    the rules derive from a programme's definition for every programme of the same read that shares it
+    (`definitions`, kept as long as these names: one read of the register)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.phrases: dict[tuple[str, ...], str] = {}
+        self.definitions: dict[tuple, dict] = {}

@@ -151,30 +151,45 @@ def planned_lifts(programme: ProgrammeSnapshot, as_of: dt.date) -> set[int]:
     return lifted
 
 
+def _definition_memo(programme: ProgrammeSnapshot, names: dict[str, str]) -> dict:
+    """Where what follows from the programme's definition alone is kept: shared by the programmes of one read
+    whose points, lots, segments and colleges are equal (the names of that read keep it; their ids and keys
+    may differ), else the snapshot's own."""
+    shared = getattr(names, "definitions", None)
+    if shared is None:
+        return programme.memo.setdefault(("definition", programme.lots, id(names)), {})
+    key = (tuple((dp.key, dp.kind, dp.title, dp.phase, dp.planned_date, dp.decided_by, dp.scope,
+                  dp.reservation_lifted_by) for dp in programme.points),
+           programme.lots, programme.segments, programme.municipalities, programme.penvoerder)
+    return shared.setdefault(key, {})
+
+
 def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[str, str]) -> Evaluation:
     """The rules on one programme's plain facts: no database, so many days or programmes cost little."""
     programme = with_participation(programme, as_of)
     facts = programme.facts
     lifted = planned_lifts(programme, as_of)
     titles = {dp.key: dp.title for dp in programme.points}
-    # who decides each point depends on the programme and its lots, not on the day: built once per snapshot
-    # (and per participation, which changes the lots' colleges)
-    memo_key = ("specs", programme.lots, id(names))
-    if memo_key not in programme.memo:
+    # who decides each point depends on the programme's definition (its points, lots and colleges), not on the
+    # day: built once per definition, for every programme of the same read that shares it (the names keep
+    # it), else once per snapshot; a participation changes the lots' colleges, so the definition too
+    memo = _definition_memo(programme, names)
+    if "specs" not in memo:
         whole: dict = {}
-        programme.memo[memo_key] = [(dp, point_spec(programme, dp, names, whole)) for dp in programme.points]
-    specs = list(programme.memo[memo_key])
+        memo["specs"] = [point_spec(programme, dp, names, whole) for dp in programme.points]
+    specs = list(zip(programme.points, memo["specs"]))
 
     def judge(spec: PointSpec) -> PointVerdict:
         return point_status(spec, facts.get(spec.key, []), as_of, lifted, titles)
 
     # A point's verdict changes only when a decision on it comes into view, a reservation on it is lifted,
-    # or its due date passes: on the other days (most days of a replay) it is the one already judged.
-    seen = programme.memo.setdefault(("verdicts", id(names)), {})
+    # or its due date passes: on the other days (most days of a replay), and for the other programmes of its
+    # definition with the same decisions (none yet, mostly), it is the one already judged.
+    seen = memo.setdefault("verdicts", {})
 
     def judged(spec: PointSpec) -> PointVerdict:
-        visible = tuple(f.id for f in facts.get(spec.key, ()) if f.decided_on <= as_of)
-        key = (id(spec), visible, tuple(i for i in visible if i in lifted), as_of > clock.met_by(spec.due))
+        visible = tuple(f for f in facts.get(spec.key, ()) if f.decided_on <= as_of)
+        key = (id(spec), visible, tuple(f.id for f in visible if f.id in lifted), as_of > clock.met_by(spec.due))
         verdict = seen.get(key)
         if verdict is None:
             verdict = seen[key] = judge(spec)

@@ -202,21 +202,43 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
                 "WHERE import_id IN (?) ORDER BY import_id, row_number", batch_ids):
             offers[bid][lot].append(OfferRow(row, lot, provider, bool(met), reason, dict(parsed(scores) or {})))
 
+    # Programmes from one file have the same colleges, phases, segments and lots, row for row: each distinct list
+    # is built once and shared (equal values; the same objects are also quick to compare for the rules that
+    # keep what they derive from them), and each distinct date text is parsed once.
+    shared: dict[tuple, tuple] = {}
+
+    def once(key: tuple, build) -> tuple:
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = build()
+        return found
+
+    on_day = lru_cache(maxsize=None)(day)  # this read's dates: a few hundred distinct ones
     out = {}
     for pid, head in heads.items():
         facts: dict[str, list[DecisionFact]] = defaultdict(list)
         for point_key, body, did, outcome, on, reservation, lifts, supersedes, extra, lifted_by in decisions.get(pid, []):
-            facts[point_key].append(DecisionFact(did, body, Outcome(outcome), day(on), reservation, lifts, supersedes,
-                                                 bool(extra), lifted_by))
+            facts[point_key].append(DecisionFact(did, body, Outcome(outcome), on_day(on), reservation, lifts,
+                                                 supersedes, bool(extra), lifted_by))
+        rows = tuple(m for (m,) in members.get(pid, []))
+        colleges = once(("colleges", rows), lambda: tuple(sorted(slug[m] for m in rows)))
+        rows = tuple(map(tuple, phases.get(pid, [])))
+        phase_rows = once(("phases", rows), lambda: tuple(PhaseRow(n, name, on_day(s), on_day(e))
+                                                          for n, name, s, e in rows))
+        rows = tuple((k, n, seg_members.get(sid, ())) for sid, k, n in segments.get(pid, []))
+        segment_rows = once(("segments", rows), lambda: tuple(UnitRow(k, n, m) for k, n, m in rows))
+        rows = tuple((k, n, lot_members.get(lid, ()), sk, funding) for lid, k, n, sk, funding in lots.get(pid, []))
+        lot_rows = once(("lots", rows), lambda: tuple(UnitRow(k, n, m, tuple(parsed(sk) or ()),
+                                                              funding == "private-award")
+                                                      for k, n, m, sk, funding in rows))
         out[head[1]] = ProgrammeSnapshot(
             id=pid, key=head[1], name=head[2], penvoerder=head[3],
-            municipalities=tuple(sorted(slug[m] for (m,) in members.get(pid, []))),
+            municipalities=colleges,
             planning=parsed(head[4]), reminder_policy=parsed(head[5]),
-            phases=tuple(PhaseRow(n, name, day(s), day(e)) for n, name, s, e in phases.get(pid, [])),
-            segments=tuple(UnitRow(k, n, seg_members.get(sid, ())) for sid, k, n in segments.get(pid, [])),
-            lots=tuple(UnitRow(k, n, lot_members.get(lid, ()), tuple(parsed(sk) or ()), funding == "private-award")
-                       for lid, k, n, sk, funding in lots.get(pid, [])),
-            points=tuple(PointRow(row[0], row[1], row[2], row[3], row[4], row[5], day(row[6]), row[7], row[8],
+            phases=phase_rows,
+            segments=segment_rows,
+            lots=lot_rows,
+            points=tuple(PointRow(row[0], row[1], row[2], row[3], row[4], row[5], on_day(row[6]), row[7], row[8],
                                   tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12],
                                   row[13] or "programme", row[14])
                          for row in points.get(pid, [])),

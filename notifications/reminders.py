@@ -121,6 +121,11 @@ def remind(
         if not outcomes and fallback:
             rows.append(ReminderRow(programme, point, step, "-", "-", "skipped", fallback, titles[point][0]))
 
+    secretaries: dict[str, list[Recipient]] = {}  # per college, in the file's order: looked up for every point
+    for r in recipients:
+        if r.role is Role.SECRETARY and r.serves(programme):
+            secretaries.setdefault(r.body, []).append(r)
+
     batch: list | None = None if dry_run else []  # real messages: claimed in bulk, then sent one by one
     for dp, spec, verdict in ev.points:
         if verdict.ok or verdict.status is Status.REJECTED or dp.key in ev.passed_over:
@@ -137,7 +142,7 @@ def remind(
             if lifters and None not in lifters and all(not verdicts[k].ok for k in lifters if k in verdicts):
                 continue  # the point that lifts it is still open: its reminder says it lifts this one too
         late_by = None
-        if plan is not None:  # a predecessor settled late moves the earliest possible date along
+        if plan is not None and recorded:  # a predecessor settled late moves the earliest possible date along
             for e in plan.edges:
                 if e.after == dp.key and e.before in recorded and e.gap_after(recorded[e.before]) > due:
                     due, late_by = e.gap_after(recorded[e.before]), e.before
@@ -194,8 +199,7 @@ def remind(
                 people = [r for r in recipients if r.role is Role.PROCUREMENT_LEAD and r.serves(programme)]
                 missing_text = "geen projectleider inkoop ingesteld"
             else:
-                people = [r for r in recipients
-                          if r.role is Role.SECRETARY and r.body == body and r.serves(programme)]
+                people = secretaries.get(body, [])
                 missing_text = f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
             reservation = standing[body].reservation if body in standing else None
             body_context = {**context, "body": body, "body_name": describe_bodies([body], names),

@@ -76,7 +76,7 @@ def remind(
         # the same plan, also for another programme from the same file
         if not prog.planning:
             raise PlanningError(f"{programme} heeft geen planning")
-        plan = shared_plan(prog.planning, plan_points(ev))
+        plan = shared_plan(prog.planning, plan_points(ev), prog.planning_text)
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())

@@ -234,7 +234,8 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
         out[head[1]] = ProgrammeSnapshot(
             id=pid, key=head[1], name=head[2], penvoerder=head[3],
             municipalities=colleges,
-            planning=parsed(head[4]), reminder_policy=parsed(head[5]),
+            planning=parsed(head[4]), planning_text=head[4] if parsed(head[4]) else None,
+            reminder_policy=parsed(head[5]),
             phases=phase_rows,
             segments=segment_rows,
             lots=lot_rows,

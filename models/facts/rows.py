@@ -105,6 +105,9 @@ class ProgrammeSnapshot:
     offer_batches: tuple[OfferBatch, ...] = ()  # oldest first
     contracts: dict | None = None  # the contracts' terms from the programme file (years, options, ...)
     successor: Successor | None = None  # the programme that follows, where one is loaded in the register
+    # the planning as the register holds it (its JSON text), where it was read from there: what a plan shared by
+    # programmes with the same planning is kept by, without writing the planning out again for each of them
+    planning_text: str | None = field(default=None, compare=False, repr=False)
     # what the rules derive from these facts whatever the day (a lot's ranking per import): kept once
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 

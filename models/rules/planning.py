@@ -200,11 +200,12 @@ def _planning_from_json(text: str) -> PlanningIn:
     return PlanningIn.model_validate_json(text)
 
 
-def shared_plan(planning: Mapping, points: Sequence[PointInfo]) -> Plan:
+def shared_plan(planning: Mapping, points: Sequence[PointInfo], text: str | None = None) -> Plan:
     """The plan of these points under this planning, built once per distinct pair (both immutable as keyed:
     the planning's JSON text, the frozen points) and shared by every caller that asks the same: a sweep's
-    programmes built from one file share it. Read it; a cascade belongs on a plan of its own (`Plan.build`)."""
-    return _shared_plan(json.dumps(planning, sort_keys=True), tuple(points))
+    programmes built from one file share it. Read it; a cascade belongs on a plan of its own (`Plan.build`).
+    `text`: the planning's JSON text where the caller has it (as the register holds it)."""
+    return _shared_plan(text or json.dumps(planning, sort_keys=True), tuple(points))
 
 
 @lru_cache(maxsize=256)

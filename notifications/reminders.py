@@ -74,9 +74,12 @@ def remind(
     try:
         # built from the snapshot, no query; the same planning and points (dates, colleges, settled points) give
         # the same plan, also for another programme from the same file
-        if not prog.planning:
-            raise PlanningError(f"{programme} heeft geen planning")
-        plan = shared_plan(prog.planning, plan_points(ev), prog.planning_text)
+        signature = ("plan", tuple((dp.key, spec.required_bodies, v.ok) for dp, spec, v in ev.points))
+        plan = prog.memo.get(signature)  # this snapshot's plan of another day (a replay)
+        if plan is None:
+            if not prog.planning:
+                raise PlanningError(f"{programme} heeft geen planning")
+            plan = prog.memo[signature] = shared_plan(prog.planning, plan_points(ev), prog.planning_text)
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())

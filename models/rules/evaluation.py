@@ -155,13 +155,15 @@ def _definition_memo(programme: ProgrammeSnapshot, names: dict[str, str]) -> dic
     """Where what follows from the programme's definition alone is kept: shared by the programmes of one read
     whose points, lots, segments and colleges are equal (the names of that read keep it; their ids and keys
     may differ), else the snapshot's own."""
-    shared = getattr(names, "definitions", None)
-    if shared is None:
-        return programme.memo.setdefault(("definition", programme.lots, id(names)), {})
-    key = (tuple((dp.key, dp.kind, dp.title, dp.phase, dp.planned_date, dp.decided_by, dp.scope,
-                  dp.reservation_lifted_by) for dp in programme.points),
-           programme.lots, programme.segments, programme.municipalities, programme.penvoerder)
-    return shared.setdefault(key, {})
+    own = ("definition", programme.lots, id(names))  # found once per snapshot (a replay asks every day)
+    memo = programme.memo.get(own)
+    if memo is None:
+        shared = getattr(names, "definitions", None)
+        key = (tuple((dp.key, dp.kind, dp.title, dp.phase, dp.planned_date, dp.decided_by, dp.scope,
+                      dp.reservation_lifted_by) for dp in programme.points),
+               programme.lots, programme.segments, programme.municipalities, programme.penvoerder)
+        memo = programme.memo[own] = {} if shared is None else shared.setdefault(key, {})
+    return memo
 
 
 def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[str, str]) -> Evaluation:

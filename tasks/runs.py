@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
+from models.core import clock
 from models.core.inputs import clip
 
 PROGRAMME_FLOW_NAME = "regie-programma"
@@ -191,6 +192,11 @@ def close_if_done(run) -> bool | None:
     ended = inbox_end(run.programme, run.point, run.body)
     if ended is None:
         return False
+    from prefect.client.schemas.actions import LogCreate
+
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(UUID(run.id), ended, force=True)
+        # the run's own log says how it ended (it was not woken, so it cannot say it itself)
+        client.create_logs([LogCreate(name="regie", level=20, flow_run_id=UUID(run.id), timestamp=clock.utcnow_real(),
+                                      message=f"Beëindigd zonder formulier: {ended.name}: {ended.message}")])
     return True

@@ -218,6 +218,13 @@ def _walk(page, base: str, auth: str, run, people: dict, seen) -> None:
     montferland = wait_until(lambda: _inbox("montferland", "final"), 600, "Montferland's inbox to end", seen=seen)
     assert montferland.state.name == "Vastgelegd"
     assert "het college van Montferland: go op dinsdag 5 november 2024" in montferland.state.message
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:  # ended without a form: its own log says how
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[montferland.id])))
+    assert any(x.message.startswith("Beëindigd zonder formulier: Vastgelegd: ") and
+               "het college van Montferland: go op dinsdag 5 november 2024" in x.message for x in logs), \
+        [x.message for x in logs][-5:]
 
     def run_name(*words):
         def named():

@@ -106,7 +106,8 @@ def to_act_table(rows: list[dict]) -> list[dict]:
             return "-"
         return day(r["meeting"]) + (f" (agenda sluit {day(r['cutoff'])})" if r["cutoff"] else "")
 
-    return [{"Nog / te laat": r["when"], "Besluitpunt": r["title"], "Aan zet": r["who"], "Uiterlijk": day(r["due"]),
+    return [{"Nog / te laat": r["when"], "Besluitpunt": r["title"], "Aan zet": r.get("who_short") or r["who"],
+             "Uiterlijk": day(r["due"]),
              "Vergadering": meeting(r)} for r in rows] or [
         {"Nog / te laat": "-", "Besluitpunt": "niemand is nu aan zet", "Aan zet": "-", "Uiterlijk": "-",
          "Vergadering": "-"}]

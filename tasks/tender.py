@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from models.core import clock
 from models.facts.db import private_data_dir
 from models.access.session import register_session
-from models.core.inputs import clip, printable
+from models.core.inputs import join_whole, printable
 from tasks.artifacts import _changed
 
 
@@ -50,8 +50,9 @@ def tender_overview(programme: str) -> int:
             for lot in report["lots"]]
     if _changed(f"{programme}-aanbesteding", json.dumps(rows)):
         create_table_artifact(rows, key=f"{programme}-aanbesteding",
-                              description=f"Aanbesteding {programme} per perceel; voorstel: "
-                                          + clip("; ".join(report["proposal"][:3]), 400))
+                              description=f"Aanbesteding {programme} per perceel"
+                                          + (f"; voorstel: {join_whole(report['proposal'], 400)}"
+                                             if report["proposal"] else ""))
     if not letters:
         return 0
     folder = private_data_dir() / "brieven" / programme  # scores are confidential: the private folder

@@ -62,6 +62,22 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:(") + "…"
 
 
+def join_whole(items: list[str], limit: int, sep: str = "; ") -> str:
+    """As many whole items as fit in `limit` characters, then how many more ('; en 24 meer'); an item is never
+    cut unless the first alone is too long (then cut after a whole word)."""
+    shown: list[str] = []
+    for item in items:
+        rest = len(items) - len(shown) - 1
+        tail = f"{sep}en {rest} meer" if rest else ""
+        if len(sep.join(shown + [item]) + tail) > limit:
+            break
+        shown.append(item)
+    if not shown and items:
+        return clip(items[0], limit)
+    more = len(items) - len(shown)
+    return sep.join(shown) + (f"{sep}en {more} meer" if more else "")
+
+
 def clean_line(value: str | None, field: str, limit: int) -> str | None:
     """Typed text with invisible or direction-changing characters refused and runs of spaces made one."""
     text = clean_text(value, field, limit)

@@ -438,7 +438,8 @@ def to_act(ev: Evaluation) -> list[dict]:
         if left < 0 and ev.as_of <= clock.met_by(dp.planned_date):
             left = 0  # due on a day off: met on the first working day after it
         rows.append({
-            "key": dp.key, "title": dp.title, "who": who, "due": dp.planned_date, "meeting": meeting,
+            "key": dp.key, "title": dp.title, "who": who, "who_short": _who_short(waiting, spec.required_bodies, ev.names)
+            or who, "due": dp.planned_date, "meeting": meeting,
             "cutoff": cutoff, "days_left": left,
             "when": (f"nog {left} {'dag' if left == 1 else 'dagen'}" if left > 0 else "vandaag" if left == 0
                      else f"{-left} {'dag' if left == -1 else 'dagen'} te laat"),
@@ -466,6 +467,21 @@ def evaluation_plan(ev: Evaluation):
     if not programme.planning:
         raise PlanningError(f"{programme.key} heeft geen planning (sectie 'planning' in het programmabestand)")
     return Plan.build(planning_model(programme.planning), plan_points(ev))
+
+
+def _who_short(waiting: list[str], required: tuple[str, ...], names) -> str | None:
+    """Many colleges in a few words, for a narrow column: 'alle 8 colleges', '7 colleges (alle behalve
+    Aalten)'; None where the full list is short enough (three or fewer)."""
+    if len(waiting) <= 3:
+        return None
+    short = lambda bodies: ", ".join(describe_bodies([b], names).removeprefix("het college van ")  # noqa: E731
+                                     for b in bodies)
+    others = [b for b in required if b not in waiting]
+    if not others:
+        return f"alle {len(waiting)} colleges"
+    if len(others) <= 3:
+        return f"{len(waiting)} colleges (alle behalve {short(others)})"
+    return f"{len(waiting)} colleges: {short(waiting[:3])}, …"
 
 
 def plan_points(ev: Evaluation) -> tuple:

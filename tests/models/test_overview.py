@@ -56,3 +56,18 @@ def test_the_overview_cuts_after_a_whole_word_and_tells_past_contracts_in_the_pa
     line = next(x for x in overview_markdown(long).splitlines() if x.startswith("**Volgende poort**"))
     assert line.endswith("…") and len(line) < 360
     assert line[:-1].split()[-1] in {"de", "vaststelling", "van", "8", "colleges"}, line[-40:]  # a whole word
+
+
+def test_nu_aan_zet_names_many_colleges_in_a_few_words(session):
+    """'Nu aan zet' fits 1440 px: seven colleges read '7 colleges (alle behalve Aalten)', not seven names."""
+    from models.rules.evaluation import to_act
+    from tasks.artifacts import to_act_table
+
+    decide(session, "market-consultation-2", "projectteam", outcome="approved", on="2024-09-13")
+    decide(session, "tariffs", "aalten", outcome="approved", on="2024-10-08")
+    with session.begin():
+        rows = to_act(evaluate(session, "inkoop-2026", dt.date(2024, 10, 9)))
+    tariffs = next(r for r in to_act_table(rows) if r["Besluitpunt"] == "Tarieven vastgesteld door de colleges")
+    assert tariffs["Aan zet"] == "7 colleges (alle behalve Aalten)"
+    full = next(r for r in rows if r["key"] == "tariffs")["who"]
+    assert full.startswith("het college van Berkelland, het college van Bronckhorst")  # the full list stays in the row

@@ -154,3 +154,16 @@ def test_long_titles_and_descriptions_are_cut_after_a_whole_word():
     cut = clip(text, 48)
     assert len(cut) <= 48 and cut.endswith("…") and text.startswith(cut[:-1]) and text[len(cut) - 1] == " "
     assert clip("kort", 48) == "kort"
+
+
+def test_a_list_in_a_description_shows_whole_items_and_says_how_many_more():
+    """The aanbesteding artifact's proposal: never cut inside a provider's name (a walk found '…gunnen aan
+    Voorbeeld: Het…'); whole lots, then how many more."""
+    from models.core.inputs import join_whole
+
+    items = [f"perceel jeugd-{n}: gunnen aan Voorbeeld: Het Baken Jeugdzorg, Jeugdpunt Oost" for n in range(27)]
+    text = join_whole(items, 400)
+    assert len(text) <= 400 and text.endswith("; en 22 meer"), text
+    assert text.split("; en ")[0].split("; ") == items[:5]
+    assert join_whole(items[:2], 400) == "; ".join(items[:2])
+    assert join_whole(["x " * 300], 50).endswith("…")  # one item too long alone: cut after a whole word

@@ -81,7 +81,10 @@ def decision_form(point: PointState, attributed: bool = False, initial: dict | N
         "Besluit",
         __base__=Base,
         **body,
-        outcome=(Literal[outcomes], Field(first("outcome", outcomes[0]), title="Uitkomst")),  # type: ignore[valid-type]
+        # an inbox form proposes no outcome: Submit without a choice records nothing (the UI asks for it); what
+        # was typed before a refusal comes back. The programme run's own form (a local run) keeps the first.
+        outcome=(Literal[outcomes], Field(start["outcome"] if start.get("outcome") in outcomes else  # type: ignore[valid-type]
+                                          ... if required else outcomes[0], title="Uitkomst")),
         decided_on=(
             str,
             # empty until the person picks the date: Submit without one records nothing (the register says

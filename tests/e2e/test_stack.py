@@ -135,6 +135,7 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
             assert others == []  # Aalten decided already: no inbox for it
             assert "body" not in inbox_schema["properties"]  # the college is not a choice
             assert set(inbox_schema["required"]) == {"outcome", "decided_on", "recorded_by"}
+            assert "default" not in inbox_schema["properties"]["outcome"]  # nobody's choice is made for them
             resume_flow_run(box.id, run_input={"outcome": "Go", "decided_on": "2099-01-01",
                                                "recorded_by": "Secretaris Winterswijk", "reference": "2024/99"})
 

@@ -422,3 +422,19 @@ def test_a_programme_in_implementation_waits_at_the_contract_start_and_then_ends
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
     assert not [c for c in children if c.state.is_failed() or c.state.is_crashed()]
     assert any(c.name == "inkoop-2026 fase 5" and c.state.name == "Afgerond" for c in children)
+
+
+def test_an_inbox_form_proposes_no_outcome_but_keeps_a_typed_one(flow_env):
+    """Submit without choosing records nothing: an inbox form (deployed, its fields required) has no outcome
+    filled in (a walk found 'Akkoord' pre-selected); after a refusal what was typed comes back."""
+    from flows.forms import decision_form
+    from models.views.status import phase_snapshot
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    with register_session() as session:
+        point = next(p for p in phase_snapshot(session, "inkoop-2026", 2).points if p.key == "go-no-go")
+    fresh = decision_form(point, False, {}, fixed_body=True, required=True).model_json_schema()
+    assert "default" not in fresh["properties"]["outcome"] and "outcome" in fresh["required"]
+    assert fresh["properties"]["outcome"]["enum"] == ["Go", "No-go", "Aangehouden"]
+    typed = decision_form(point, False, {"outcome": "No-go"}, fixed_body=True, required=True).model_json_schema()
+    assert typed["properties"]["outcome"]["default"] == "No-go"

@@ -71,18 +71,25 @@ def warn_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] | N
     from models.access.session import register_session
     from models.facts.entities import Programme
     from models.facts.reader import Reader
+    from models.core.errors import InputError
     from models.views.risk import DAILY_RUNS, risk_reports
     from notifications.recipients import load_recipients
+    from notifications.reminders import ReminderRow
 
     with register_session(read_only=True) as session:
         found = session.execute(select(Programme.key, Programme.reminder_policy).order_by(Programme.key)).all()
         wanted = [(key, policy) for key, policy in found if (programmes is None or key in programmes)
                   and policy_set(policy).enabled and policy_set(policy).risk_warning_below is not None]
-        reports = {key: risk_reports(Reader.of(session), key, [as_of], DAILY_RUNS)[0] for key, _ in wanted}
+        reports, rows = {}, []
+        for key, _ in wanted:
+            try:
+                reports[key] = risk_reports(Reader.of(session), key, [as_of], DAILY_RUNS)[0]
+            except InputError as exc:  # a programme without a plan to simulate: said, and the others still judged
+                rows.append(ReminderRow(key, "risico", week_of(as_of), "-", "-", "skipped",
+                                        f"risico niet te berekenen: {exc}", "Risico"))
     recipients = load_recipients()
-    rows: list = []
     for key, policy in wanted:
-        if reports[key]["planned_start"] >= reports[key]["as_of"]:
+        if key in reports and reports[key]["planned_start"] >= reports[key]["as_of"]:
             rows += risk_rows(reports[key], policy, recipients, dry_run=dry_run)
     return rows
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 from pydantic import Field
 from typing import Annotated, Literal
 
@@ -31,8 +31,18 @@ def advance_phase_flow(
         return Failed(name="Geweigerd", message=clip(advanced.message, 500))
     prefect_events.emit(prefect_events.MANUAL_TRANSITION, programme, f"overgang-{advanced.override_id}",
                         payload={"naar_fase": to_phase, "reden": reason, "overgeslagen": list(advanced.passed_over)})
-    passed = ", ".join(advanced.passed_over) or "geen"
-    logger.info("%s handmatig naar fase %s (overgeslagen mijlpalen: %s)", programme, to_phase, passed)
+    passed = ", ".join(f"'{point_titles(programme).get(k, k)}'" for k in advanced.passed_over) or "geen"
+    message = f"{programme} naar fase {to_phase} (overgang #{advanced.override_id}); overgeslagen mijlpalen: {passed}"
+    logger.info(message)
     for name in resume_waiting_runs(programme):
         logger.info("Wachtende run %s hervat", name)
-    return advanced.override_id
+    # the badge says what happened, in Dutch; a caller still gets the transition's number as the result
+    return Completed(data=advanced.override_id, name="Vrijgegeven", message=clip(message, 500))
+
+
+def point_titles(programme: str) -> dict[str, str]:
+    from models.access.session import register_session
+    from models.facts.lookup import get_programme
+
+    with register_session(read_only=True) as session:
+        return {dp.key: dp.title for dp in get_programme(session, programme).decision_points}

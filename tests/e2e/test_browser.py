@@ -241,7 +241,8 @@ def _walk(page, base: str, auth: str, run, people: dict, seen) -> None:
     # The lead passes the milestones by hand, with the next code: accepted, and the programme runs to its end.
     accepted = _transition(page, base, to_phase="4", reason="inlichtingen en inschrijving via Mercell afgerond",
                            login="inkoopleider", code=lead.next())
-    page.locator(".state-badge", has_text="Completed").first.wait_for()
+    page.locator(".state-badge", has_text="Vrijgegeven").first.wait_for()
+    page.get_by_text("overgeslagen mijlpalen: 'Inlichtingenronde 2").first.wait_for()
     assert _run_by_url(accepted).state.is_completed()
     name = wait_until(run_name("alle fasen"), 600, "the programme run to reach its end", seen=seen)
     page.goto(f"{base}/runs")

@@ -110,8 +110,13 @@ def test_advance_passes_milestones_but_not_mandatory_decisions(flow_env):
     with register_session() as session:
         record_decision(session, programme="inkoop-2026", point="award", body="doetinchem", outcome="approved",
                         decided_on="2025-03-24", recorded_by="Secretaris Doetinchem")
-    override_id = advance_phase_flow("inkoop-2026", 4, "inlichtingen en inschrijving via Mercell afgerond",
-                                     recorded_by="Projectleider")
+    released = advance_phase_flow("inkoop-2026", 4, "inlichtingen en inschrijving via Mercell afgerond",
+                                  recorded_by="Projectleider", return_state=True)
+    override_id = released.result()
+    assert released.is_completed() and released.name == "Vrijgegeven"  # the badge in Dutch, with what was passed
+    assert released.message == (f"inkoop-2026 naar fase 4 (overgang #{override_id}); overgeslagen mijlpalen: "
+                                "'Inlichtingenronde 2 - laatste nota van inlichtingen gepubliceerd (inlichtingen "
+                                "gesloten)', 'Indienen inschrijvingen gesloten'")
     with register_session() as session:
         override = session.get(PhaseOverride, override_id)
         assert override.overridden_points == ["qa-rounds", "submission"]

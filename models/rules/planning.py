@@ -565,14 +565,24 @@ class Plan:
         return list(cached[1][key])
 
     def _descendants(self, key: str) -> list[str]:
-        below, todo = set(), [key]
+        below = self._reach(key, downward=True)
+        return [k for k in self.order() if k in below]
+
+    def ancestors(self, key: str) -> set[str]:
+        """The points `key` waits on through the dependencies, and `key` itself."""
+        return self._reach(key, downward=False) | {key}
+
+    def _reach(self, key: str, downward: bool) -> set[str]:
+        """Every point reached from `key` along the dependencies, later ones (downward) or earlier ones."""
+        found, todo = set(), [key]
         while todo:
             current = todo.pop()
             for e in self.edges:
-                if e.before == current and e.after not in below:
-                    below.add(e.after)
-                    todo.append(e.after)
-        return [k for k in self.order() if k in below]
+                near, far = (e.before, e.after) if downward else (e.after, e.before)
+                if near == current and far not in found:
+                    found.add(far)
+                    todo.append(far)
+        return found
 
     def connected(self, key: str) -> set[str]:
         links: dict[str, set[str]] = {k: set() for k in self.points}

@@ -72,23 +72,11 @@ def _day(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
 
 
-def ancestors(plan: Plan, key: str) -> set[str]:
-    """The points `key` waits on through the dependencies, and `key` itself."""
-    found, todo = {key}, [key]
-    while todo:
-        current = todo.pop()
-        for e in plan.edges:
-            if e.after == current and e.before not in found:
-                found.add(e.before)
-                todo.append(e.before)
-    return found
-
-
 def build_setup(ev: Evaluation, model: ArrivalModel) -> Setup:
     """The simulation of one programme on `ev.as_of`: which decisions are facts and which are drawn, and how."""
     plan = evaluation_plan(ev)
     anchor = plan.planning.anchor
-    wanted = ancestors(plan, anchor)
+    wanted = plan.ancestors(anchor)
     as_of = ev.as_of
     calendar = set(plan.planning.calendar_dates) | {anchor}
     rows = {dp.key: (dp, spec, verdict) for dp, spec, verdict in ev.points}

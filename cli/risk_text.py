@@ -9,10 +9,7 @@ import datetime as dt
 from cli.output import emit_json
 from models.core import clock
 from models.core.vocabulary import WORD_DECISION, WORD_MILESTONE
-
-
-def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%".replace(".", ",")
+from models.views.risk import chance_words, percent
 
 
 def _date(text: str | None, never: str = "niet (het programma stopt)") -> str:
@@ -37,7 +34,7 @@ def show_risk(report: dict, as_json: bool = False) -> int:
               f"{report['stopped']})")
         return 0
     start = report["start"]
-    print(f"Kans dat de contracten starten op {clock.dutch_date(planned)}: {_pct(report['chance'])}")
+    print(f"Kans dat de contracten starten op {clock.dutch_date(planned)}: {percent(report['chance'])}")
     print(f"Start van de contracten: 10% op {_date(start['p10'])}, 50% op {_date(start['p50'])}, "
           f"90% op {_date(start['p90'])}")
     if report["points"]:
@@ -96,7 +93,7 @@ def risk_for(reader, args) -> int:
     print(f"\nVerloop: de kans op de start van {_date(reports[-1]['planned_start'])}, het register zoals het toen stond")
     for r in reports:
         top = next((p for p in r["points"] if p["gain"] > 0), None)
-        chance = "gestopt" if r["stopped"] else _pct(r["chance"])
+        chance = chance_words(r)
         chase = f"; meest najagen: {top['title']} (+{top['gain'] * 100:.1f})".replace(".", ",") if top else ""
         print(f"  {_date(r['as_of'])}: {chance}{chase}")
     return 0

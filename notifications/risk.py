@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.rules.reminders import policy_set
+from models.views.risk import chance_words, percent
 from notifications.ledger import Outcome, notify
 from notifications.recipients import Recipient, Role
 
@@ -34,11 +35,11 @@ def warn_risk(session: Session | None, report: dict, policy: dict | None, recipi
         "programme": {"key": programme, "name": report["name"]},
         "as_of": as_of,
         "planned_start": clock.parse_date(report["planned_start"]),
-        "chance": _pct(report["chance"]),
-        "threshold": _pct(threshold),
+        "chance": percent(report["chance"]),
+        "threshold": percent(threshold),
         "start": {k: clock.parse_date(v) if v else None for k, v in report["start"].items() if k != "never"},
         "chase": [dict(p, planned=clock.parse_date(p["planned"]),
-                       latest=clock.parse_date(p["latest"]) if p["latest"] else None, gain=_pct(p["gain"]))
+                       latest=clock.parse_date(p["latest"]) if p["latest"] else None, gain=percent(p["gain"]))
                   for p in report["points"] if p["gain"] > 0][:3],
     }
     return notify(session, programme=programme, event="risk_warning", scope=f"risico|{week_of(as_of)}",
@@ -51,8 +52,7 @@ def risk_rows(report: dict, policy: dict | None, recipients: list[Recipient], *,
     from models.facts.db import open_session
     from notifications.reminders import ReminderRow
 
-    chance = "gestopt" if report["stopped"] else _pct(report["chance"])
-    title = f"Risico: kans op tijdige start {chance}"
+    title = f"Risico: kans op tijdige start {chance_words(report)}"
     session = open_session()
     try:
         outcomes = warn_risk(session, report, policy, recipients, dry_run=dry_run)
@@ -92,10 +92,6 @@ def warn_all(as_of: dt.date, *, dry_run: bool = False, programmes: list[str] | N
         if key in reports and reports[key]["planned_start"] >= reports[key]["as_of"]:
             rows += risk_rows(reports[key], policy, recipients, dry_run=dry_run)
     return rows
-
-
-def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%".replace(".", ",")
 
 
 def week_of(day: dt.date) -> str:

@@ -212,7 +212,7 @@ def publish_risk(programme: str, as_of: dt.date, dry_run: bool = False) -> list:
     from models.facts.entities import Programme
     from models.facts.reader import Reader
     from models.rules.reminders import policy_set
-    from models.views.risk import DAILY_RUNS, risk_markdown, risk_reports, trend_days
+    from models.views.risk import DAILY_RUNS, chance_words, risk_markdown, risk_reports, trend_days
     from notifications.recipients import load_recipients
     from notifications.risk import risk_rows
 
@@ -225,7 +225,7 @@ def publish_risk(programme: str, as_of: dt.date, dry_run: bool = False) -> list:
     if now["planned_start"] < now["as_of"]:
         return []  # whether the start was made, the status says; no chance left to estimate
     text = risk_markdown(reports, policy_set(policy).risk_warning_below)
-    chance = "gestopt" if now["stopped"] else f"{now['chance'] * 100:.1f}%".replace(".", ",")
+    chance = chance_words(now)
     if _changed(f"{programme}-risico", text):
         create_markdown_artifact(text, key=f"{programme}-risico",
                                  description=f"Risico {now['name']}: kans op tijdige start {chance} "

@@ -50,8 +50,14 @@ def trend_days(as_of: dt.date, weeks: int = TREND_WEEKS) -> list[dt.date]:
     return [as_of - dt.timedelta(weeks=k) for k in range(weeks, 0, -1)] + [as_of]
 
 
-def _pct(share: float) -> str:
+def percent(share: float) -> str:
+    """0.9375 as '93,8%' (Dutch decimal comma), as every view of the risk writes a chance."""
     return f"{_points(share)}%"
+
+
+def chance_words(report: dict) -> str:
+    """The chance of one day's report in words: '93,8%', or 'gestopt' for a programme that stopped."""
+    return "gestopt" if report["stopped"] else percent(report["chance"])
 
 
 def _points(share: float) -> str:
@@ -69,19 +75,18 @@ def risk_markdown(reports: list[dict], threshold: float | None = None) -> str:
         out += [f"Het programma is gestopt: {now['stopped']}. Er is geen start van de contracten om te halen.", ""]
         return "\n".join(out)
     runs = f"{now['runs']:,}".replace(",", ".")
-    out.append(f"**Kans dat de contracten starten op {planned}: {_pct(now['chance'])}** ({runs} gesimuleerde verlopen)")
+    out.append(f"**Kans dat de contracten starten op {planned}: {percent(now['chance'])}** ({runs} gesimuleerde verlopen)")
     if threshold is not None:
         below = now["chance"] < threshold
         out.append("")
-        out.append(f"{'Onder' if below else 'Boven'} de drempel van het programma ({_pct(threshold)})"
+        out.append(f"{'Onder' if below else 'Boven'} de drempel van het programma ({percent(threshold)})"
                    + (": het programmabureau en de projectleider krijgen een waarschuwing." if below else "."))
     start = now["start"]
     spread = ", ".join(f"{share}% op {clock.dutch_date(clock.parse_date(start[k])) if start[k] else 'niet'}"
                        for share, k in ((10, "p10"), (50, "p50"), (90, "p90")))
     out += ["", f"Start van de contracten: {spread}.", "", "## Verloop", "", "| Stand op | Kans |", "|---|---|"]
     for report in reports:
-        chance = "gestopt" if report["stopped"] else _pct(report["chance"])
-        out.append(f"| {clock.dutch_date(clock.parse_date(report['as_of']))} | {chance} |")
+        out.append(f"| {clock.dutch_date(clock.parse_date(report['as_of']))} | {chance_words(report)} |")
     chase = [p for p in now["points"] if p["gain"] > 0][:CHASE]
     out += ["", "## Najagen", ""]
     if not chase:

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import ROOT, emit
+from _common import ROOT, emit, run_once
 
 COMMANDS = {
     "status": ["status", "inkoop-2026", "--as-of", "2024-11-06"],
@@ -31,16 +29,6 @@ COMMANDS = {
     "check": ["check", "inkoop-2026", "--as-of", "2024-11-06"],
     "remind_dry_run": ["remind", "--dry-run", "--as-of", "2024-10-22"],
 }
-
-
-def run_once(argv: list[str], env: dict) -> tuple[float, float]:
-    """One run of a command as a new process: (wall seconds, CPU seconds of the process and its children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def paired(a: list[str], b: list[str], runs: int, env: dict) -> dict:

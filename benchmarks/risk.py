@@ -20,19 +20,7 @@ import sys
 import tempfile
 import time
 
-import resource
-
-from _common import ROOT, emit, peak_rss_mb
-
-
-def run_once(argv: list[str], env: dict) -> tuple[float, float]:
-    """One run as a new process: (wall seconds, CPU seconds of the process and its children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+from _common import ROOT, emit, peak_rss_mb, run_once
 
 
 def main() -> None:
@@ -47,7 +35,7 @@ def main() -> None:
     subprocess.run(regie + ["programmes"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)  # first use
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     argv = pin + regie + ["risico", "inkoop-2026", "--as-of", "2024-10-01", "--runs", str(args.runs)]
-    timings = [run_once(argv, env) for _ in range(args.repeat)]
+    timings = [run_once(argv, env, check=True) for _ in range(args.repeat)]
     chance = subprocess.run(argv + ["--json"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
     os.environ["XDG_DATA_HOME"] = folder

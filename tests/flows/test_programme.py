@@ -57,6 +57,18 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
 W = "het college van Winterswijk"
 
 
+def winterswijk_decides_and_the_run_ends(run, thread, box) -> None:
+    """Winterswijk's go recorded as `regie decide` does, the waiting run resumed; the run completes."""
+    from models.commands.register import record_decision
+
+    with register_session() as session:
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
+    thread.join(600)
+    assert box["result"].is_completed(), box
+
+
 def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(flow_env):
     record_all(skip={("go-no-go", "winterswijk")})
     thread, box = in_thread(programme_flow, "inkoop-2026")
@@ -82,14 +94,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env))
     assert any("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env, "winterswijk"))
 
-    with register_session() as session:
-        from models.commands.register import record_decision
-
-        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
-                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
-    assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
-    thread.join(600)
-    assert box["result"].is_completed(), box
+    winterswijk_decides_and_the_run_ends(run, thread, box)
     assert sum("Wacht op Besluitvorming door colleges: go/no-go" in t for t in events(flow_env)) == 1
     with register_session() as session:  # the run says how the decision that woke it came in
         woken = session.scalars(select(FormInput).order_by(FormInput.id)).all()[-1]
@@ -135,14 +140,7 @@ def test_a_phase_judged_again_leaves_no_stale_wait_beside_it(flow_env, monkeypat
         return sorted([(c.state.type.value, c.state.name) for c in children if c.name == "inkoop-2026 fase 2"])
 
     assert phase_2() == [("CANCELLED", "Opnieuw beoordeeld"), ("CANCELLED", "Wacht op besluit")]
-    with register_session() as session:
-        from models.commands.register import record_decision
-
-        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
-                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
-    assert resume_waiting_runs.fn("inkoop-2026", "go-no-go") == [run.name]
-    thread.join(600)
-    assert box["result"].is_completed(), box
+    winterswijk_decides_and_the_run_ends(run, thread, box)
     assert phase_2() == [("CANCELLED", "Opnieuw beoordeeld"), ("CANCELLED", "Opnieuw beoordeeld"),
                          ("COMPLETED", "Afgerond")]
 

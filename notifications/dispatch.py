@@ -63,6 +63,7 @@ def _hide_tokens(url: str, generic: bool = False) -> str:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def channel_id(url: str, key: str) -> str:
     """An address's name in ledger keys: a keyed hash of the whole URL (every address its own, though two
     may look the same masked), so the ledger holds neither the address nor a hash anyone could test guesses

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from notifications.recipients import Recipient
 from notifications.rendering import Message, render, render_subject
 
 
-_KEYS: dict[str, tuple[str, bool]] = {}
+_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per engine (a disposed one takes its key along)
 
 
 def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
@@ -36,21 +37,22 @@ def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
     from models.facts.db import READ_ONLY, get_engine
 
     engine = engine or get_engine()
-    ident = f"{engine.url!r}|{id(engine)}"
-    if ident not in _KEYS:
-        query = select(RegisterSetting.key, RegisterSetting.value).where(
-            RegisterSetting.key.in_(["ledger-key", "ledger-legacy"]))
-        if session is not None and session.in_transaction():
-            found = dict(session.execute(query).tuples().all())
-        else:
-            with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-                found = dict(conn.execute(query).tuples().all())
-        if not found.get("ledger-key"):
-            from models.core.errors import InputError
+    found = _KEYS.get(engine)
+    if found is not None:
+        return found
+    query = select(RegisterSetting.key, RegisterSetting.value).where(
+        RegisterSetting.key.in_(["ledger-key", "ledger-legacy"]))
+    if session is not None and session.in_transaction():
+        found = dict(session.execute(query).tuples().all())
+    else:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            found = dict(conn.execute(query).tuples().all())
+    if not found.get("ledger-key"):
+        from models.core.errors import InputError
 
-            raise InputError("het register heeft geen sleutel voor het verzendlogboek; werk het bij (regie load)")
-        _KEYS[ident] = (found["ledger-key"], "ledger-legacy" in found)
-    return _KEYS[ident]
+        raise InputError("het register heeft geen sleutel voor het verzendlogboek; werk het bij (regie load)")
+    _KEYS[engine] = (found["ledger-key"], "ledger-legacy" in found)
+    return _KEYS[engine]
 
 
 def ledger_keys(secret: tuple[str, bool], programme: str, event: str, scope: str, recipient: str,

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from models.core import clock
 from models.core.batch import many_at_once
-from models.rules.planning import PlanningError, shared_plan
+from models.rules.planning import PlanningError
 from models.facts.snapshot import ProgrammeSnapshot, body_names, load_snapshot, load_snapshots
 from models.rules.reminders import policy_set, step_on
-from models.commands.replanning import plan_points, recorded_dates
+from models.commands.replanning import recorded_dates
 from models.rules.decisions import as_of_facts, current_decisions, describe_bodies
-from models.rules.evaluation import Evaluation, evaluate_snapshot
+from models.rules.evaluation import Evaluation, evaluate_snapshot, read_plan
 from models.core.vocabulary import OUTCOME_LABELS, PROJECT_TEAM, Kind, Status, point_word
 from notifications.ledger import deliver, notify, sent_messages
 from notifications.rendering import render_subject
@@ -72,14 +72,7 @@ def remind(
     notice_days = int((prog.tender or {}).get("award_notice_days", clock.AWARD_NOTICE_DAYS))
     titles = {dp.key: (dp.title, dp.planned_date) for dp, _, _ in ev.points}
     try:
-        # built from the snapshot, no query; the same planning and points (dates, colleges, settled points) give
-        # the same plan, also for another programme from the same file
-        signature = ("plan", tuple((dp.key, spec.required_bodies, v.ok) for dp, spec, v in ev.points))
-        plan = prog.memo.get(signature)  # this snapshot's plan of another day (a replay)
-        if plan is None:
-            if not prog.planning:
-                raise PlanningError(f"{programme} heeft geen planning")
-            plan = prog.memo[signature] = shared_plan(prog.planning, plan_points(ev), prog.planning_text)
+        plan = read_plan(ev)  # built from the snapshot, no query; shared by the programmes of one file
     except PlanningError:
         plan = None  # no dependencies known: every later date may move
     end = titles[plan.planning.anchor][1] if plan else max(d for _, d in titles.values())
@@ -200,10 +193,10 @@ def remind(
                 continue  # a late milestone: the escalation to the procurement lead says it once
             if body == PROJECT_TEAM:  # a milestone: the project team's work, not a college's
                 people = [r for r in recipients if r.role is Role.PROCUREMENT_LEAD and r.serves(programme)]
-                missing_text = "geen projectleider inkoop ingesteld"
+                missing_text = None if people else "geen projectleider inkoop ingesteld"
             else:
                 people = secretaries.get(body, [])
-                missing_text = f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
+                missing_text = None if people else f"geen secretaris ingesteld voor {describe_bodies([body], names)}"
             reservation = standing[body].reservation if body in standing else None
             body_context = {**context, "body": body, "body_name": describe_bodies([body], names),
                             "reservation": reservation, "lifts": lifted_here.get((dp.key, body), []),
@@ -221,7 +214,7 @@ def remind(
                 context=body_context, recipients=people, dry_run=dry_run, sent=sent,
                 subject=subject, batch=batch, tag=(dp.key, step.key),
             )
-            record(dp.key, step.key, outcomes, None if people else missing_text,
+            record(dp.key, step.key, outcomes, missing_text,
                    step.send_on if step.send_on < as_of else None)
         if step.overdue:
             leads = [r for r in recipients if r.role in (Role.PROCUREMENT_LEAD, Role.PROGRAMME_OFFICE)

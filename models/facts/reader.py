@@ -47,7 +47,15 @@ class Reader:
         """On a session's connection, in its transaction (and through its events)."""
         connection = session.connection()
         dialect = connection.dialect.name
-        return cls(lambda sql, params: [tuple(r) for r in connection.exec_driver_sql(sql, params).all()], dialect)
+        def run(sql: str, params: tuple) -> list[tuple]:
+            # the driver's own rows (tuples): SQLAlchemy's Row objects cost a third of a large read
+            result = connection.exec_driver_sql(sql, params)
+            try:
+                return result.cursor.fetchall()
+            finally:
+                result.close()
+
+        return cls(run, dialect)
 
     def all(self, sql: str, *params) -> list[tuple]:
         flat: list = []
@@ -142,6 +150,11 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
         heads = {row[0]: row for row in reader.all(head_sql + " ORDER BY p.key")}
     ids = list(heads)
     slug = dict(reader.all("SELECT id, slug FROM municipalities"))
+    # which programmes' rows: where all are read, no condition (a list of every id only costs the database work)
+    scope = () if wanted is None else (ids,)
+
+    def among(column: str) -> str:
+        return "1 = 1" if wanted is None else f"{column} IN (?)"
 
     def grouped(sql: str, *params) -> dict[int, list]:
         out: dict[int, list] = defaultdict(list)
@@ -152,7 +165,7 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
     def member_lists(table: str, owner: str, owners: str) -> dict[int, tuple[str, ...]]:
         """Per segment or lot the slugs taking part, aggregated in the database (one row per owner)."""
         rows = reader.all(f"SELECT x.{owner}, {reader.joined('x.municipality_id')} FROM {table} x "
-                          f"JOIN {owners} o ON o.id = x.{owner} WHERE o.programme_id IN (?) GROUP BY x.{owner}", ids)
+                          f"JOIN {owners} o ON o.id = x.{owner} WHERE {among('o.programme_id')} GROUP BY x.{owner}", *scope)
         seen: dict[str, tuple[str, ...]] = {}  # many lots share their colleges: each list is parsed once
         out = {}
         for owner_id, joined in rows:
@@ -161,27 +174,27 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
             out[owner_id] = seen[joined]
         return out
 
-    members = grouped("SELECT programme_id, municipality_id FROM programme_municipalities WHERE programme_id IN (?)",
-                      ids)
+    members = grouped(f"SELECT programme_id, municipality_id FROM programme_municipalities WHERE {among('programme_id')}",
+                      *scope)
     phases = grouped("SELECT programme_id, number, name, planned_start, planned_end FROM phases "
-                     "WHERE programme_id IN (?) ORDER BY number", ids)
+                     f"WHERE {among('programme_id')} ORDER BY number", *scope)
     seg_members = member_lists("segment_municipalities", "segment_id", "segments")
-    segments = grouped("SELECT programme_id, id, key, name FROM segments WHERE programme_id IN (?) ORDER BY position",
-                       ids)
+    segments = grouped(f"SELECT programme_id, id, key, name FROM segments WHERE {among('programme_id')} "
+                       "ORDER BY position", *scope)
     lot_members = member_lists("lot_municipalities", "lot_id", "lots")
     lots = grouped(f"SELECT programme_id, id, key, name, {t('segment_keys')}, funding_type FROM lots "
-                   "WHERE programme_id IN (?) ORDER BY position", ids)
+                   f"WHERE {among('programme_id')} ORDER BY position", *scope)
     points = grouped(
-        f"SELECT programme_id, id, key, kind, title, phase, position, planned_date, date_note, decided_by, "
+        f"SELECT programme_id, key, kind, title, phase, position, planned_date, date_note, decided_by, "
         f"{t('scope')}, providers, via_platform, reservation_lifted_by, track, owner FROM decision_points "
-        "WHERE programme_id IN (?) ORDER BY position", ids)
+        f"WHERE {among('programme_id')} ORDER BY position", *scope)
     decisions = grouped(
         "SELECT p.programme_id, p.key, b.slug, d.id, d.outcome, d.decided_on, d.reservation, d.lifts_id, "
         "d.supersedes_id, d.extra_meeting, d.reservation_lifted_by FROM decisions d "
         "JOIN decision_points p ON d.decision_point_id = p.id JOIN governing_bodies b ON d.body_id = b.id "
-        "WHERE p.programme_id IN (?) ORDER BY d.id", ids)
+        f"WHERE {among('p.programme_id')} ORDER BY d.id", *scope)
     overrides = grouped(f"SELECT programme_id, to_phase, {t('overridden_points')}, recorded_at FROM phase_overrides "
-                        "WHERE programme_id IN (?) ORDER BY id", ids)
+                        f"WHERE {among('programme_id')} ORDER BY id", *scope)
     # the programme that follows each (its contract start ends these contracts' options)
     successors = {follows: Successor(key, day(start)) for follows, key, start in reader.all(
         "SELECT p.follows, p.key, d.planned_date FROM programmes p LEFT OUTER JOIN decision_points d "
@@ -231,6 +244,12 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
         lot_rows = once(("lots", rows), lambda: tuple(UnitRow(k, n, m, tuple(parsed(sk) or ()),
                                                               funding == "private-award")
                                                       for k, n, m, sk, funding in rows))
+        rows = tuple(map(tuple, points.get(pid, [])))
+        point_rows = once(("points", rows), lambda: tuple(
+            PointRow(key, kind, title, phase, position, on_day(on), note, by, tuple(parsed(scope_) or ()),
+                     bool(providers), bool(platform), lifted_by, track or "programme", owner)
+            for key, kind, title, phase, position, on, note, by, scope_, providers, platform, lifted_by, track, owner
+            in rows))
         out[head[1]] = ProgrammeSnapshot(
             id=pid, key=head[1], name=head[2], penvoerder=head[3],
             municipalities=colleges,
@@ -239,10 +258,7 @@ def read_snapshots(reader: Reader, keys: Iterable[str] | None = None) -> dict[st
             phases=phase_rows,
             segments=segment_rows,
             lots=lot_rows,
-            points=tuple(PointRow(row[0], row[1], row[2], row[3], row[4], row[5], on_day(row[6]), row[7], row[8],
-                                  tuple(parsed(row[9]) or ()), bool(row[10]), bool(row[11]), row[12],
-                                  row[13] or "programme", row[14])
-                         for row in points.get(pid, [])),
+            points=point_rows,
             facts=dict(facts),
             overrides=tuple(OverrideRow(to, tuple(_json(passed) or ()), clock.local_date(moment(at)))
                             for to, passed, at in overrides.get(pid, [])),

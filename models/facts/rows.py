@@ -12,7 +12,6 @@ from models.facts.offers import OfferRow
 
 @dataclass(frozen=True)
 class PointRow:
-    id: int
     key: str
     kind: str
     title: str

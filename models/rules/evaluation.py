@@ -155,14 +155,21 @@ def _definition_memo(programme: ProgrammeSnapshot, names: dict[str, str]) -> dic
     """Where what follows from the programme's definition alone is kept: shared by the programmes of one read
     whose points, lots, segments and colleges are equal (the names of that read keep it; their ids and keys
     may differ), else the snapshot's own."""
-    own = ("definition", programme.lots, id(names))  # found once per snapshot (a replay asks every day)
+    parts = (programme.points, programme.lots, programme.segments, programme.municipalities, programme.planning)
+    # the reader shares equal lists between programmes: the same objects are the same definition (the memo keeps
+    # them, so their ids are not reused while it lives)
+    own = ("definition", tuple(map(id, parts)), id(names))  # found once per snapshot (a replay asks every day)
     memo = programme.memo.get(own)
     if memo is None:
         shared = getattr(names, "definitions", None)
-        key = (tuple((dp.key, dp.kind, dp.title, dp.phase, dp.planned_date, dp.decided_by, dp.scope,
-                      dp.reservation_lifted_by) for dp in programme.points),
-               programme.lots, programme.segments, programme.municipalities, programme.penvoerder)
-        memo = programme.memo[own] = {} if shared is None else shared.setdefault(key, {})
+        key = (*map(id, parts), programme.penvoerder)
+        if shared is None:
+            memo = {}
+        else:
+            memo = shared.get(key)
+            if memo is None or memo["parts"] != parts:
+                memo = shared[key] = {"parts": parts}
+        programme.memo[own] = memo
     return memo
 
 
@@ -248,7 +255,9 @@ def evaluate_snapshot(programme: ProgrammeSnapshot, as_of: dt.date, names: dict[
             verdicts[spec.key] = replace(rest, reason=f"{rest.reason} (gestopt: {gone})")
 
     # Order: a point waits while a point it depends on is rejected or deferred (or itself waits).
-    before = predecessors(programme)
+    before = memo.get("before")
+    if before is None:
+        before = memo["before"] = predecessors(programme)
     blocked: dict[str, str] = {}
     for dp, spec in specs:  # plan order; dependencies point backwards in it
         verdict = verdicts[spec.key]
@@ -438,7 +447,7 @@ def to_act(ev: Evaluation) -> list[dict]:
         if left < 0 and ev.as_of <= clock.met_by(dp.planned_date):
             left = 0  # due on a day off: met on the first working day after it
         rows.append({
-            "key": dp.key, "title": dp.title, "who": who, "who_short": _who_short(waiting, spec.required_bodies, ev.names)
+            "key": dp.key, "title": dp.title, "who": who, "who_short": who_short(waiting, spec.required_bodies, ev.names)
             or who, "due": dp.planned_date, "meeting": meeting,
             "cutoff": cutoff, "days_left": left,
             "when": (f"nog {left} {'dag' if left == 1 else 'dagen'}" if left > 0 else "vandaag" if left == 0
@@ -469,7 +478,7 @@ def evaluation_plan(ev: Evaluation):
     return Plan.build(planning_model(programme.planning), plan_points(ev))
 
 
-def _who_short(waiting: list[str], required: tuple[str, ...], names) -> str | None:
+def who_short(waiting: list[str], required: tuple[str, ...], names) -> str | None:
     """Many colleges in a few words, for a narrow column: 'alle 8 colleges', '7 colleges (alle behalve
     Aalten)'; None where the full list is short enough (three or fewer)."""
     if len(waiting) <= 3:
@@ -482,6 +491,22 @@ def _who_short(waiting: list[str], required: tuple[str, ...], names) -> str | No
     if len(others) <= 3:
         return f"{len(waiting)} colleges (alle behalve {short(others)})"
     return f"{len(waiting)} colleges: {short(waiting[:3])}, …"
+
+
+def read_plan(ev: Evaluation):
+    """The plan `evaluation_plan` gives, shared: built once per definition and per set of settled points (the
+    programmes of a sweep from one file, the days of a replay), so read it and never cascade on it."""
+    from models.rules.planning import PlanningError, shared_plan
+
+    programme = ev.snapshot
+    if not programme.planning:
+        raise PlanningError(f"{programme.key} heeft geen planning (sectie 'planning' in het programmabestand)")
+    memo = _definition_memo(programme, ev.names)
+    key = ("plan", tuple((spec.required_bodies, verdict.ok) for _, spec, verdict in ev.points))
+    plan = memo.get(key)
+    if plan is None:
+        plan = memo[key] = shared_plan(programme.planning, plan_points(ev), programme.planning_text)
+    return plan
 
 
 def plan_points(ev: Evaluation) -> tuple:

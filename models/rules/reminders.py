@@ -55,9 +55,18 @@ class PolicySet(BaseModel):
         return self.kinds.get(kind, self.defaults)
 
 
+_LAST_POLICY: list = [None, None]  # (the raw dict, its policy): the reader shares one dict per distinct text
+
+
 def policy_set(raw: dict | None) -> PolicySet:
-    """A programme's reminder policy, validated once per distinct content."""
-    return _policy_from_json(json.dumps(raw or {}, sort_keys=True))
+    """A programme's reminder policy, validated once per distinct content (and the same dict, as the programmes
+    of one read share it, not even serialised again: this keeps a reference, so its id is not reused)."""
+    if raw is not None and _LAST_POLICY[0] is raw:
+        return _LAST_POLICY[1]
+    policy = _policy_from_json(json.dumps(raw or {}, sort_keys=True))
+    if raw is not None:
+        _LAST_POLICY[:] = [raw, policy]
+    return policy
 
 
 @lru_cache(maxsize=1024)

@@ -13,7 +13,7 @@ from models.access.session import register_session
 from models.facts.entities import Programme
 from notifications.reminders import ReminderRow
 from models.rules.reminders import step_words
-from tasks.artifacts import publish_overview, publish_risk, verify_register
+from tasks.artifacts import NONE, publish_overview, publish_risk, refresh_programme_artifacts, verify_register
 from tasks.reminders import send_reminders
 
 STATUS_NL = {"sent": "verzonden", "failed": "mislukt", "skipped": "overgeslagen", "would-send": "zou verzenden"}
@@ -53,11 +53,12 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
                 broken.append(f"{programme} (risico)")
             else:
                 rows = rows + risk.result()
+        cell = lambda text: NONE if text in ("", "-") else text  # noqa: E731
         table = [
-            {"Besluitpunt": r.title or r.point, "Stap": step_words(r.step), "Ontvanger": r.recipient, "Kanaal": r.channel,
-             "Status": STATUS_NL[r.status], "Toelichting": r.reason}
+            {"Besluitpunt": cell(r.title or r.point), "Stap": cell(step_words(r.step)), "Ontvanger": cell(r.recipient),
+             "Kanaal": cell(r.channel), "Status": STATUS_NL[r.status], "Toelichting": r.reason}
             for r in rows
-        ] or [{"Besluitpunt": "-", "Stap": "-", "Ontvanger": "-", "Kanaal": "-", "Status": "niets te doen",
+        ] or [{"Besluitpunt": NONE, "Stap": NONE, "Ontvanger": NONE, "Kanaal": NONE, "Status": "niets te doen",
                "Toelichting": ""}]
         title = "Proefrun" if dry_run else "Herinneringen"
         create_table_artifact(table, key=f"{programme}-herinneringen",
@@ -65,6 +66,7 @@ def reminder_flow(as_of: dt.date | None = None, dry_run: bool = False) -> dict[s
         for row in rows:
             totals[row.status] = totals.get(row.status, 0) + 1
     get_run_logger().info("Herinneringen %s: %s", clock.dutch_date(day), totals or "niets te doen")
+    refresh_programme_artifacts()  # each programme's pages as they stand today (a point fell late overnight)
     publish_overview(day)  # every programme on one page, as the sweep left them
     if not dry_run:
         verify_register()  # the register checked once a day, its anchor kept outside it

@@ -42,7 +42,6 @@ class _Row:
 
     def __init__(self, r: Ranked, criteria):
         self.provider, self.valid, self.reason, self.rank = r.provider, r.valid, r.reason, r.rank
-        self.short = r.provider.removeprefix("Voorbeeld: ")[:28]
         self.tied_with = list(r.tied_with)
         self.scores = {c.key: f"{r.scores[c.key]:g}".replace(".", ",") if c.key in r.scores else "-" for c in criteria}
         self.weighted = {c.key: fmt(r.weighted[c.key]) if c.key in r.weighted else "-" for c in criteria}
@@ -140,7 +139,7 @@ def build_letters(session: Session, programme: str, lot: str, sent_on: dt.date |
         me = _Row(r, rules.criteria)
         kind = "gunning" if r.provider in state.winners else "afwijzing"
         html = env.get_template(f"letters/{kind}.html").render(
-            common | {"provider": r.provider, "provider_short": me.short, "me": me,
+            common | {"provider": r.provider, "me": me,
                       "reference": f"{prog.key}/{lot}/{provider_id(r.provider)}"})
         out.append(Letter(r.provider, lot, kind, html, f"{lot}-{kind}-{provider_id(r.provider)}"))
     return out
@@ -186,7 +185,8 @@ def pdf_bytes(html: str) -> bytes:
         scratch, _ = new_pdf()  # how tall the last block is, drawn on a page of its own
         top = scratch.get_y()
         scratch.write_html(tail, font_family=family)
-        if scratch.page_no() == 1 and pdf.get_y() + (scratch.get_y() - top) > pdf.h - pdf.b_margin:
+        # with a line to spare: the block's own spacing falls a little differently after other text
+        if scratch.page_no() == 1 and pdf.get_y() + (scratch.get_y() - top) + 6 > pdf.h - pdf.b_margin:
             pdf.add_page()
         pdf.write_html(tail, font_family=family)
     return bytes(pdf.output())

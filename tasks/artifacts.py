@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 
+import pendulum
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
@@ -27,19 +28,27 @@ def phases_done(report: dict) -> int:
     return done
 
 
+NONE = "—"  # an empty cell: a lone '-' in the UI's tables reads as a list bullet
+
+
 def points_table(report: dict) -> list[dict]:
-    return [
-        {
-            "Soort": dp["word"],
-            "Titel": dp["title"],
+    """Every decision point in date order, in five columns that fit the UI at 1440 px: the date first, and who
+    is missing in a few words ('7 colleges (alle behalve Aalten)') where the list is long."""
+    from models.rules.evaluation import who_short
+
+    rows = []
+    for dp in sorted(report["decision_points"], key=lambda dp: (dp["due"], dp["phase"])):
+        missing = (who_short(dp["missing_bodies"], tuple(dp["required_bodies"]), dp["body_names"])
+                   or ", ".join(dp["missing_names"]))
+        rows.append({
+            "Uiterlijk": clock.short_dutch_date(clock.parse_date(dp["due"])),
+            "Besluitpunt": f"{dp['word']}: {dp['title']}",
             "Fase": dp["phase"],
-            "Uiterlijk": dp["due_nl"],
             "Status": ("overgeslagen (handmatige overgang)" if dp.get("passed_over") and dp["status"] != "satisfied"
                        else dp.get("status_nl") or STATUS_LABELS[Status(dp["status"])]),
-            "Ontbreekt": ", ".join(dp["missing_names"]) or "-",
-        }
-        for dp in report["decision_points"]
-    ]
+            "Ontbreekt": missing or NONE,
+        })
+    return rows
 
 
 VIA = {"cli": "regie decide", "formulier": "formulier in de UI", "deployment": "deployment"}
@@ -47,7 +56,7 @@ VIA = {"cli": "regie decide", "formulier": "formulier in de UI", "deployment": "
 
 def _cell(text) -> str:
     """A table cell that cannot break the table: no pipes, no line breaks."""
-    return str(text if text not in (None, "") else "-").replace("|", "/").replace("\n", " ").replace("\r", " ")
+    return str(text if text not in (None, "", "-") else NONE).replace("|", "/").replace("\n", " ").replace("\r", " ")
 
 
 def register_markdown(report: dict, history: list[dict]) -> str:
@@ -99,18 +108,23 @@ def to_act_table(rows: list[dict]) -> list[dict]:
     """'Nu aan zet' in five narrow columns, the lateness first (it fits the UI at 1440 px): the meeting and
     its agenda cut-off share one column; the state word is left out (the lateness says it)."""
     def day(d):
-        return clock.short_dutch_date(d) if d else "-"
+        return clock.short_dutch_date(d) if d else NONE
 
     def meeting(r):
         if not r["meeting"]:
-            return "-"
-        return day(r["meeting"]) + (f" (agenda sluit {day(r['cutoff'])})" if r["cutoff"] else "")
+            return NONE
+        if not r["cutoff"]:
+            return day(r["meeting"])
+        cutoff = r["cutoff"]  # its year where it differs from the meeting's; never a weekday: the column stays narrow
+        said = pendulum.date(cutoff.year, cutoff.month, cutoff.day).format(
+            "D MMM" if cutoff.year == r["meeting"].year else "D MMM YYYY", locale="nl").replace(".", "")
+        return f"{day(r['meeting'])} (agenda {said})"
 
     return [{"Nog / te laat": r["when"], "Besluitpunt": r["title"], "Aan zet": r.get("who_short") or r["who"],
              "Uiterlijk": day(r["due"]),
              "Vergadering": meeting(r)} for r in rows] or [
-        {"Nog / te laat": "-", "Besluitpunt": "niemand is nu aan zet", "Aan zet": "-", "Uiterlijk": "-",
-         "Vergadering": "-"}]
+        {"Nog / te laat": NONE, "Besluitpunt": "niemand is nu aan zet", "Aan zet": NONE, "Uiterlijk": NONE,
+         "Vergadering": NONE}]
 
 
 def _latest_data(key: str):
@@ -157,6 +171,29 @@ def publish_artifacts(programme: str) -> int:
     if _changed(f"{programme}-voortgang", 100.0 * done / 6):
         create_progress_artifact(100.0 * done / 6, key=f"{programme}-voortgang", description=f"{name}: {words}")
     return done
+
+
+@task(name="overzichten van alle programma's bijwerken")
+def refresh_programme_artifacts() -> list[str]:
+    """'Nu aan zet', the decision points, the register, the timeline and the progress of every programme as they
+    stand now. They change with the date (a point falls late) and with decisions recorded while no programme run
+    moves (a form of an inbox, `regie decide`): the resume sweep and the daily reminders refresh them, not only the
+    programme run. A new version only where something changed; a programme that fails is named, the others go on."""
+    from sqlalchemy import select
+
+    from models.facts.entities import Programme
+    from prefect import get_run_logger
+
+    with register_session(read_only=True) as session:
+        keys = list(session.scalars(select(Programme.key).order_by(Programme.key)))
+    failed = []
+    for key in keys:
+        try:
+            publish_artifacts.fn(key)
+        except Exception as exc:  # noqa: BLE001 - one programme must not keep the others' pages stale
+            get_run_logger().warning("overzicht van %s niet bijgewerkt: %s: %s", key, type(exc).__name__, exc)
+            failed.append(key)
+    return failed
 
 
 @task(name="regie-overzicht bijwerken", task_run_name="regie-overzicht {as_of} bijwerken")

@@ -11,7 +11,7 @@ from models.core import clock
 from models.facts.db import private_data_dir
 from models.access.session import register_session
 from models.core.inputs import join_whole, printable
-from tasks.artifacts import _changed
+from tasks.artifacts import NONE, _changed
 
 
 @task(name="opschortende termijn bijhouden", task_run_name="opschortende termijn {programme}")
@@ -32,7 +32,7 @@ def tender_overview(programme: str) -> int:
     from models.views.tender import tender_report
     from notifications.letters import build_letters, letter_link, letter_markdown, write_letters
 
-    d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else "-"  # noqa: E731
+    d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else NONE  # noqa: E731
     from sqlalchemy import func, select
 
     from models.facts.entities import OfferImport, Programme, TenderRecord
@@ -45,8 +45,8 @@ def tender_overview(programme: str) -> int:
         report = tender_report(session, programme)
         letters = {lot["lot"]: build_letters(session, programme, lot["lot"])
                    for lot in report["lots"] if lot["award_on"]}
-    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Gegund aan": ", ".join(lot["winners"]) or "-",
-             "Opschortende termijn tot en met": d(lot["standstill_end"]), "Te doen": lot["owed"] or "-"}
+    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Gegund aan": ", ".join(lot["winners"]) or NONE,
+             "Opschortende termijn tot en met": d(lot["standstill_end"]), "Te doen": lot["owed"] or NONE}
             for lot in report["lots"]]
     if _changed(f"{programme}-aanbesteding", json.dumps(rows)):
         create_table_artifact(rows, key=f"{programme}-aanbesteding",
@@ -56,7 +56,8 @@ def tender_overview(programme: str) -> int:
     if not letters:
         return 0
     folder = private_data_dir() / "brieven" / programme  # scores are confidential: the private folder
-    lines = [f"# Brieven {programme}", "", f"Map: `{folder}` (HTML en PDF per aanbieder en perceel)", "",
+    lines = [f"# Brieven {programme}", "", "Elke brief is te lezen in het artifact van zijn perceel "
+             f"(`{programme}-brieven-<perceel>`); de PDF is hier te downloaden.", "",
              "| Perceel | Aanbieder | Brief | PDF |", "|---|---|---|---|"]
     count = 0
     names = {lot["lot"]: lot["name"] for lot in report["lots"]}
@@ -65,13 +66,13 @@ def tender_overview(programme: str) -> int:
         for x in items:
             count += 1
             link = letter_link(programme, lot, x.stem + ".pdf")
+            # a link, never a path on the server (the office reads this in a browser, not on that machine)
             lines.append(f"| {names.get(lot, lot)} | {printable(x.provider, 80)} | {x.kind} | "
-                         + (f"[downloaden]({link}) " if link else "") + f"`{folder / lot / (x.stem + '.pdf')}` |")
+                         + (f"[downloaden]({link})" if link else "bij het programmabureau") + " |")
         # the letters themselves, to read in the UI: one artifact per lot
         read = [f"# Brieven {names.get(lot, lot)} ({programme})", "",
-                "De gunnings- en afwijzingsbrieven van dit perceel, zoals verzonden; de PDF's staan in de map "
-                "van de brieven (zie het artifact met alle brieven)"
-                + (" en zijn hier te downloaden." if letter_link(programme, lot, "") else "."), ""]
+                "De gunnings- en afwijzingsbrieven van dit perceel, zoals verzonden"
+                + ("; de PDF's zijn hier te downloaden." if letter_link(programme, lot, "") else "."), ""]
         for x in items:
             kind = "Gunningsbeslissing" if x.kind == "gunning" else "Afwijzing"
             read += ["---", "", f"### {kind}: {printable(x.provider, 80)}", ""]

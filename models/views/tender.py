@@ -69,12 +69,14 @@ def tender_report(session: Session, programme: str, as_of: dt.date | None = None
     prog = get_programme(session, programme)
     ev = evaluate(session, prog.key, as_of or clock.today())
     rank_by = {r.lot: r for r in ev.ranks}
+    waiting = {t.lot for t in ev.tender if (not t.award_on or t.withdrawn) and not t.lot_decision}
     return {
         "programme": prog.key,
         "as_of": ev.as_of.isoformat(),
         "lots": [t.as_dict() | {"valid_offers": rank_by[t.lot].valid if t.lot in rank_by else 0,
                                 "ranking_note": rank_by[t.lot].note if t.lot in rank_by else ""}
                  for t in ev.tender],
-        "proposal": award_proposal([r for r in ev.ranks if r.ranked or (r.too_few and any(
-            t.lot == r.lot and t.needs_decision for t in ev.tender))]),
+        # what the award decision is asked to decide: the lots not awarded yet (after the award it is history)
+        "proposal": award_proposal([r for r in ev.ranks if r.lot in waiting and (r.ranked or (r.too_few and any(
+            t.lot == r.lot and t.needs_decision for t in ev.tender)))]),
     }

@@ -71,3 +71,30 @@ def test_nu_aan_zet_names_many_colleges_in_a_few_words(session):
     assert tariffs["Aan zet"] == "7 colleges (alle behalve Aalten)"
     full = next(r for r in rows if r["key"] == "tariffs")["who"]
     assert full.startswith("het college van Berkelland, het college van Bronckhorst")  # the full list stays in the row
+
+
+def test_the_decision_points_table_is_in_date_order_with_short_columns_and_no_bare_dash(session):
+    """'Besluitpunten' reads like 'Nu aan zet': date first and in date order, the kind in the title's words,
+    many missing colleges in a few words, and an empty cell a dash the UI does not turn into a bullet."""
+    from models.views.status import status_report
+    from tasks.artifacts import NONE, points_table
+
+    decide(session, "market-consultation-2", "projectteam", outcome="approved", on="2024-09-13")
+    decide(session, "tariffs", "aalten", outcome="approved", on="2024-10-08")
+    with session.begin():
+        table = points_table(status_report(session, "inkoop-2026", dt.date(2024, 10, 9)))
+    assert list(table[0]) == ["Uiterlijk", "Besluitpunt", "Fase", "Status", "Ontbreekt"]
+    dates = [dt.date.fromisoformat(p) for p in _due_dates(session)]
+    assert len(table) == len(dates)
+    assert [r["Uiterlijk"] for r in table] == [clock.short_dutch_date(d) for d in sorted(dates)]
+    tariffs = next(r for r in table if r["Besluitpunt"] == "Besluit: Tarieven vastgesteld door de colleges")
+    assert tariffs["Ontbreekt"] == "7 colleges (alle behalve Aalten)"
+    assert all(r["Ontbreekt"] != "-" for r in table) and any(r["Ontbreekt"] == NONE for r in table)
+    assert any(r["Besluitpunt"].startswith("Mijlpaal: ") for r in table)
+
+
+def _due_dates(session) -> list[str]:
+    from models.views.status import status_report
+
+    with session.begin():
+        return [dp["due"] for dp in status_report(session, "inkoop-2026", dt.date(2024, 10, 9))["decision_points"]]

@@ -52,8 +52,50 @@ def _tender(programme: str, row: dict) -> str:
             code = regie(tender_argv(programme, row))
         finally:
             sys.stdout = stdout
-    what = "inschrijvingen geïmporteerd" if "offers" in row else f"{row['step']} ({row['lot']})"
+    if "offers" in row:
+        what = "inschrijvingen geïmporteerd"
+    else:
+        from models.rules.lots import EVENTS
+
+        lots = "alle percelen" if str(row["lot"]) == "all" else f"perceel {_lot_name(programme, str(row['lot']))}"
+        what = f"{EVENTS.get(row['step'], row['step'])} ({lots})"
     return f"aanbesteding: {what}" + ("" if code == 0 else f" (geweigerd, code {code})")
+
+
+_NAMES: dict = {}  # per programme: its points' titles and its lots' names, read once
+
+
+def _names(programme: str) -> dict:
+    if programme not in _NAMES:
+        from models.access.session import register_session
+        from models.facts.snapshot import body_names, load_snapshot
+        from models.rules.decisions import describe_bodies
+
+        with register_session(read_only=True) as session:
+            snap = load_snapshot(session, programme)
+            names = body_names(session)
+        _NAMES[programme] = {"points": {dp.key: dp.title for dp in snap.points},
+                             "milestones": {dp.key for dp in snap.points if dp.kind == "milestone"},
+                             "lots": {lot.key: lot.name for lot in snap.lots},
+                             "bodies": {b: describe_bodies([b], names) for b in names}}
+    return _NAMES[programme]
+
+
+def _point_title(programme: str, key: str) -> str:
+    return f"'{_names(programme)['points'].get(key, key)}'"
+
+
+def _lot_name(programme: str, key: str) -> str:
+    return _names(programme)["lots"].get(key, key)
+
+
+def _decision_words(programme: str, row: dict) -> str:
+    """'het college van Aalten: 'Tarieven vastgesteld door de colleges' Akkoord' (names and titles, no keys)."""
+    who = _names(programme)["bodies"].get(row["body"], row["body"])
+    said = LABELS.get(row["outcome"], row["outcome"])
+    if row["point"] in _names(programme)["milestones"] and row["outcome"] == "approved":
+        said = "bevestigd"  # a milestone is confirmed by the project team, not decided
+    return f"{who}: {_point_title(programme, row['point'])} {said}"
 
 
 class Sink:
@@ -224,7 +266,7 @@ def _decide(programme: str, row: dict, run_id) -> str:
     if row["via"] == "formulier":
         why = _through_inbox(programme, row, run_id)
         if why is None:
-            return f"{college} via het formulier: {row['point']} {row['outcome']}"
+            return f"{_decision_words(programme, row)} (via het formulier)"
     regie = _STACK["regie"]  # the `regie` command itself, handed over by its dispatcher
 
     with open(os.devnull, "w") as quiet:
@@ -236,7 +278,7 @@ def _decide(programme: str, row: dict, run_id) -> str:
         finally:
             sys.stdout = stdout
     via = f" (met regie decide in plaats van het formulier: {why})" if why else ""
-    return f"{college}: {row['point']} {row['outcome']}{via}" + ("" if code == 0 else f" (geweigerd, code {code})")
+    return f"{_decision_words(programme, row)}{via}" + ("" if code == 0 else f" (geweigerd, code {code})")
 
 
 _STACK: dict = {}  # the `regie up` process of this demo and its log: every wait lasts as long as it lives
@@ -265,7 +307,7 @@ def _through_inbox(programme: str, row: dict, run_id) -> str | None:
         runs = [r for r in waiting_runs(programme, row["point"], row["body"]) if r.body == row["body"]]
         if runs:
             form = {"outcome": LABELS[row["outcome"]], "decided_on": row["on"].isoformat(), "recorded_by": row["by"],
-                    "reference": f"{row['body']}/{row['on'].year}/{row['point']}"}
+                    "reference": f"B&W {COLLEGE_NAMES.get(row['body'], row['body'])} {row['on'].strftime('%d-%m-%Y')}"}
             if row.get("reservation"):
                 form["reservation"] = row["reservation"]
             from tasks.runs import fired_pause_keys
@@ -369,4 +411,6 @@ def _print_state(run_id) -> None:
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
     state = run.state.name if run.state else "?"
-    print(f"Programmarun '{run.name}': {state}", flush=True)
+    words = {"Suspended": "wacht (opgeschort tot het volgende besluit)", "Paused": "wacht", "Completed": "afgerond",
+             "Failed": "mislukt", "Crashed": "gecrasht", "Cancelled": "geannuleerd", "Running": "loopt"}
+    print(f"Programmarun '{run.name}': {words.get(state, state)}", flush=True)

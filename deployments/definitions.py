@@ -69,6 +69,13 @@ def build_deployments() -> list:
         ),
     ]
     choose_programme(deployments)
+    for deployment in deployments:  # a phase chosen by its number and name ('4 - Implementatie'), never phase 0
+        if deployment.name == ADVANCE_PHASE:
+            from flows.advance import phase_label
+
+            prop = deployment._parameter_openapi_schema.properties["to_phase"]
+            prop.pop("anyOf", None)
+            prop.update(type="string", enum=[phase_label(n) for n in range(1, 6)])
     flows = {PROGRAMME: programme_flow, INBOX: inbox_flow, RECORD_DECISION: record_decision_flow,
              ADVANCE_PHASE: advance_phase_flow, REMINDERS: reminder_flow}
     for deployment in deployments:  # Prefect titles a parameter by its Python name: a person reads Dutch
@@ -115,8 +122,12 @@ def choose_programme(deployments: list) -> None:
         from models.facts.snapshot import body_names
         from models.rules.decisions import describe_bodies
 
+        from models.facts.snapshot import load_snapshots
+
         with register_session(read_only=True) as session:
             keys = list(session.scalars(select(Programme.key).order_by(Programme.key)))
+            titles = list(dict.fromkeys(dp.title for key in reversed(keys)  # the newest programme's order first
+                                        for dp in load_snapshots(session, [key])[key].points))
             names = body_names(session)
             bodies = [describe_bodies([slug], names) for slug in session.scalars(
                 select(GoverningBody.slug).order_by(GoverningBody.slug))]
@@ -128,3 +139,5 @@ def choose_programme(deployments: list) -> None:
             properties["programme"]["enum"] = keys
         if deployment.name == RECORD_DECISION and bodies and "body" in properties:
             properties["body"]["enum"] = bodies  # 'het college van Aalten', as the inbox forms name it
+        if deployment.name == RECORD_DECISION and titles and "point" in properties:
+            properties["point"]["enum"] = titles  # by its title; the flow finds the key in the chosen programme

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.states import Completed, Failed, State
 from pydantic import Field
-from typing import Annotated, Literal
+from typing import Annotated
 
 from notifications import prefect_events
 from tasks.register import Refused, advance_task
@@ -17,7 +17,7 @@ from models.core.inputs import clip
       description="Geef een fase handmatig vrij; geweigerd als daarmee een verplicht besluit wordt overgeslagen.")
 def advance_phase_flow(
     programme: Annotated[str, Field(title="Programma", description="bijv. inkoop-2026")],
-    to_phase: Annotated[Literal[0, 1, 2, 3, 4, 5], Field(title="Naar fase")],
+    to_phase: Annotated[int | str, Field(title="Naar fase", description="de fase die de programmarun mag beginnen")],
     reason: Annotated[str, Field(title="Reden", description="waarom deze fase nu wordt vrijgegeven (verplicht)")] = "",
     login: Annotated[str, Field(title="Gebruikersnaam", description="uw gebruikersnaam in Regie")] = "",
     code: Annotated[str, Field(title="Eenmalige code",
@@ -26,6 +26,10 @@ def advance_phase_flow(
                                                                    "anders gelden gebruikersnaam en code")] = "",
 ) -> int | State:
     logger = get_run_logger()
+    number = phase_number(to_phase)
+    if number is None:
+        return Failed(name="Geweigerd", message=f"Naar fase: kies een fase uit de lijst (niet '{clip(str(to_phase), 40)}')")
+    to_phase = number
     advanced = advance_task(programme, to_phase, reason, recorded_by, login, code)
     if isinstance(advanced, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
         return Failed(name="Geweigerd", message=clip(advanced.message, 500))
@@ -46,3 +50,17 @@ def point_titles(programme: str) -> dict[str, str]:
 
     with register_session(read_only=True) as session:
         return {dp.key: dp.title for dp in get_programme(session, programme).decision_points}
+
+
+def phase_label(number: int) -> str:
+    """'4 - Implementatie': how the form lists a phase."""
+    from flows.phases import PHASE_NAMES
+
+    return f"{number} - {PHASE_NAMES[number]}"
+
+
+def phase_number(chosen: int | str) -> int | None:
+    """4 from '4 - Implementatie' (the form) or 4 (a caller); None for anything else."""
+    head = str(chosen).strip().split(" ", 1)[0]
+    return int(head) if head.isdigit() and 0 <= int(head) <= 5 else None
+

@@ -117,9 +117,27 @@ def initial_values(point: PointState, refused: dict | None, proposed_date: str |
 
 def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, ...], refusal: str | None,
                      one_body: bool = False, proposed: str | None = None) -> str:
+    """What the form says above its fields. Prefect shows it in a small box that scrolls: a college's inbox
+    says it in four short lines (who, by when, the date to choose, what happens on Submit)."""
     lines = []
     if refusal:
         lines += [f"> **Vorige invoer geweigerd, niets vastgelegd:** {refusal}", ""]
+    choose = ([f"Kies zelf de besluitdatum (voorstel: {clock.dutch_date(clock.parse_date(proposed))}"
+               f"{', de laatste vergadering tot de uiterste datum' if point.kind != 'milestone' else ''}). Zonder "
+               "datum wordt niets vastgelegd.", ""] if proposed else [])
+    if one_body:
+        owed = "het besluit" if point.missing else "het opheffen van het voorbehoud"
+        lines += [
+            f"## {point.title}",
+            "",
+            f"**{', '.join(names)}**: {owed}, uiterlijk **{clock.dutch_date(point.due)}** "
+            f"({snap.programme_name}, fase {snap.number}).",
+            "",
+            *choose,
+            "Vul het besluit in en klik op *Submit*. Het wordt gecontroleerd voordat het in het register komt; "
+            "een geweigerd besluit staat bovenaan het volgende formulier.",
+        ]
+        return "\n".join(lines)
     lines += [
         f"## {point.title}",
         "",
@@ -131,11 +149,8 @@ def form_description(snap: PhaseSnapshot, point: PointState, names: tuple[str, .
         "",
         *[f"- {name}" for name in names],
         "",
-        *([f"Besluitdatum: kies zelf de datum van het besluit (voorstel: {clock.dutch_date(clock.parse_date(proposed))}"
-           f"{', de laatste vergadering tot de uiterste datum' if point.kind != 'milestone' else ''}). Zonder "
-           "datum wordt niets vastgelegd.", ""] if proposed else []),
-        ("Vul het besluit in en klik op *Submit*. " if one_body else
-         "Vul het besluit van één orgaan in en klik op *Submit*. ") + "Elk besluit wordt gecontroleerd "
+        *choose,
+        "Vul het besluit van één orgaan in en klik op *Submit*. Elk besluit wordt gecontroleerd "
         "voordat het in het register komt; een geweigerd besluit staat bovenaan het volgende formulier.",
     ]
     return "\n".join(lines)

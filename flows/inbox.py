@@ -76,11 +76,28 @@ def open_inboxes(programme: str, point: PointState) -> list[str] | None:
     return opened
 
 
+def _name_by_hand(programme: str, point: str, body: str) -> None:
+    """'<titel> - <college>', as open_inboxes names the inboxes it starts (the runs list is read by it)."""
+    from models.facts.snapshot import body_names
+    from models.rules.decisions import describe_bodies
+    from tasks.register import point_title
+
+    try:
+        with register_session(read_only=True) as session:
+            college = describe_bodies([body], body_names(session))
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(runtime.flow_run.id, name=clip(f"{point_title(programme, point)} - {college}", 200))
+    except Exception:  # noqa: BLE001 - a name is no reason to fail; the flow refuses bad input itself
+        pass
+
+
 @flow(name=INBOX_FLOW_NAME,  # the run is named by who starts it: "<titel> - <college>"
       description="Het besluit dat één college nog moet nemen: het formulier is alleen voor dat college.")
 def inbox_flow(programme: str, point: str, body: str):
     logger = get_run_logger()
     run_id = str(runtime.flow_run.id)
+    if " - " not in (runtime.flow_run.name or ""):  # started by hand from the UI: Prefect gave it a random name
+        _name_by_hand(programme, point, body)
     while True:
         keys = fired_pause_keys(run_id)
         refusal = typed = None

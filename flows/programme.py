@@ -188,9 +188,28 @@ def programme_flow(programme: Annotated[str, Field(title="Programma", descriptio
             refusal, typed = apply_answered_forms(programme)
             resumed_in = None  # a local pause goes on here: the phases before were done in this process
     publish_artifacts(programme)
+    close_periods(programme)
     logger.info("Alle fasen van %s afgerond", programme)
     rename_run(f"{programme} · alle fasen afgerond")
-    return Completed(message=f"Alle fasen van {programme} afgerond")
+    return Completed(name="Afgerond", message=f"Alle fasen van {programme} afgerond")
+
+
+def close_periods(programme: str) -> None:
+    """A period (implementation) runs beside the programme, which goes on without waiting on the clock: its
+    phase run ended 'Loopt tot ...'. When the programme ends and that period's exit is open, its badge says
+    'Afgerond' too, so the finished programme shows no phase still running."""
+    from prefect.client.schemas.filters import FlowRunFilterParentFlowRunId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[runtime.flow_run.id])), limit=200)
+        for run in runs:
+            number = run.name.rsplit(" ", 1)[-1]
+            if run.state is None or run.state.name != "Loopt" or not number.isdigit():
+                continue
+            if exit_still_open(programme, int(number)):
+                client.set_flow_run_state(run.id, Completed(name="Afgerond", message=clip(
+                    f"{run.state.message or ''}; voorbij, uitgang open", 500)), force=True)
 
 
 def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
@@ -211,11 +230,13 @@ def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:
 
 
 SUPERSEDED = "Opnieuw beoordeeld"
+STALE = ("Wacht op besluit", "Nog niet begonnen", "Loopt")  # what a later judgement of the phase replaces
 
 
 def superseded(name: str, newest) -> None:
-    """An earlier run of this phase that ended waiting ('Wacht op besluit') was judged again by `newest`: its
-    badge says so, so that one phase never shows a stale wait beside its newer judgement. (A re-judgement in
+    """An earlier run of this phase that ended waiting ('Wacht op besluit'), not begun or with its period still
+    running was judged again by `newest`: its badge says so, so that one phase never shows a stale state beside
+    its newer judgement. (A re-judgement in
     the same process makes a new phase run; after a resume Prefect may rerun the first one instead, which
     leaves the newer one behind: which is the newest is what just ran, not the creation order.)"""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterParentFlowRunId
@@ -225,10 +246,10 @@ def superseded(name: str, newest) -> None:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[runtime.flow_run.id]),
             name=FlowRunFilterName(any_=[name])), limit=200)
-        for run in runs:
-            if run.id != newest and run.state is not None and run.state.name == "Wacht op besluit":
-                message = clip(f"{run.state.message or ''}; daarna opnieuw beoordeeld in een nieuwere run van deze "
-                               "fase", 500)
+        for run in runs:  # not final judgements: waiting, not begun yet, a period still running
+            if run.id != newest and run.state is not None and run.state.name in STALE:
+                message = clip(f"{run.state.message or ''}; daarna opnieuw beoordeeld: de andere run van deze fase "
+                               "geeft de stand", 500)
                 client.set_flow_run_state(run.id, Cancelled(name=SUPERSEDED, message=message), force=True)
 
 

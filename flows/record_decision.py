@@ -14,19 +14,29 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from flows.forms import FORM_LABELS
-from tasks.register import Refused, record_typed_task
+from tasks.register import Refused, point_key, point_title, record_typed_task
 from tasks.runs import resume_waiting_runs
 from models.core.inputs import clip
 
 OUTCOMES = Literal[tuple(FORM_LABELS.values())]  # type: ignore[valid-type] - 'Go', 'Akkoord met voorbehoud', ...
 
 
-@flow(name="regie-besluit-vastleggen", flow_run_name="{programme} {point} {body}",
+def _run_name() -> str:
+    """'inkoop-2026: het college van Winterswijk over Besluitvorming door colleges: go/no-go' (titles, no keys)."""
+    from prefect.runtime import flow_run
+
+    from tasks.register import point_title
+
+    p = flow_run.parameters
+    return f"{p.get('programme', '')}: {p.get('body', '')} over {point_title(p.get('programme', ''), p.get('point', ''))}"
+
+
+@flow(name="regie-besluit-vastleggen", flow_run_name=_run_name,
       description="Leg een besluit vast in het register en zet de run voort die erop wacht.")
 def record_decision_flow(
     programme: Annotated[str, Field(title="Programma", description="bijv. inkoop-2026")],
-    point: Annotated[str, Field(title="Besluitpunt", description="de sleutel van het punt, zoals `regie status` "
-                                                                  "hem noemt, bijv. go-no-go")],
+    point: Annotated[str, Field(title="Besluitpunt", description="kies het besluitpunt (de titel, zoals "
+                                                                  "`regie status` het noemt)")],
     body: Annotated[str, Field(title="Orgaan", description="het college (of de bestuurders) dat besloot")],
     outcome: Annotated[OUTCOMES, Field(title="Uitkomst")],
     decided_on: Annotated[str, Field(title="Besluitdatum", pattern=r"^(\d{4}-\d{2}-\d{2})?$",
@@ -51,11 +61,12 @@ def record_decision_flow(
     typed = dict(body=body, outcome=outcome, decided_on=decided_on, reference=reference, reservation=reservation,
                  extra_meeting=extra_meeting, supersedes=supersedes, lifts=lifts, login=login, code=code,
                  recorded_by=recorded_by)
+    point = point_key(programme, point)  # the form names the point by its title
     recorded = record_typed_task(programme, point, typed)
     if isinstance(recorded, Refused):  # a refusal is an answer: one Dutch line, no traceback; not a success
         return Failed(name="Geweigerd", message=clip(recorded.message, 500))
     decision_id, message = recorded
-    logger.info("Besluit %s over %s: %s", body, point, message)
+    logger.info("Besluit %s over '%s': %s", body, point_title(programme, point), message)
     for name in resume_waiting_runs(programme, point, body):
         logger.info("Wachtende run %s hervat", name)
     return decision_id

@@ -7,6 +7,8 @@ from prefect import flow, get_run_logger, task
 from models.access.session import register_session
 from models.views.status import evaluate
 from models.core.vocabulary import Status
+from models.core import clock
+from tasks.artifacts import publish_overview, refresh_programme_artifacts
 from tasks.runs import owes
 from tasks.runs import resume, waiting_runs
 
@@ -19,6 +21,7 @@ def resume_unblocked_runs() -> list[str]:
         with register_session(read_only=True) as session:
             ev = evaluate(session, run.programme)
             verdict = next((v for dp, _, v in ev.points if dp.key == run.point), None)
+            title = next((dp.title for dp, _, _ in ev.points if dp.key == run.point), run.point)
             if run.body is not None:  # an inbox run: it waits as long as its college still owes the decision
                 blocked = verdict is not None and owes(verdict, run.body) and run.point not in ev.passed_over
             else:  # a rejection resumes too: the run then stops with the reason instead of waiting for ever
@@ -29,10 +32,10 @@ def resume_unblocked_runs() -> list[str]:
                     and run.point not in ev.passed_over
                 )
         if blocked:
-            logger.info("%s wacht terecht op %s: %s", run.name, run.point, verdict.reason)
+            logger.info("%s wacht terecht op '%s': %s", run.name, title, verdict.reason)
             continue
         if resume(run):
-            logger.info("%s hervat: %s is niet meer open", run.name, run.point)
+            logger.info("%s hervat: '%s' is niet meer open", run.name, title)
             resumed.append(run.name)
     return resumed
 
@@ -60,9 +63,54 @@ def settle_standstills() -> list[str]:
     return done
 
 
+@task(name="wachtrij van controles opruimen")
+def tidy_queue(at_start: bool = False) -> int:
+    """The checks queued beside this one. At its start: those asked before it began are this one. At its end:
+    one is enough to follow (it sees every decision recorded before it starts)."""
+    import datetime as dt
+
+    from prefect.runtime import deployment
+
+    from tasks.runs import tidy_sweep_queue
+
+    # at the start: asked before now, and this check reads the register after now
+    removed = tidy_sweep_queue(deployment.id, dt.datetime.now(dt.timezone.utc) if at_start else None)
+    if removed:
+        get_run_logger().info("%s controle(s) in de rij vervallen: de volgende controle ziet hun besluiten ook",
+                              removed)
+    return removed
+
+
+@task(name="geplande runs benoemen")
+def name_planned() -> int:
+    """The checks and reminder runs planned ahead, named in Dutch instead of Prefect's random names."""
+    from prefect.runtime import deployment
+
+    from deployments.definitions import REMINDERS
+    from tasks.runs import name_planned_runs
+
+    if not deployment.id:
+        return 0  # run by hand, outside the served deployments
+    from prefect import get_client
+
+    ids = {str(deployment.id): "sweep"}
+    with get_client(sync_client=True) as client:
+        try:
+            ids[str(client.read_deployment_by_name(f"regie-herinneringen/{REMINDERS}").id)] = "reminders"
+        except Exception:  # noqa: BLE001 - no reminders deployment here: only the checks
+            pass
+    return name_planned_runs(ids)
+
+
 @flow(name="regie-wachtende-runs-hervatten", flow_run_name="controle wachtende runs",
       description="Hervat wachtende runs waarvan de poort inmiddels open is, en verstuurt verschuldigde berichten.")
 def resume_sweep_flow() -> list[str]:
+    tidy_queue(at_start=True)
     deliver_owed_messages()
     settle_standstills()
-    return resume_unblocked_runs()
+    resumed = resume_unblocked_runs()
+    refresh_programme_artifacts()  # 'Nu aan zet' as it stands now, also where no programme run moved
+    publish_overview(clock.today())  # 'Regie overzicht' too (a new version only when something changed)
+    tidy_queue()
+    name_planned()
+    return resumed

@@ -49,7 +49,45 @@ def record_typed_task(programme: str, point: str, typed: dict) -> tuple[int, str
     return decision_id, message
 
 
-@task(name="formulier verwerken", task_run_name="formulier {pause_key}")
+def point_title(programme: str, key: str) -> str:
+    """A point's title for a run's name ('Besluitvorming door colleges: go/no-go'); its key where the register
+    does not know it (the name of a run that will be refused)."""
+    try:
+        from models.facts.snapshot import load_snapshot
+
+        with register_session(read_only=True) as session:
+            return next((dp.title for dp in load_snapshot(session, programme).points if dp.key == key), key)
+    except Exception:  # noqa: BLE001 - a name is no reason to fail
+        return key
+
+
+def point_key(programme: str, point: str) -> str:
+    """The key of the point a form names by its title ('Besluitvorming door colleges: go/no-go' -> 'go-no-go');
+    a key stays a key, and what matches nothing is left as typed (the register refuses it, naming it)."""
+    try:
+        from models.facts.snapshot import load_snapshot
+
+        with register_session(read_only=True) as session:
+            points = load_snapshot(session, programme).points
+    except Exception:  # noqa: BLE001 - an unknown programme: the register refuses it in its own words
+        return point
+    if any(dp.key == point for dp in points):
+        return point
+    wanted = " ".join(point.split()).casefold()
+    return next((dp.key for dp in points if dp.title.casefold() == wanted), point)
+
+
+def _form_run_name() -> str:
+    """'formulier Besluitvorming door colleges: go/no-go (2e invoer)', not the pause key."""
+    from prefect.runtime import task_run
+
+    p = task_run.parameters
+    attempt = str(p.get("pause_key", "")).rsplit("-", 1)[-1]
+    number = f" ({int(attempt) + 1}e invoer)" if attempt.isdigit() else ""
+    return f"formulier {point_title(p.get('programme', ''), p.get('point', ''))}{number}"
+
+
+@task(name="formulier verwerken", task_run_name=_form_run_name)
 def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, payload: dict) -> FormResult:
     with register_session() as session:
         result = handle_form_input(

@@ -200,3 +200,78 @@ def close_if_done(run) -> bool | None:
         client.create_logs([LogCreate(name="regie", level=20, flow_run_id=UUID(run.id), timestamp=clock.utcnow_real(),
                                       message=f"Beëindigd zonder formulier: {ended.name}: {ended.message}")])
     return True
+
+
+# --- The resume sweep's queue ------------------------------------------------------------------------
+
+QUEUED_SWEEP_NAME = "controle wachtende runs (in de rij)"
+AWAITING_SLOT = "AwaitingConcurrencySlot"  # Prefect's state name for a run that waits for its deployment's slot
+
+
+def tidy_sweep_queue(deployment_id: str | None, started=None) -> int:
+    """Runs of the resume sweep that wait for its one slot (the automation asks one per recorded decision).
+
+    Called by a running sweep, which holds the slot, so none of them starts meanwhile. With `started` (when the
+    calling sweep began): those queued before it are deleted, since it sees their decisions itself. Without: the
+    newest stays, with a readable name, to run next; the older ones would do the same work, so they are deleted
+    rather than left to run (or to be cancelled). How many it deleted."""
+    if not deployment_id:
+        return 0
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilterStateName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        queued = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[UUID(str(deployment_id))])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]),
+                name=FlowRunFilterStateName(any_=[AWAITING_SLOT]))),
+            sort=FlowRunSort.START_TIME_ASC,
+        )
+        queued = sorted(queued, key=lambda r: r.created or r.expected_start_time)
+        if started is not None:
+            older = [r for r in queued if r.created is not None and r.created < started]
+        elif queued:
+            *older, newest = queued
+            if newest.name != QUEUED_SWEEP_NAME:
+                client.update_flow_run(newest.id, name=QUEUED_SWEEP_NAME)
+        else:
+            older = []
+        for run in older:
+            try:
+                client.delete_flow_run(run.id)
+            except ObjectNotFound:
+                pass  # gone already
+        return len(older)
+
+
+def name_planned_runs(deployment_ids: dict[str, str]) -> int:
+    """The runs Prefect's scheduler plans ahead carry random names ('classy-marten') until they start and name
+    themselves: name them now, in Dutch, as they will be named ('controle wachtende runs (gepland)',
+    'herinneringen maandag 7 december 2026 (gepland)'). `deployment_ids`: deployment id -> its kind ('sweep' or
+    'reminders'). How many it named."""
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    named = 0
+    with get_client(sync_client=True) as client:
+        planned = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[UUID(str(d)) for d in deployment_ids])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=200)
+        for run in planned:
+            kind = deployment_ids.get(str(run.deployment_id))
+            if kind == "reminders":
+                when = run.expected_start_time or run.next_scheduled_start_time
+                day = clock.local_date(when) if when else None
+                name = f"herinneringen {clock.dutch_date(day)} (gepland)" if day else "herinneringen (gepland)"
+            elif kind == "sweep":
+                if run.state is not None and run.state.name == AWAITING_SLOT:
+                    continue  # the queue's own (tidy_sweep_queue)
+                name = "controle wachtende runs (gepland)"
+            else:
+                continue
+            if run.name != name:
+                client.update_flow_run(run.id, name=name)
+                named += 1
+    return named
+

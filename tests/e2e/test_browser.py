@@ -170,7 +170,7 @@ def _walk(page, base: str, auth: str, run, people: dict, seen) -> None:
     assert "Aalten" not in table  # decided: not named
 
     # The procurement lead wants phase 4 now: refused, the go/no-go is not taken; nothing is recorded.
-    refused = _transition(page, base, to_phase="4", reason="inschrijving via Mercell afgerond",
+    refused = _transition(page, base, to_phase="4 - Implementatie", reason="inschrijving via Mercell afgerond",
                           login="inkoopleider", code=lead.next())
     page.locator(".state-badge", has_text="Geweigerd").first.wait_for()
     page.get_by_text("verplichte besluiten overslaan").first.wait_for()
@@ -239,7 +239,7 @@ def _walk(page, base: str, auth: str, run, people: dict, seen) -> None:
     page.get_by_role("link", name=name).first.wait_for()
 
     # The lead passes the milestones by hand, with the next code: accepted, and the programme runs to its end.
-    accepted = _transition(page, base, to_phase="4", reason="inlichtingen en inschrijving via Mercell afgerond",
+    accepted = _transition(page, base, to_phase="4 - Implementatie", reason="inlichtingen en inschrijving via Mercell afgerond",
                            login="inkoopleider", code=lead.next())
     page.locator(".state-badge", has_text="Vrijgegeven").first.wait_for()
     page.get_by_text("overgeslagen mijlpalen: 'Inlichtingenronde 2").first.wait_for()

@@ -45,19 +45,22 @@ def test_a_short_demo_runs_to_its_end(database, tmp_path, postgres_state):
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     # the decisions landed on their days, two of them through the colleges' inbox forms
-    assert "dinsdag 29 oktober 2024: aalten via het formulier: go-no-go go; berkelland: go-no-go go" in out
-    assert "winterswijk via het formulier: go-no-go deferred" in out
-    assert "dinsdag 12 november 2024: winterswijk: go-no-go go" in out
+    go = "'Besluitvorming door colleges: go/no-go'"
+    assert (f"dinsdag 29 oktober 2024: het college van Aalten: {go} Go (via het formulier); "
+            f"het college van Berkelland: {go} Go") in out
+    assert f"het college van Winterswijk: {go} Aangehouden (via het formulier)" in out
+    assert f"dinsdag 12 november 2024: het college van Winterswijk: {go} Go" in out
+    assert "go-no-go" not in out and "deferred" not in out  # titles and Dutch words, no keys
     assert "geweigerd" not in out
     # a form decision from before the run started cannot go through an inbox: the demo says so, plainly;
     # every other one went through its inbox (none fell back silently, none fell back at all)
-    assert ("Vóór de start: projectteam: market-consultation-2 approved (met regie decide in plaats van het "
-            "formulier: de programmarun is nog niet gestart)") in out
+    assert ("Vóór de start: het projectteam (inkoopprojectleider): 'Tweede marktconsultatie gehouden' bevestigd (met "
+            "regie decide in plaats van het formulier: de programmarun is nog niet gestart)") in out
     assert out.count("in plaats van het formulier") == 1, out
     assert "Demo klaar op woensdag 13 november 2024" in out
     # the programme moved past the go/no-go and now waits for the publication
     assert "Programmarun 'inkoop-2026 · wacht op Publicatie aanbestedingen via Mercell" in out
-    assert out.rstrip().endswith("Suspended")
+    assert out.rstrip().endswith("wacht (opgeschort tot het volgende besluit)")
     # reminders went to the local sink, dated by the demo's clock
     lines = [json.loads(line) for line in
              (tmp_path / "xdg" / "regie" / "demo" / "berichten.jsonl").read_text(encoding="utf-8").splitlines()]

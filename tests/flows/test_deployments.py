@@ -34,7 +34,13 @@ def test_the_leads_forms_have_dutch_titles_and_the_programme_and_phase_are_chose
     by_name = {d.name: d._parameter_openapi_schema.model_dump() for d in build_deployments()}
     advance = by_name["advance-phase"]["properties"]
     assert advance["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"] and advance["programme"]["title"] == "Programma"
-    assert advance["to_phase"]["enum"] == [0, 1, 2, 3, 4, 5] and advance["to_phase"]["title"] == "Naar fase"
+    assert advance["to_phase"]["enum"] == ["1 - Herijken aanpak, besluiten nemen, dialoog",
+                                           "2 - Dialoog, uitwerken aanbestedingsdocumenten",
+                                           "3 - Uitvoeren aanbesteding", "4 - Implementatie",
+                                           "5 - Start nieuwe contracten"] and advance["to_phase"]["title"] == "Naar fase"
+    record = by_name["record-decision"]["properties"]
+    assert "Besluitvorming door colleges: go/no-go" in record["point"]["enum"]  # chosen by title, not typed as a key
+    assert not any("-" in t and " " not in t for t in record["point"]["enum"])
     assert [advance[k]["title"] for k in ("reason", "login", "code", "recorded_by")] == [
         "Reden", "Gebruikersnaam", "Eenmalige code", "Uw naam"]
     assert by_name["programme"]["properties"]["programme"]["enum"] == ["inkoop-2022", "inkoop-2026"]

@@ -295,7 +295,7 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
     assert [(r["Besluitpunt"], r["Aan zet"]) for r in rows] == [
         ("Besluitvorming door colleges: go/no-go", "het college van Winterswijk")]
     assert rows[0]["Uiterlijk"] == "di 5 nov 2024"
-    assert rows[0]["Vergadering"].startswith("di 5 nov 2024 (agenda sluit ")
+    assert rows[0]["Vergadering"].startswith("di 5 nov 2024 (agenda ") and "sluit" not in rows[0]["Vergadering"]
     assert rows[0]["Nog / te laat"].endswith("dagen te laat")
     assert list(rows[0]) == ["Nog / te laat", "Besluitpunt", "Aan zet", "Uiterlijk", "Vergadering"]  # lateness first
     assert "fase 2 (van 0-5): " in first.description
@@ -359,10 +359,11 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     row = next(r for r in table if r["Perceel"] == "Beschermd wonen SDA regionaal")
     assert row["Stand"] == "definitief gegund" and row["Opschortende termijn tot en met"] == "maandag 14 april 2025"
     letters = max(artifacts("inkoop-2026-brieven"), key=lambda a: a.created).data
-    pdf = next(line.split("`")[1] for line in letters.splitlines() if "wonen-1-afwijzing-stichting-kompas" in line)
     from models.facts.db import private_data_dir
 
-    assert Path(pdf).is_file() and Path(pdf).is_relative_to(private_data_dir())  # scores stay in the 0700 folder
+    assert str(private_data_dir()) not in letters and ".pdf`" not in letters  # links, no paths on the server
+    pdf = next((private_data_dir() / "brieven" / "inkoop-2026" / "wonen-1").glob("wonen-1-afwijzing-stichting-kompas*.pdf"))
+    assert pdf.is_file()  # scores stay in the 0700 folder
     assert private_data_dir().stat().st_mode & 0o077 == 0
     # the office reads each letter in the UI: one artifact per lot with the letters' text
     read = max(artifacts("inkoop-2026-brieven-wonen-1"), key=lambda a: a.created).data
@@ -436,3 +437,58 @@ def test_an_inbox_form_proposes_no_outcome_but_keeps_a_typed_one(flow_env):
     assert fresh["properties"]["outcome"]["enum"] == ["Go", "No-go", "Aangehouden"]
     typed = decision_form(point, False, {"outcome": "No-go"}, fixed_body=True, required=True).model_json_schema()
     assert typed["properties"]["outcome"]["default"] == "No-go"
+
+
+def test_an_inbox_form_says_in_a_few_short_lines_who_owes_what_by_when(flow_env):
+    """Prefect shows a form's description in a small box that scrolls: a college's inbox says who owes what by
+    when, the date to choose and what Submit does, without the programme-wide list of colleges or the state."""
+    from flows.forms import form_description
+    from models.access.session import register_session as session_of
+    from models.views.status import phase_snapshot
+
+    with session_of() as session:
+        snap = phase_snapshot(session, "inkoop-2026", 2)
+    point = next(p for p in snap.points if p.key == "go-no-go")
+    text = form_description(snap, point, ("het college van Winterswijk",), None, one_body=True, proposed="2024-11-05")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 4, lines
+    assert lines[1].startswith("**het college van Winterswijk**: het besluit, uiterlijk **") and "fase 2" in lines[1]
+    assert "voorstel: dinsdag 5 november 2024" in lines[2] and "Zonder datum wordt niets vastgelegd" in lines[2]
+    assert "Stand:" not in text and "Nog niet besloten" not in text and "- het college" not in text
+    refused = form_description(snap, point, ("het college van Winterswijk",), "de datum ligt in de toekomst",
+                               one_body=True, proposed="2024-11-05")
+    assert refused.startswith("> **Vorige invoer geweigerd, niets vastgelegd:** de datum ligt in de toekomst")
+
+
+def test_a_period_that_ran_beside_the_programme_ends_afgerond_with_it(flow_env, monkeypatch):
+    """The implementation period runs beside the programme: its phase run ends 'Loopt tot ...' and the run goes
+    on to the contract start. When the programme ends after the period, that badge says 'Afgerond' (a walk found
+    phase 4 green 'Loopt tot 31 december 2025' on a programme finished in January), and so does the programme's."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    def phases(run_id) -> dict[str, list[str]]:
+        with get_client(sync_client=True) as client:
+            children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(str(run_id))])), limit=50)
+        out: dict[str, list[str]] = {}
+        for c in children:
+            if " fase " in c.name:
+                out.setdefault(c.name, []).append(c.state.name)
+        return {name: sorted(states) for name, states in out.items()}
+
+    record_all()
+    monkeypatch.setenv("REGIE_TODAY", "2025-12-15")  # the period runs to 31 December; the start waits
+    thread, box = in_thread(programme_flow, "inkoop-2026")
+    run = wait_until(lambda: waiting_runs("inkoop-2026"), what="the run to wait for the contract start")[0]
+    assert phases(run.id).get("inkoop-2026 fase 4") == ["Loopt"], phases(run.id)
+    monkeypatch.setenv("REGIE_TODAY", "2026-01-05")
+    assert resume_waiting_runs.fn("inkoop-2026", run.point) == [run.name]
+    thread.join(600)
+    state = box["result"]
+    assert state.is_completed() and state.name == "Afgerond", state
+    # each phase done once; a phase judged again after the resume shows its earlier run as judged again
+    ended = phases(run.id)
+    assert sorted(ended) == [f"inkoop-2026 fase {n}" for n in range(6)], ended
+    assert all(states.count("Afgerond") == 1 and set(states) <= {"Afgerond", "Opnieuw beoordeeld"}
+               for states in ended.values()), ended
+    assert "Nog niet begonnen" not in str(ended) and "Loopt" not in str(ended)

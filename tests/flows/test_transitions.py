@@ -34,6 +34,18 @@ def test_record_decision_deployment_writes_and_resumes_the_waiting_run(flow_env)
     assert box["result"].is_completed(), box
     with register_session() as session:
         assert session.get(Decision, decision_id).via == "deployment"
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, TaskRunFilter, TaskRunFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:  # runs named with titles and names, not keys
+        run = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["regie-besluit-vastleggen"])),
+                                    sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+        assert run.name == "inkoop-2026: het college van Winterswijk over Besluitvorming door colleges: go/no-go"
+        forms = [t.name for t in client.read_task_runs(task_run_filter=TaskRunFilter(
+            name=TaskRunFilterName(like_="formulier ")))]
+    assert "formulier Besluitvorming door colleges: go/no-go (1e invoer)" in forms, forms
+    assert not any("regie-" in name for name in forms), forms
 
 
 @pytest.mark.parametrize(
@@ -281,3 +293,88 @@ def test_two_inboxes_answered_at_once_leave_no_duplicate_or_stale_phase_run(flow
         assert sorted(states) == [("CANCELLED", "Opnieuw beoordeeld")] * (len(states) - 1) + [("COMPLETED", "Afgerond")]
     assert all(c.state.is_final() for c in children)
     assert waiting_runs("inkoop-2026") == []  # nothing stale left waiting
+
+
+def test_the_resume_sweep_keeps_one_readable_run_in_its_queue_and_leaves_no_cancelled_runs():
+    """A burst of decisions queues a check per decision behind the running one: the running check keeps only
+    the newest, named in Dutch, and deletes the others (they would do the same work); at its start it deletes
+    those queued before it began, since it reads the register after them. A scheduled check is left alone."""
+    import datetime as dt
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.exceptions import ObjectNotFound
+    from prefect.states import Scheduled
+
+    from tasks.runs import AWAITING_SLOT, QUEUED_SWEEP_NAME, tidy_sweep_queue
+
+    deployment_id = resume_sweep_flow.to_deployment(name="wachtrij-test").apply()
+    with get_client(sync_client=True) as client:
+        queued = [client.create_flow_run_from_deployment(deployment_id, state=Scheduled(name=AWAITING_SLOT))
+                  for _ in range(3)]
+        later = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)))
+        assert all(run.state.name == AWAITING_SLOT for run in queued) and later.state.name == "Scheduled"
+
+        assert tidy_sweep_queue(str(deployment_id)) == 2  # at the end of a check: the newest stays
+        left = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+        assert sorted(r.id for r in left) == sorted([queued[-1].id, later.id])
+        assert client.read_flow_run(queued[-1].id).name == QUEUED_SWEEP_NAME
+        for run in queued[:-1]:
+            with pytest.raises(ObjectNotFound):
+                client.read_flow_run(run.id)
+
+        asked_after = client.create_flow_run_from_deployment(deployment_id, state=Scheduled(name=AWAITING_SLOT))
+        started = asked_after.created - dt.timedelta(microseconds=1)  # a check that began just before it
+        assert tidy_sweep_queue(str(deployment_id), started) == 1  # the one queued before the check began
+        left = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+        assert sorted(r.id for r in left) == sorted([asked_after.id, later.id])
+        assert tidy_sweep_queue(None) == 0  # a check run without a deployment (in a test, by hand): nothing to do
+
+
+def test_the_resume_sweep_refreshes_nu_aan_zet_after_a_decision_no_programme_run_saw(flow_env):
+    """'Nu aan zet' followed only the programme run: a decision recorded while no run moved (a form, `regie
+    decide`) left it stale. The resume sweep (every 5 minutes, and at once after a decision) refreshes it."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    def latest() -> str:
+        with get_client(sync_client=True) as client:
+            found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["inkoop-2026-nu-aan-zet"])),
+                                          sort=ArtifactSort.CREATED_DESC, limit=1)
+        return json.dumps(found[0].data, ensure_ascii=False) if found else ""
+
+    record_all(skip={("go-no-go", "winterswijk")})
+    resume_sweep_flow()
+    assert "Besluitvorming door colleges: go/no-go" in latest() and "Winterswijk" in latest()
+    with register_session() as session:
+        record_decision(session, programme="inkoop-2026", point="go-no-go", body="winterswijk", outcome="go",
+                        decided_on="2024-11-05", recorded_by="Secretaris Winterswijk")
+    resume_sweep_flow()
+    assert "go/no-go" not in latest(), latest()
+
+
+def test_runs_planned_ahead_carry_dutch_names_not_random_ones():
+    """Prefect's scheduler plans the checks and the reminders ahead under random names ('classy-marten'); the
+    check names them as they will be named, and leaves a queued check to its queue's own name."""
+    import datetime as dt
+
+    from prefect import get_client
+    from prefect.states import Scheduled
+
+    from flows.reminders import reminder_flow
+    from tasks.runs import AWAITING_SLOT, name_planned_runs
+
+    sweep_id = resume_sweep_flow.to_deployment(name="gepland-test").apply()
+    reminders_id = reminder_flow.to_deployment(name="gepland-test").apply()
+    at = dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.timezone.utc)  # 08:00 in Amsterdam, a Tuesday
+    with get_client(sync_client=True) as client:
+        check = client.create_flow_run_from_deployment(sweep_id, state=Scheduled(scheduled_time=at))
+        queued = client.create_flow_run_from_deployment(sweep_id, state=Scheduled(name=AWAITING_SLOT))
+        reminders = client.create_flow_run_from_deployment(reminders_id, state=Scheduled(scheduled_time=at))
+        assert name_planned_runs({str(sweep_id): "sweep", str(reminders_id): "reminders"}) == 2
+        assert client.read_flow_run(check.id).name == "controle wachtende runs (gepland)"
+        assert client.read_flow_run(reminders.id).name == "herinneringen dinsdag 8 december 2026 (gepland)"
+        assert client.read_flow_run(queued.id).name == queued.name  # the queue names its own
+        assert name_planned_runs({str(sweep_id): "sweep", str(reminders_id): "reminders"}) == 0  # once

@@ -69,13 +69,19 @@ def build_deployments() -> list:
         ),
     ]
     choose_programme(deployments)
-    for deployment in deployments:  # a phase chosen by its number and name ('4 - Implementatie'), never phase 0
-        if deployment.name == ADVANCE_PHASE:
+    for deployment in deployments:
+        schema = deployment._parameter_openapi_schema
+        if deployment.name == ADVANCE_PHASE:  # a phase chosen by its number and name ('4 - Implementatie'), not 0
             from flows.advance import phase_label
 
-            prop = deployment._parameter_openapi_schema.properties["to_phase"]
+            prop = schema.properties["to_phase"]
             prop.pop("anyOf", None)
             prop.update(type="string", enum=[phase_label(n) for n in range(1, 6)])
+            # the reason is asked for: the form marks it so, and an empty one is refused before Submit
+            schema.properties["reason"]["minLength"] = 1
+            schema.required = sorted(set(schema.required or []) | {"reason"})
+        if deployment.name == RECORD_DECISION:  # the date is the person's choice: asked for, never filled in
+            schema.required = sorted(set(schema.required or []) | {"decided_on"})
     flows = {PROGRAMME: programme_flow, INBOX: inbox_flow, RECORD_DECISION: record_decision_flow,
              ADVANCE_PHASE: advance_phase_flow, REMINDERS: reminder_flow}
     for deployment in deployments:  # Prefect titles a parameter by its Python name: a person reads Dutch

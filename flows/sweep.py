@@ -13,7 +13,7 @@ from tasks.runs import owes
 from tasks.runs import resume, waiting_runs
 
 
-@task(name="wachtende runs controleren")
+@task(name="wachtende runs controleren", task_run_name="wachtende runs controleren")
 def resume_unblocked_runs() -> list[str]:
     logger = get_run_logger()
     resumed = []
@@ -40,7 +40,7 @@ def resume_unblocked_runs() -> list[str]:
     return resumed
 
 
-@task(name="verschuldigde berichten versturen")
+@task(name="verschuldigde berichten versturen", task_run_name="verschuldigde berichten versturen")
 def deliver_owed_messages() -> int:
     """Messages the register still owes (a crash after a decision, a relay that was down): send them now."""
     from notifications.events import deliver_owed
@@ -51,7 +51,7 @@ def deliver_owed_messages() -> int:
     return sum(o.status == "sent" for o in outcomes)
 
 
-@task(name="opschortende termijnen afronden")
+@task(name="opschortende termijnen afronden", task_run_name="opschortende termijnen afronden")
 def settle_standstills() -> list[str]:
     """A standstill ends by itself: lots whose term ran out without an objection are awarded definitively."""
     from models.access.jobs import settle_all
@@ -63,7 +63,7 @@ def settle_standstills() -> list[str]:
     return done
 
 
-@task(name="wachtrij van controles opruimen")
+@task(name="wachtrij van controles opruimen", task_run_name="wachtrij van controles opruimen")
 def tidy_queue(at_start: bool = False) -> int:
     """The checks queued beside this one. At its start: those asked before it began are this one. At its end:
     one is enough to follow (it sees every decision recorded before it starts)."""
@@ -81,7 +81,7 @@ def tidy_queue(at_start: bool = False) -> int:
     return removed
 
 
-@task(name="geplande runs benoemen")
+@task(name="geplande runs benoemen", task_run_name="geplande runs benoemen")
 def name_planned() -> int:
     """The checks and reminder runs planned ahead, named in Dutch instead of Prefect's random names."""
     from prefect.runtime import deployment

@@ -73,7 +73,11 @@ class _Row:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().removeprefix("voorbeeld: ")).strip("-")[:60] or "aanbieder"
+    """'Coöperatie Samen Sterk' -> 'cooperatie-samen-sterk' (accents dropped, not the letters that carry them)."""
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain.removeprefix("voorbeeld: ")).strip("-")[:60] or "aanbieder"
 
 
 def provider_id(provider: str) -> str:

@@ -173,7 +173,7 @@ def publish_artifacts(programme: str) -> int:
     return done
 
 
-@task(name="overzichten van alle programma's bijwerken")
+@task(name="overzichten van alle programma's bijwerken", task_run_name="overzichten van alle programma's bijwerken")
 def refresh_programme_artifacts() -> list[str]:
     """'Nu aan zet', the decision points, the register, the timeline and the progress of every programme as they
     stand now. They change with the date (a point falls late) and with decisions recorded while no programme run
@@ -212,7 +212,7 @@ def publish_overview(as_of: dt.date) -> int:
     return len(report["programmes"])
 
 
-@task(name="register controleren")
+@task(name="register controleren", task_run_name="register controleren")
 def verify_register() -> bool:
     """The check `regie verify` does (chains, points and colleges against their files, the anchor), once a day
     by the service: its anchor, in the service's data folder, narrows what could change unseen to one day."""

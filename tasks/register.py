@@ -36,7 +36,7 @@ class Refused:
     message: str
 
 
-@task(name="besluit vastleggen")
+@task(name="besluit vastleggen", task_run_name="besluit vastleggen")
 def record_typed_task(programme: str, point: str, typed: dict) -> tuple[int, str] | Refused:
     """A decision as typed in the record-decision form; the register's refusal in Dutch, nothing written."""
     with register_session() as session:
@@ -105,7 +105,7 @@ def apply_form(flow_run_id: str, pause_key: str, programme: str, point: str, pay
     return result
 
 
-@task(name="fase handmatig vrijgeven")
+@task(name="fase handmatig vrijgeven", task_run_name="fase handmatig vrijgeven")
 def advance_task(programme: str, to_phase: int, reason: str, recorded_by: str, login: str = "",
                  code: str = "") -> Advanced | Refused:
     """A phase released by hand from the UI. Where the register knows people, the lead proves who they are

@@ -122,7 +122,7 @@ def form_answer(flow_run_id: str, key: str) -> dict | None:
     return None
 
 
-@task(name="wachtende runs hervatten")
+@task(name="wachtende runs hervatten", task_run_name="wachtende runs hervatten")
 def resume_waiting_runs(programme: str, point: str | None = None, body: str | None = None) -> list[str]:
     """Resume the runs that wait on `point` (any point when None), after a decision was recorded elsewhere;
     of the inbox runs only those of `body` (when given): the others still wait for their own college."""

@@ -52,3 +52,34 @@ def test_a_burst_of_sweeps_waits_its_turn_instead_of_leaving_cancelled_runs():
     limit = served["resume-sweep"].concurrency_options
     assert served["resume-sweep"].concurrency_limit == 1 and limit.collision_strategy.value == "ENQUEUE"
     assert spec["resume-sweep"]["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+
+
+def test_the_forms_checks_before_submit_speak_dutch_with_the_fields_titles(flow_env):
+    """The UI asks the server to check a form before Submit and shows its words under each field; they were
+    jsonschema's English ("'programme' is a required property", "'' is not a 'date'")."""
+    from prefect.server.api.ui import schemas as ui
+    from prefect.utilities.schema_tools.validation import preprocess_schema, validate
+
+    from deployments.prefect_server import dutch_form_checks
+    from models.access.session import register_session
+
+    with register_session(read_only=True):
+        pass  # the register exists, with its built-in programmes
+    dutch_form_checks()
+    by_name = {d.name: d._parameter_openapi_schema.model_dump() for d in build_deployments()}
+
+    def said(name: str, values: dict) -> dict[str, list[str]]:
+        schema = preprocess_schema(by_name[name])
+        found = ui.build_error_obj(validate(values, schema, preprocess=False))
+        return {e["property"]: e["errors"] for e in found["errors"]}
+
+    empty = said("record-decision", {"decided_on": ""})
+    assert empty["programme"] == ["Programma: verplicht, kies of vul in"]
+    assert empty["point"] == ["Besluitpunt: verplicht, kies of vul in"]
+    assert empty["decided_on"] == ["Besluitdatum: kies een datum (jjjj-mm-dd)"]
+    lead = said("advance-phase", {"programme": "inkoop-2026", "reason": ""})
+    assert lead == {"to_phase": ["Naar fase: verplicht, kies of vul in"], "reason": ["Reden: vul dit in"]}
+    assert "required" not in str(empty) + str(lead) and "is not" not in str(empty) + str(lead)
+    assert said("record-decision", {"programme": "inkoop-2026", "point": "Besluitvorming door colleges: go/no-go",
+                                    "body": "het college van Aalten", "outcome": "Go", "decided_on": "2024-11-05",
+                                    "supersedes": -1}) == {"supersedes": ["Vervangt besluit nr.: minstens 0"]}

@@ -1315,3 +1315,13 @@ def test_no_letter_ends_with_its_closing_alone_on_a_page(session, monkeypatch):
             longer += 1
             assert "Opschortende termijn" in pages[closing], (letter.stem, pages[closing][:300])
     assert longer  # some letters do run to a second page: the case is exercised
+
+
+def test_a_letters_reference_keeps_the_letters_of_an_accented_name():
+    """'Coöperatie Samen Sterk' reads 'cooperatie-samen-sterk' in a reference and a file name (a walk found
+    'co-peratie-samen-sterk'); two names that differ only in an accent still get their own."""
+    from notifications.letters import provider_id
+
+    assert provider_id("Voorbeeld: Coöperatie Samen Sterk").startswith("cooperatie-samen-sterk-")
+    assert provider_id("Zorg Één").startswith("zorg-een-")
+    assert provider_id("Coöperatie") != provider_id("Cooperatie")

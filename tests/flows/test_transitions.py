@@ -378,3 +378,28 @@ def test_runs_planned_ahead_carry_dutch_names_not_random_ones():
         assert client.read_flow_run(reminders.id).name == "herinneringen dinsdag 8 december 2026 (gepland)"
         assert client.read_flow_run(queued.id).name == queued.name  # the queue names its own
         assert name_planned_runs({str(sweep_id): "sweep", str(reminders_id): "reminders"}) == 0  # once
+
+
+def test_a_refusal_leaves_no_engine_traceback_in_the_runs_log_but_a_real_error_does():
+    """A refused transition ends 'Geweigerd' with its Dutch reason; Prefect's engine also logged its own FailedRun
+    with a traceback at ERROR (a walk found it on every refused run). That record is dropped; a flow that really
+    raises keeps its traceback."""
+    import logging
+    import sys
+
+    import flows  # noqa: F401 - installs the filter, as every flow module's import does
+    from prefect.exceptions import FailedRun
+
+    logger = logging.getLogger("prefect.flow_runs")
+
+    def kept(exc: Exception) -> bool:
+        try:
+            raise exc
+        except Exception:  # noqa: BLE001
+            record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1,
+                                       "Engine execution exited with unexpected exception", (), sys.exc_info())
+        return logger.filter(record)
+
+    assert not kept(FailedRun("Geweigerd: verplichte besluiten overslaan"))
+    assert kept(ValueError("a real error"))
+    assert logger.filter(logger.makeRecord(logger.name, logging.INFO, __file__, 1, "Geweigerd: ...", (), None))

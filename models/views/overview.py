@@ -15,7 +15,7 @@ from models.core.inputs import clip
 from models.facts.snapshot import body_names, load_snapshots
 from models.core.vocabulary import Status
 from models.rules.decisions import current_phase, describe_bodies
-from models.rules.evaluation import Evaluation, evaluate_snapshot
+from models.rules.evaluation import Evaluation, evaluate_snapshot, who_short
 
 HORIZONS = (7, 30)
 
@@ -36,6 +36,7 @@ def programme_overview(ev: Evaluation) -> dict:
             left = 0  # due on a day off: met on the first working day after it
         rows.append({
             "title": dp.title, "who": describe_bodies(waiting, ev.names),
+            "who_short": who_short(waiting, spec.required_bodies, ev.names) or describe_bodies(waiting, ev.names),
             "due": dp.planned_date.isoformat(), "due_nl": clock.dutch_date(dp.planned_date), "days_left": left,
             "when": (f"{-left} {'dag' if left == -1 else 'dagen'} te laat" if late else "vandaag" if left == 0
                      else f"nog {left} {'dag' if left == 1 else 'dagen'}"),
@@ -96,8 +97,10 @@ def overview_markdown(report: dict) -> str:
         for label, items in (("Te laat", p["late"]), ("Binnen 7 dagen", p["due_7"]),
                              ("Binnen 30 dagen", [i for i in p["due_30"] if i not in p["due_7"]])):
             if items:
-                out += [f"**{label}**", "", "| wanneer | wat | wie | uiterlijk |", "|---|---|---|---|"]
-                out += [f"| {i['when']} | {i['title']} | {i['who']} | {i['due_nl']} |" for i in items]
+                # narrow columns first, who last and in a few words: the table fits the UI at 1440 px
+                out += [f"**{label}**", "", "| Nog / te laat | Uiterlijk | Wat | Wie |", "|---|---|---|---|"]
+                out += [f"| {i['when']} | {clock.short_dutch_date(dt.date.fromisoformat(i['due']))} | {i['title']} | "
+                        f"{i.get('who_short') or i['who']} |" for i in items]
                 out.append("")
         c = p["contracts"]
         if c:
@@ -108,9 +111,10 @@ def overview_markdown(report: dict) -> str:
                          f"({', '.join(c['next_option']['missing'])})")
             out += [line, ""]
             if c["lots"]:
-                out += ["| perceel | aanbieders | getekend | einde |", "|---|---|---|---|"]
-                out += [f"| {x['lot']} | {', '.join(x['providers'])} | "
-                        f"{clock.dutch_date(dt.date.fromisoformat(x['signed_on'])) if x['signed_on'] else '-'} | "
-                        f"{c['end_nl']} |" for x in c["lots"]]
+                out += ["| Perceel | Getekend | Einde | Aanbieders |", "|---|---|---|---|"]
+                out += [f"| {x['lot']} | "
+                        f"{clock.short_dutch_date(dt.date.fromisoformat(x['signed_on'])) if x['signed_on'] else '—'} | "
+                        f"{clock.short_dutch_date(dt.date.fromisoformat(c['end']))} | "
+                        f"{', '.join(x['providers'])} |" for x in c["lots"]]
                 out.append("")
     return "\n".join(out)

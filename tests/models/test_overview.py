@@ -40,7 +40,11 @@ def test_the_overview_shows_each_programme_its_late_and_due_points_and_its_contr
     assert report["late"] == sum(len(x["late"]) for x in report["programmes"]) > 1
     text = overview_markdown(report)
     assert text.startswith("# Regie overzicht, stand op dinsdag 22 oktober 2024")
-    assert "| 14 dagen te laat | Tarieven vastgesteld door de colleges | het college van Winterswijk |" in text
+    # narrow columns first, headers capitalised like the other tables, who in a few words where many
+    assert "| Nog / te laat | Uiterlijk | Wat | Wie |" in text
+    assert ("| 14 dagen te laat | di 8 okt 2024 | Tarieven vastgesteld door de colleges | het college van Winterswijk |"
+            in text)
+    assert "| nog 14 dagen | di 5 nov 2024 | Besluitvorming door colleges: go/no-go | alle 8 colleges |" in text
 
 
 def test_the_overview_cuts_after_a_whole_word_and_tells_past_contracts_in_the_past_tense(session):

@@ -32,7 +32,7 @@ def tender_overview(programme: str) -> int:
     from models.views.tender import tender_report
     from notifications.letters import build_letters, letter_link, letter_markdown, write_letters
 
-    d = lambda text: clock.dutch_date(clock.parse_date(text)) if text else NONE  # noqa: E731
+    d = lambda text: clock.short_dutch_date(clock.parse_date(text)) if text else NONE  # noqa: E731
     from sqlalchemy import func, select
 
     from models.facts.entities import OfferImport, Programme, TenderRecord
@@ -45,8 +45,9 @@ def tender_overview(programme: str) -> int:
         report = tender_report(session, programme)
         letters = {lot["lot"]: build_letters(session, programme, lot["lot"])
                    for lot in report["lots"] if lot["award_on"]}
-    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Gegund aan": ", ".join(lot["winners"]) or NONE,
-             "Opschortende termijn tot en met": d(lot["standstill_end"]), "Te doen": lot["owed"] or NONE}
+    # narrow columns first, the winners (a long list) last: the table fits the UI at 1440 px
+    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Opschortende termijn t/m": d(lot["standstill_end"]),
+             "Te doen": lot["owed"] or NONE, "Gegund aan": ", ".join(lot["winners"]) or NONE}
             for lot in report["lots"]]
     if _changed(f"{programme}-aanbesteding", json.dumps(rows)):
         create_table_artifact(rows, key=f"{programme}-aanbesteding",

@@ -357,7 +357,8 @@ def test_phase_3_ends_the_standstill_by_itself_and_files_the_letters(flow_env, t
     assert lots["jeugd-11"]["state"] == "besloten: opnieuw aanbesteden"
     table = json.loads(max(artifacts("inkoop-2026-aanbesteding"), key=lambda a: a.created).data)
     row = next(r for r in table if r["Perceel"] == "Beschermd wonen SDA regionaal")
-    assert row["Stand"] == "definitief gegund" and row["Opschortende termijn tot en met"] == "maandag 14 april 2025"
+    assert row["Stand"] == "definitief gegund" and row["Opschortende termijn t/m"] == "ma 14 apr 2025"
+    assert list(row) == ["Perceel", "Stand", "Opschortende termijn t/m", "Te doen", "Gegund aan"]  # the long one last
     letters = max(artifacts("inkoop-2026-brieven"), key=lambda a: a.created).data
     from models.facts.db import private_data_dir
 

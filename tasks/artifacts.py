@@ -51,7 +51,7 @@ def points_table(report: dict) -> list[dict]:
     return rows
 
 
-VIA = {"cli": "regie decide", "formulier": "formulier in de UI", "deployment": "deployment"}
+VIA = {"cli": "regie decide", "formulier": "formulier", "deployment": "deployment"}
 
 
 def _cell(text) -> str:
@@ -69,16 +69,19 @@ def register_markdown(report: dict, history: list[dict]) -> str:
     if not history:
         lines.append("Nog geen besluiten vastgelegd.")
     else:
-        lines += ["| # | Besluitpunt | Orgaan | Uitkomst | Datum | Kenmerk | Vastgelegd door | Via | Stand |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        # narrow columns first and short words (a date, the college's name), who recorded it and how last:
+        # the table fits the UI at 1440 px
+        lines += ["| # | Datum | Besluitpunt | Orgaan | Uitkomst | Kenmerk | Stand | Vastgelegd |",
+                  "|---|---|---|---|---|---|---|---|"]
     for row in history:
         state = {"standing": "geldt", "superseded": f"vervangen door #{row['ended_by']}",
                  "lifted": f"voorbehoud opgeheven door #{row['ended_by']}"}[row["state"]]
         outcome = row["outcome_nl"] + (f" ({row['reservation']})" if row["reservation"] else "")
-        day = clock.dutch_date(clock.parse_date(row["decided_on"]))
-        who = row["recorded_by"] + (f" ({row['recorded_as']})" if row.get("recorded_as") else "")
-        cells = [row["id"], row["point_title"], row["body_name"], outcome, day, row["reference"], who,
-                 VIA.get(row["via"], row["via"]), state]
+        day = clock.short_dutch_date(clock.parse_date(row["decided_on"]))
+        who = (row["recorded_by"] + (f" ({row['recorded_as']})" if row.get("recorded_as") else "")
+               + f", via {VIA.get(row['via'], row['via'])}")
+        cells = [row["id"], day, row["point_title"], row["body_name"].removeprefix("het college van "), outcome,
+                 row["reference"], state, who]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if report["lots"]:
         lines += ["", "## Percelen", "", "| Perceel | Stand | Toelichting |", "|---|---|---|"]

@@ -41,7 +41,8 @@ def test_whole_2026_programme_with_decisions_recorded_in_advance(flow_env):
     timeline = artifacts("inkoop-2026-tijdlijn")
     assert timeline and "data:image/svg+xml;base64," in timeline[0].data
     register = artifacts("inkoop-2026-besluitenregister")
-    assert register and "| Besluitvorming door colleges: go/no-go | het college van Winterswijk | go |" in register[0].data
+    assert register and "| Besluitvorming door colleges: go/no-go | Winterswijk | go |" in register[0].data
+    assert "| # | Datum | Besluitpunt | Orgaan | Uitkomst | Kenmerk | Stand | Vastgelegd |" in register[0].data
     assert "## Percelen" in register[0].data and "| Ondersteuning Aalten (Jeugd) | gegund |" in register[0].data
     titles = events(flow_env)
     assert sum(t.startswith("[inkoop-2026] Fase") and "gestart" in t for t in titles) == 6

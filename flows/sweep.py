@@ -74,7 +74,11 @@ def tidy_queue(at_start: bool = False) -> int:
     from tasks.runs import tidy_sweep_queue
 
     # at the start: asked before now, and this check reads the register after now
-    removed = tidy_sweep_queue(deployment.id, dt.datetime.now(dt.timezone.utc) if at_start else None)
+    try:
+        removed = tidy_sweep_queue(deployment.id, dt.datetime.now(dt.timezone.utc) if at_start else None)
+    except Exception as exc:  # noqa: BLE001 - housekeeping: the check itself must go on
+        get_run_logger().warning("wachtrij niet opgeruimd: %s: %s", type(exc).__name__, exc)
+        return 0
     if removed:
         get_run_logger().info("%s controle(s) in de rij vervallen: de volgende controle ziet hun besluiten ook",
                               removed)
@@ -99,7 +103,11 @@ def name_planned() -> int:
             ids[str(client.read_deployment_by_name(f"regie-herinneringen/{REMINDERS}").id)] = "reminders"
         except Exception:  # noqa: BLE001 - no reminders deployment here: only the checks
             pass
-    return name_planned_runs(ids)
+    try:
+        return name_planned_runs(ids)
+    except Exception as exc:  # noqa: BLE001 - housekeeping: a name is no reason for a failed check
+        get_run_logger().warning("geplande runs niet benoemd: %s: %s", type(exc).__name__, exc)
+        return 0
 
 
 @flow(name="regie-wachtende-runs-hervatten", flow_run_name="controle wachtende runs",
@@ -109,8 +117,10 @@ def resume_sweep_flow() -> list[str]:
     deliver_owed_messages()
     settle_standstills()
     resumed = resume_unblocked_runs()
-    refresh_programme_artifacts()  # 'Nu aan zet' as it stands now, also where no programme run moved
-    publish_overview(clock.today())  # 'Regie overzicht' too (a new version only when something changed)
+    # 'Nu aan zet' as it stands now, also where no programme run moved, and 'Regie overzicht' (a new version only
+    # when something changed); a page that could not be refreshed is in the task's state, the check goes on
+    refresh_programme_artifacts(return_state=True)
+    publish_overview(clock.today(), return_state=True)
     tidy_queue()
     name_planned()
     return resumed

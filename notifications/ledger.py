@@ -28,6 +28,7 @@ from notifications.rendering import Message, render, render_subject
 
 
 _KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per engine (a disposed one takes its key along)
+_LAST: list = [None, None]  # the engine asked last and its key
 
 
 def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
@@ -37,8 +38,11 @@ def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
     from models.facts.db import READ_ONLY, get_engine
 
     engine = engine or get_engine()
+    if _LAST[0] is engine:  # the same engine as the call before (a sweep asks once per message)
+        return _LAST[1]
     found = _KEYS.get(engine)
     if found is not None:
+        _LAST[:] = [engine, found]
         return found
     query = select(RegisterSetting.key, RegisterSetting.value).where(
         RegisterSetting.key.in_(["ledger-key", "ledger-legacy"]))
@@ -52,7 +56,14 @@ def ledger_secret(engine, session: Session | None = None) -> tuple[str, bool]:
 
         raise InputError("het register heeft geen sleutel voor het verzendlogboek; werk het bij (regie load)")
     _KEYS[engine] = (found["ledger-key"], "ledger-legacy" in found)
+    _LAST[:] = [engine, _KEYS[engine]]
     return _KEYS[engine]
+
+
+def forget_ledger_secrets() -> None:
+    """Read the register's key again on the next call (after an upgrade gave the register a new one)."""
+    _KEYS.clear()
+    _LAST[:] = [None, None]
 
 
 def ledger_keys(secret: tuple[str, bool], programme: str, event: str, scope: str, recipient: str,

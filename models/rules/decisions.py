@@ -70,11 +70,12 @@ class PointVerdict:
     open_reservations: tuple[DecisionFact, ...] = ()
     deferred: tuple[str, ...] = ()  # bodies whose standing decision is a deferral
     negative: tuple[DecisionFact, ...] = ()  # standing no-go or rejection decisions
+    # nothing is owed on this point: decided, every lot it concerns has stopped, or it lapsed (worked out once:
+    # a sweep asks it of every point of every programme several times)
+    ok: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def ok(self) -> bool:
-        """Nothing is owed on this point: decided, every lot it concerns has stopped, or it lapsed."""
-        return self.status in (Status.SATISFIED, Status.STOPPED, Status.LAPSED)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ok", self.status in (Status.SATISFIED, Status.STOPPED, Status.LAPSED))
 
 
 class DecisionRefused(ValueError):

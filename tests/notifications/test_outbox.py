@@ -172,7 +172,7 @@ def test_a_message_sent_before_the_keyed_ledger_is_not_sent_again(env_db, tmp_pa
                  "at": clock.utcnow()})
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
-        ledger._KEYS.clear()  # the upgrade made the register a new key
+        ledger.forget_ledger_secrets()  # the upgrade made the register a new key
         assert [o.status for o in deliver_owed()] == ["skipped"]
         assert hook.messages == []
 

@@ -112,7 +112,7 @@ def test_one_college_missing_waits_at_go_no_go_and_resumes_after_its_decision(fl
     phase_2 = sorted((c for c in children if c.name == "inkoop-2026 fase 2"), key=lambda c: c.created)
     assert [(c.state.type.value, c.state.name) for c in phase_2] == [
         ("CANCELLED", "Opnieuw beoordeeld"), ("COMPLETED", "Afgerond")], [(c.name, c.state) for c in children]
-    assert phase_2[0].state.message.endswith("daarna opnieuw beoordeeld in een nieuwere run van deze fase")
+    assert phase_2[0].state.message.endswith("daarna opnieuw beoordeeld: de andere run van deze fase geeft de stand")
 
 
 def test_a_phase_judged_again_leaves_no_stale_wait_beside_it(flow_env, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flows  # noqa: F401 - a deployment loads this file by its path: the package's log filter with it
 from prefect import flow, get_run_logger, task
 
 from models.access.session import register_session

@@ -403,3 +403,25 @@ def test_a_refusal_leaves_no_engine_traceback_in_the_runs_log_but_a_real_error_d
     assert not kept(FailedRun("Geweigerd: verplichte besluiten overslaan"))
     assert kept(ValueError("a real error"))
     assert logger.filter(logger.makeRecord(logger.name, logging.INFO, __file__, 1, "Geweigerd: ...", (), None))
+
+
+def test_every_deployment_loaded_by_its_path_installs_the_log_filter():
+    """A deployment loads its flow file by path, not as part of the `flows` package: each entrypoint of
+    prefect.yaml, loaded so in a fresh process, has the filter (a walk found the traceback on refused
+    advance-phase runs: that file did not import the package)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    entrypoints = [d["entrypoint"] for d in yaml.safe_load((root / "prefect.yaml").read_text())["deployments"]]
+    assert len(entrypoints) == 6
+    code = ("import logging, sys\nfrom prefect.flows import load_flow_from_entrypoint\n"
+            "load_flow_from_entrypoint(sys.argv[1])\n"
+            "print([type(f).__name__ for f in logging.getLogger('prefect.flow_runs').filters])")
+    for entrypoint in entrypoints:
+        out = subprocess.run([sys.executable, "-c", code, entrypoint], cwd=root, capture_output=True, text=True,
+                             timeout=300)
+        assert "_NoTracebackForAnAnswer" in out.stdout, (entrypoint, out.stdout, out.stderr[-2000:])

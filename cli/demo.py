@@ -219,7 +219,8 @@ def _replay(scenario: dict, today_file: Path, sink: Sink, seconds_per_day: float
     for row in [d for d in steps if d["on"] < day]:
         _tender(programme, row)
     steps = [d for d in steps if d["on"] >= day]
-    run = run_deployment("regie-programma/programme", parameters={"programme": programme}, timeout=0)
+    run = run_deployment("regie-programma/programme", parameters={"programme": programme}, timeout=0,
+                         flow_run_name=programme)  # as the run names itself when it starts: no random name meanwhile
     print(f"Programmarun gestart: {run.name}", flush=True)
     _settle(run.id)  # it has judged the phases and opened the inboxes before the first day
     stopping = {"now": False}

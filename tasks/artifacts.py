@@ -11,6 +11,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
 from models.core import clock
+from models.core.inputs import clip
 from models.access.session import register_session
 from models.views.status import decision_history, evaluate, status_report
 from models.rules.evaluation import progress_words, to_act
@@ -108,26 +109,23 @@ def register_markdown(report: dict, history: list[dict]) -> str:
 
 
 def to_act_table(rows: list[dict]) -> list[dict]:
-    """'Nu aan zet' in five narrow columns, the lateness first (it fits the UI at 1440 px): the meeting and
-    its agenda cut-off share one column; the state word is left out (the lateness says it)."""
-    def day(d):
-        return clock.short_dutch_date(d) if d else NONE
-
-    def meeting(r):
-        if not r["meeting"]:
+    """'Nu aan zet' in five narrow columns, the lateness first. The UI gives an artifact about 880 px at a window
+    of 1440 px and does not wrap a table's cells, so every cell is short: the title cut after a whole word, the
+    colleges by their names ('Winterswijk', '7 colleges (alle behalve Aalten)'), dates without weekday, and the
+    agenda's cut-off (the meeting is the last one by the due date)."""
+    def day(d, year: bool = True):
+        if not d:
             return NONE
-        if not r["cutoff"]:
-            return day(r["meeting"])
-        cutoff = r["cutoff"]  # its year where it differs from the meeting's; never a weekday: the column stays narrow
-        said = pendulum.date(cutoff.year, cutoff.month, cutoff.day).format(
-            "D MMM" if cutoff.year == r["meeting"].year else "D MMM YYYY", locale="nl").replace(".", "")
-        return f"{day(r['meeting'])} (agenda {said})"
+        return pendulum.date(d.year, d.month, d.day).format("D MMM YYYY" if year else "D MMM", locale="nl").replace(".", "")
 
-    return [{"Nog / te laat": r["when"], "Besluitpunt": r["title"], "Aan zet": r.get("who_short") or r["who"],
-             "Uiterlijk": day(r["due"]),
-             "Vergadering": meeting(r)} for r in rows] or [
+    def who(r):
+        text = r.get("who_short") or r["who"]
+        return text.replace("het college van ", "").replace("het projectteam (inkoopprojectleider)", "projectteam")
+
+    return [{"Nog / te laat": r["when"], "Besluitpunt": clip(r["title"], 48), "Aan zet": clip(who(r), 40),
+             "Uiterlijk": day(r["due"]), "Agenda sluit": day(r["cutoff"], year=False)} for r in rows] or [
         {"Nog / te laat": NONE, "Besluitpunt": "niemand is nu aan zet", "Aan zet": NONE, "Uiterlijk": NONE,
-         "Vergadering": NONE}]
+         "Agenda sluit": NONE}]
 
 
 def _latest_data(key: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from uuid import UUID
@@ -258,7 +259,11 @@ def name_planned_runs(deployment_ids: dict[str, str]) -> int:
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[UUID(str(d)) for d in deployment_ids])),
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
                 type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=200)
+        soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
         for run in planned:
+            when = run.expected_start_time or run.next_scheduled_start_time
+            if run.auto_scheduled is False and (when is None or when <= soon):
+                continue  # asked for now (by the automation, from the UI): not planned ahead; it names itself
             kind = deployment_ids.get(str(run.deployment_id))
             if kind == "reminders":
                 when = run.expected_start_time or run.next_scheduled_start_time

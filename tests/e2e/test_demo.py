@@ -58,6 +58,7 @@ def test_a_short_demo_runs_to_its_end(database, tmp_path, postgres_state):
             "regie decide in plaats van het formulier: de programmarun is nog niet gestart)") in out
     assert out.count("in plaats van het formulier") == 1, out
     assert "Demo klaar op woensdag 13 november 2024" in out
+    assert "Programmarun gestart: inkoop-2026\n" in out  # named at once, not a random name until it starts
     # the programme moved past the go/no-go and now waits for the publication
     assert "Programmarun 'inkoop-2026 · wacht op Publicatie aanbestedingen via Mercell" in out
     assert out.rstrip().endswith("wacht (opgeschort tot het volgende besluit)")

@@ -108,12 +108,12 @@ def test_local_stack_runs_suspends_resumes_and_stops_everything(databases, tmp_p
 
             # bad input through the deployment's parameters: refused, nothing written
             bad = run_deployment("regie-besluit-vastleggen/record-decision", timeout=120, parameters={
-                "programme": "inkoop-2026", "point": "go-no-go", "body": "het college van Winterswijk", "outcome": "Go",
+                "programme": "inkoop-2026", "point": "Besluitvorming door colleges: go/no-go", "body": "het college van Winterswijk", "outcome": "Go",
                 "decided_on": "2099-01-01", "recorded_by": "x"})
             assert bad.state.is_failed() and bad.state.name == "Geweigerd" and "in de toekomst" in bad.state.message
             with pytest.raises(Exception, match="outcome"):
                 run_deployment("regie-besluit-vastleggen/record-decision", timeout=0, parameters={
-                    "programme": "inkoop-2026", "point": "go-no-go", "body": "het college van Winterswijk",
+                    "programme": "inkoop-2026", "point": "Besluitvorming door colleges: go/no-go", "body": "het college van Winterswijk",
                     "outcome": "misschien", "decided_on": "2024-11-05", "recorded_by": "x"})
 
             # Winterswijk's inbox: one waiting run, named and tagged for the college, its form for it alone

@@ -294,11 +294,12 @@ def test_ten_resumes_in_one_phase_run_the_earlier_phases_once_and_log_each_decis
     first, last = sorted(mine, key=lambda a: a.created)
     rows = json.loads(first.data)
     assert [(r["Besluitpunt"], r["Aan zet"]) for r in rows] == [
-        ("Besluitvorming door colleges: go/no-go", "het college van Winterswijk")]
-    assert rows[0]["Uiterlijk"] == "di 5 nov 2024"
-    assert rows[0]["Vergadering"].startswith("di 5 nov 2024 (agenda ") and "sluit" not in rows[0]["Vergadering"]
+        ("Besluitvorming door colleges: go/no-go", "Winterswijk")]
+    assert rows[0]["Uiterlijk"] == "5 nov 2024" and rows[0]["Agenda sluit"] == "22 okt"
     assert rows[0]["Nog / te laat"].endswith("dagen te laat")
-    assert list(rows[0]) == ["Nog / te laat", "Besluitpunt", "Aan zet", "Uiterlijk", "Vergadering"]  # lateness first
+    # lateness first; short cells: the UI gives an artifact about 880 px at 1440 and does not wrap a table's cells
+    assert list(rows[0]) == ["Nog / te laat", "Besluitpunt", "Aan zet", "Uiterlijk", "Agenda sluit"]
+    assert sum(len(str(v)) for v in rows[0].values()) <= 100
     assert "fase 2 (van 0-5): " in first.description
     assert json.loads(last.data)[0]["Besluitpunt"] == "niemand is nu aan zet"
 

@@ -42,7 +42,7 @@ def test_reminder_flow_sends_once_and_shows_its_table(flow_env):
     overview = latest("regie-overzicht")  # every programme on one page, refreshed by the sweep
     assert overview.data.startswith("# Regie overzicht, stand op woensdag 6 november 2024")
     assert "## Inkoop Jeugdhulp, Wmo en Wonen 2026 (inkoop-2026)" in overview.data
-    assert "| 1 dag te laat | Besluitvorming door colleges: go/no-go | het college van Winterswijk |" in overview.data
+    assert "| 1 dag te laat | di 5 nov 2024 | Besluitvorming door colleges: go/no-go | het college van Winterswijk |" in overview.data
     titles = [m["title"] for m in flow_env.messages if m["path"] == "/winterswijk"]
     assert titles == ["[inkoop-2026] Te laat: Besluitvorming door colleges: go/no-go moest uiterlijk "
                       "dinsdag 5 november 2024 besloten zijn"]

@@ -89,7 +89,7 @@ def test_the_record_decision_form_speaks_dutch_and_asks_who_with_a_code_where_pe
     assert "het college van Winterswijk" in props["body"]["enum"] and "winterswijk" not in props["body"]["enum"]
     assert "Akkoord met voorbehoud" in json.dumps(props["outcome"]) and "approved" not in json.dumps(props["outcome"])
     assert props["decided_on"]["default"] == "" and props["decided_on"]["format"] == "date"
-    assert sorted(schema.required) == ["body", "outcome", "point", "programme"]
+    assert sorted(schema.required) == ["body", "decided_on", "outcome", "point", "programme"]  # the date asked for
 
     with register_session() as session:
         add_person(session, login=login_of(session), name="Beheerder", role="beheerder")
@@ -364,18 +364,21 @@ def test_runs_planned_ahead_carry_dutch_names_not_random_ones():
     from prefect.states import Scheduled
 
     from flows.reminders import reminder_flow
+    from models.core import clock
     from tasks.runs import AWAITING_SLOT, name_planned_runs
 
     sweep_id = resume_sweep_flow.to_deployment(name="gepland-test").apply()
     reminders_id = reminder_flow.to_deployment(name="gepland-test").apply()
-    at = dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.timezone.utc)  # 08:00 in Amsterdam, a Tuesday
+    at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
     with get_client(sync_client=True) as client:
         check = client.create_flow_run_from_deployment(sweep_id, state=Scheduled(scheduled_time=at))
         queued = client.create_flow_run_from_deployment(sweep_id, state=Scheduled(name=AWAITING_SLOT))
         reminders = client.create_flow_run_from_deployment(reminders_id, state=Scheduled(scheduled_time=at))
+        asked = client.create_flow_run_from_deployment(sweep_id)  # now, as the automation asks: it names itself
         assert name_planned_runs({str(sweep_id): "sweep", str(reminders_id): "reminders"}) == 2
+        assert client.read_flow_run(asked.id).name == asked.name  # not 'gepland'
         assert client.read_flow_run(check.id).name == "controle wachtende runs (gepland)"
-        assert client.read_flow_run(reminders.id).name == "herinneringen dinsdag 8 december 2026 (gepland)"
+        assert client.read_flow_run(reminders.id).name == f"herinneringen {clock.dutch_date(clock.local_date(at))} (gepland)"
         assert client.read_flow_run(queued.id).name == queued.name  # the queue names its own
         assert name_planned_runs({str(sweep_id): "sweep", str(reminders_id): "reminders"}) == 0  # once
 

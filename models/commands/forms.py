@@ -104,7 +104,7 @@ def record_typed(session: Session, *, programme: str, point: str, payload: dict,
                 extra_meeting=payload.get("extra_meeting") in (True, "True", "true"),
             )
     except InputError as exc:  # in the form's words: its field, not the command line's flag
-        return "refused", in_form_words(str(exc)), None
+        return "refused", in_form_words(str(exc), has_numbers=via != "formulier"), None
     if not recorded.created:
         return "recorded", f"dit besluit stond al in het register als #{recorded.decision_id}", recorded.decision_id
     return "recorded", f"besluit #{recorded.decision_id} vastgelegd", recorded.decision_id
@@ -120,8 +120,23 @@ FORM_WORDS = {  # the command line's flags, as the forms name the same thing
 }
 
 
-def in_form_words(message: str) -> str:
-    for flag, words in FORM_WORDS.items():
+# A college's inbox and the programme run's form have no fields for a correction or a lift (those are the
+# record-decision form's): they say where that is done, instead of naming a field they do not have.
+ELSEWHERE = "in het formulier van de deployment record-decision"
+RUN_FORM_WORDS = {
+    "met --extra-meeting": "met het vakje 'Extra vergadering'",
+    "met --supersedes": f"{ELSEWHERE} (veld 'Vervangt besluit nr.')",
+    "met --lifts": f"{ELSEWHERE} (veld 'Heft voorbehoud op van besluit nr.')",
+    "--extra-meeting": "'Extra vergadering'",
+    "--supersedes": f"'Vervangt besluit nr.' {ELSEWHERE}",
+    "--lifts": f"'Heft voorbehoud op van besluit nr.' {ELSEWHERE}",
+}
+
+
+def in_form_words(message: str, has_numbers: bool = True) -> str:
+    """A refusal in the words of the form it answers: its fields, not the command line's flags. `has_numbers`:
+    the form has the fields for a correction and a lift (record-decision); a run's form and an inbox do not."""
+    for flag, words in (FORM_WORDS if has_numbers else RUN_FORM_WORDS).items():
         message = message.replace(flag, words)
     return message
 

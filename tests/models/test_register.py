@@ -214,3 +214,24 @@ def test_two_simultaneous_submissions_for_one_body_write_one_row(engine, session
         t.join()
     assert sorted(o if o == "written" else "refused" for o in outcomes) == ["refused", "written"]
     assert count(session) == 1
+
+
+def test_a_refusal_names_only_fields_the_form_has(session):
+    """A college that decided already and answers its inbox again is told where a correction is made: the
+    record-decision form, by that form's field; the inbox has no such field (a walk found it named as if it had).
+    The record-decision form itself is pointed at its own field."""
+    from models.commands.forms import ELSEWHERE, record_typed
+
+    decide(session, "go-no-go", "bronckhorst", outcome="go", on="2024-10-29")
+    typed = {"body": "bronckhorst", "outcome": "No-go", "decided_on": "2024-10-29", "recorded_by": "Secretaris"}
+    with session.begin():
+        result, inbox, _ = record_typed(session, programme="inkoop-2026", point="go-no-go", payload=dict(typed),
+                                        via="formulier")
+    assert result == "refused" and "al besloten" in inbox, inbox
+    assert f"{ELSEWHERE} (veld 'Vervangt besluit nr.')" in inbox and "--" not in inbox
+    assert "met het veld 'Vervangt besluit nr.'" not in inbox
+    with session.begin():
+        result, own, _ = record_typed(session, programme="inkoop-2026", point="go-no-go", payload=dict(typed),
+                                      via="deployment")
+    assert result == "refused" and "met het veld 'Vervangt besluit nr.'" in own and ELSEWHERE not in own
+    assert count(session) == 1  # nothing written

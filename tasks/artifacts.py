@@ -41,13 +41,14 @@ def points_table(report: dict) -> list[dict]:
     for dp in sorted(report["decision_points"], key=lambda dp: (dp["due"], dp["phase"])):
         missing = (who_short(dp["missing_bodies"], tuple(dp["required_bodies"]), dp["body_names"])
                    or ", ".join(dp["missing_names"]))
-        rows.append({
-            "Uiterlijk": clock.short_dutch_date(clock.parse_date(dp["due"])),
-            "Besluitpunt": f"{dp['word']}: {dp['title']}",
+        due = clock.parse_date(dp["due"])
+        rows.append({  # short cells: the UI gives an artifact about 880 px and does not wrap a table's cells
+            "Uiterlijk": pendulum.date(due.year, due.month, due.day).format("D MMM YYYY", locale="nl").replace(".", ""),
+            "Besluitpunt": clip(f"{dp['word']}: {dp['title']}", 56),
             "Fase": dp["phase"],
-            "Status": ("overgeslagen (handmatige overgang)" if dp.get("passed_over") and dp["status"] != "satisfied"
+            "Status": ("overgeslagen (handmatig)" if dp.get("passed_over") and dp["status"] != "satisfied"
                        else dp.get("status_nl") or STATUS_LABELS[Status(dp["status"])]),
-            "Ontbreekt": missing or NONE,
+            "Ontbreekt": clip(missing.replace("het college van ", ""), 34) if missing else NONE,
         })
     return rows
 
@@ -81,8 +82,8 @@ def register_markdown(report: dict, history: list[dict]) -> str:
         day = clock.short_dutch_date(clock.parse_date(row["decided_on"]))
         who = (row["recorded_by"] + (f" ({row['recorded_as']})" if row.get("recorded_as") else "")
                + f", via {VIA.get(row['via'], row['via'])}")
-        cells = [row["id"], day, row["point_title"], row["body_name"].removeprefix("het college van "), outcome,
-                 row["reference"], state, who]
+        cells = [row["id"], day, clip(row["point_title"], 44), row["body_name"].removeprefix("het college van "),
+                 clip(outcome, 32), clip(row["reference"] or "", 20), state, clip(who, 40)]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if report["lots"]:
         lines += ["", "## Percelen", "", "| Perceel | Stand | Toelichting |", "|---|---|---|"]

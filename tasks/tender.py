@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from models.core import clock
 from models.facts.db import private_data_dir
 from models.access.session import register_session
-from models.core.inputs import join_whole, printable
+from models.core.inputs import clip, join_whole, printable
 from tasks.artifacts import NONE, _changed
 
 
@@ -46,8 +46,10 @@ def tender_overview(programme: str) -> int:
         letters = {lot["lot"]: build_letters(session, programme, lot["lot"])
                    for lot in report["lots"] if lot["award_on"]}
     # narrow columns first, the winners (a long list) last: the table fits the UI at 1440 px
-    rows = [{"Perceel": lot["name"], "Stand": lot["state"], "Opschortende termijn t/m": d(lot["standstill_end"]),
-             "Te doen": lot["owed"] or NONE, "Gegund aan": ", ".join(lot["winners"]) or NONE}
+    rows = [{"Perceel": clip(lot["name"], 36), "Stand": clip(lot["state"], 36),
+             "Opschortende termijn t/m": d(lot["standstill_end"]), "Te doen": clip(lot["owed"], 40) if lot["owed"] else NONE,
+             "Gegund aan": join_whole(list(lot["winners"]), 48, ", ")
+             if lot["winners"] else NONE}
             for lot in report["lots"]]
     if _changed(f"{programme}-aanbesteding", json.dumps(rows)):
         create_table_artifact(rows, key=f"{programme}-aanbesteding",

@@ -99,8 +99,8 @@ def overview_markdown(report: dict) -> str:
             if items:
                 # narrow columns first, who last and in a few words: the table fits the UI at 1440 px
                 out += [f"**{label}**", "", "| Nog / te laat | Uiterlijk | Wat | Wie |", "|---|---|---|---|"]
-                out += [f"| {i['when']} | {clock.short_dutch_date(dt.date.fromisoformat(i['due']))} | {i['title']} | "
-                        f"{i.get('who_short') or i['who']} |" for i in items]
+                out += [f"| {i['when']} | {clock.short_dutch_date(dt.date.fromisoformat(i['due']))} | {clip(i['title'], 56)} | "
+                        f"{clip(i.get('who_short') or i['who'], 40)} |" for i in items]
                 out.append("")
         c = p["contracts"]
         if c:

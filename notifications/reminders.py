@@ -130,7 +130,7 @@ def remind(
             continue
         if dp.owner == "regie":
             continue  # a term that ends by itself (the standstill): nobody to remind
-        kind = Kind(dp.kind)
+        kind = KINDS[dp.kind]
         policy = policies.for_kind(kind)
         due = dp.planned_date
         if verdict.status is Status.RESERVED:
@@ -274,6 +274,7 @@ def remind(
 
 
 AWARD_NOTICE, SIGNED = "award-notice", "contracts-signed"
+KINDS = {k.value: k for k in Kind}  # a point's kind as the register writes it
 
 
 def _held_by_court(ev, point: str) -> list[str]:

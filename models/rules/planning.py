@@ -380,7 +380,12 @@ class Plan:
         """The date a body decision is really taken: the last meeting of every deciding body by `date`."""
         if not point.body_decision or not point.bodies:
             return date
-        return _last_meeting(tuple(self.meetings_of(b) for b in point.bodies), date)
+        memo = self.__dict__.setdefault("_meetings_by", {})  # the meetings never change with a cascade
+        key = (point.bodies, date)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _last_meeting(tuple(self.meetings_of(b) for b in point.bodies), date)
+        return found
 
     def title(self, key: str) -> str:
         return self.points[key].title if key in self.points else key

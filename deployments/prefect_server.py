@@ -45,32 +45,34 @@ def _title(schema: dict, field: str | None = None) -> str:
     return schema.get("title") or field or "Dit veld"
 
 
+# jsonschema's checks as the pydantic errors whose Dutch words Regie already has (models/core/validation_nl.py)
+_AS_PYDANTIC = {"required": "missing", "minLength": "string_too_short", "maxLength": "string_too_long",
+                "minimum": "greater_than_equal", "maximum": "less_than_equal", "exclusiveMinimum": "greater_than",
+                "exclusiveMaximum": "less_than", "pattern": "value_error"}
+_BOUND = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt", "maxLength": "max_length"}
+_TYPES = {"integer": "int_type", "number": "float_type", "string": "string_type", "boolean": "bool_type",
+          "array": "list_type", "object": "dict_type"}
+
+
 def dutch_message(error) -> str:
-    """One check of a form field, said in Dutch with the field's title ('Besluitdatum: kies een datum')."""
+    """One check of a form field, in Dutch with the field's title ('Besluitdatum: verwacht een datum (JJJJ-MM-DD)'),
+    in the words Regie uses for a programme file."""
+    from models.core.validation_nl import dutch_message as dutch
+
     kind, value, schema = error.validator, error.validator_value, error.schema if isinstance(error.schema, dict) else {}
     if kind == "required":
-        field = error.message.partition(" ")[0].strip("'")
-        return f"{_title(schema, field)}: verplicht, kies of vul in"
-    title = _title(schema)
+        return f"{_title(schema, error.message.partition(' ')[0].strip(chr(39)))}: {dutch({'type': 'missing'})}"
+    if kind == "enum":  # a choice: the list is in the field itself
+        return f"{_title(schema)}: kies een waarde uit de lijst"
     if kind == "format" and value == "date":
-        return f"{title}: kies een datum (jjjj-mm-dd)"
-    if kind == "enum":
-        return f"{title}: kies een waarde uit de lijst"
-    if kind == "minLength":
-        return f"{title}: vul dit in"
-    if kind == "maxLength":
-        return f"{title}: ten hoogste {value} tekens"
-    if kind in ("minimum", "exclusiveMinimum"):
-        return f"{title}: {'minstens' if kind == 'minimum' else 'meer dan'} {value}"
-    if kind in ("maximum", "exclusiveMaximum"):
-        return f"{title}: {'ten hoogste' if kind == 'maximum' else 'minder dan'} {value}"
-    if kind == "pattern":
-        return f"{title}: deze vorm klopt niet"
-    if kind == "type":
-        words = {"integer": "een geheel getal", "number": "een getal", "string": "tekst", "boolean": "ja of nee",
-                 "array": "een lijst", "object": "velden"}
-        return f"{title}: verwacht {words.get(value, value) if isinstance(value, str) else 'een andere waarde'}"
-    return f"{title}: ongeldige waarde"
+        said = dutch({"type": "date_type"})
+    elif kind == "type":
+        said = dutch({"type": _TYPES.get(value, "")})
+    elif kind == "pattern":
+        said = dutch({"type": "value_error", "ctx": {"error": "deze vorm klopt niet"}})
+    else:
+        said = dutch({"type": _AS_PYDANTIC.get(kind, kind), "ctx": {_BOUND.get(kind, kind): value}})
+    return f"{_title(schema)}: {said}"
 
 
 def dutch_form_checks() -> None:

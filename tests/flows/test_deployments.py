@@ -74,12 +74,15 @@ def test_the_forms_checks_before_submit_speak_dutch_with_the_fields_titles(flow_
         return {e["property"]: e["errors"] for e in found["errors"]}
 
     empty = said("record-decision", {"decided_on": ""})
-    assert empty["programme"] == ["Programma: verplicht, kies of vul in"]
-    assert empty["point"] == ["Besluitpunt: verplicht, kies of vul in"]
-    assert empty["decided_on"] == ["Besluitdatum: kies een datum (jjjj-mm-dd)"]
+    assert empty["programme"] == ["Programma: ontbreekt (verplicht veld)"]
+    assert empty["point"] == ["Besluitpunt: ontbreekt (verplicht veld)"]
+    assert empty["decided_on"] == ["Besluitdatum: verwacht een datum (JJJJ-MM-DD)"]
     lead = said("advance-phase", {"programme": "inkoop-2026", "reason": ""})
-    assert lead == {"to_phase": ["Naar fase: verplicht, kies of vul in"], "reason": ["Reden: vul dit in"]}
+    assert lead == {"to_phase": ["Naar fase: ontbreekt (verplicht veld)"], "reason": ["Reden: mag niet leeg zijn"]}
     assert "required" not in str(empty) + str(lead) and "is not" not in str(empty) + str(lead)
     assert said("record-decision", {"programme": "inkoop-2026", "point": "Besluitvorming door colleges: go/no-go",
                                     "body": "het college van Aalten", "outcome": "Go", "decided_on": "2024-11-05",
-                                    "supersedes": -1}) == {"supersedes": ["Vervangt besluit nr.: minstens 0"]}
+                                    "supersedes": -1}) == {"supersedes": ["Vervangt besluit nr.: moet ten minste 0 zijn"]}
+    assert said("record-decision", {"programme": "inkoop-2026", "point": "Besluitvorming door colleges: go/no-go",
+                                    "body": "het college van Aalten", "outcome": "misschien",
+                                    "decided_on": "2024-11-05"}) == {"outcome": ["Uitkomst: kies een waarde uit de lijst"]}

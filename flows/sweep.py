@@ -89,21 +89,19 @@ def tidy_queue(at_start: bool = False) -> int:
 @task(name="geplande runs benoemen", task_run_name="geplande runs benoemen")
 def name_planned() -> int:
     """The checks and reminder runs planned ahead, named in Dutch instead of Prefect's random names."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
     from prefect.runtime import deployment
 
-    from deployments.definitions import REMINDERS
+    from flows.reminders import reminder_flow
     from tasks.runs import name_planned_runs
 
     if not deployment.id:
         return 0  # run by hand, outside the served deployments
-    from prefect import get_client
-
     ids = {str(deployment.id): "sweep"}
-    with get_client(sync_client=True) as client:
-        try:
-            ids[str(client.read_deployment_by_name(f"regie-herinneringen/{REMINDERS}").id)] = "reminders"
-        except Exception:  # noqa: BLE001 - no reminders deployment here: only the checks
-            pass
+    with get_client(sync_client=True) as client:  # the reminders' deployments, by their flow (deployments/ imports us)
+        for found in client.read_deployments(flow_filter=FlowFilter(name=FlowFilterName(any_=[reminder_flow.name]))):
+            ids[str(found.id)] = "reminders"
     try:
         return name_planned_runs(ids)
     except Exception as exc:  # noqa: BLE001 - housekeeping: a name is no reason for a failed check

@@ -219,7 +219,6 @@ def tidy_sweep_queue(deployment_id: str | None, started=None) -> int:
     if not deployment_id:
         return 0
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilterStateName
-    from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
         queued = client.read_flow_runs(
@@ -227,9 +226,8 @@ def tidy_sweep_queue(deployment_id: str | None, started=None) -> int:
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
                 type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]),
                 name=FlowRunFilterStateName(any_=[AWAITING_SLOT]))),
-            sort=FlowRunSort.START_TIME_ASC,
         )
-        queued = sorted(queued, key=lambda r: r.created or r.expected_start_time)
+        queued = sorted(queued, key=lambda r: r.created or r.expected_start_time)  # in the order they were asked
         if started is not None:
             older = [r for r in queued if r.created is not None and r.created < started]
         elif queued:
@@ -266,7 +264,6 @@ def name_planned_runs(deployment_ids: dict[str, str]) -> int:
                 continue  # asked for now (by the automation, from the UI): not planned ahead; it names itself
             kind = deployment_ids.get(str(run.deployment_id))
             if kind == "reminders":
-                when = run.expected_start_time or run.next_scheduled_start_time
                 day = clock.local_date(when) if when else None
                 name = f"herinneringen {clock.dutch_date(day)} (gepland)" if day else "herinneringen (gepland)"
             elif kind == "sweep":

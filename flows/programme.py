@@ -208,8 +208,9 @@ def close_periods(programme: str) -> None:
             if run.state is None or run.state.name != "Loopt" or not number.isdigit():
                 continue
             if exit_still_open(programme, int(number)):
-                client.set_flow_run_state(run.id, Completed(name="Afgerond", message=clip(
-                    f"{run.state.message or ''}; voorbij, uitgang open", 500)), force=True)
+                said = (run.state.message or f"Fase {number}").replace(" loopt tot ", " liep tot en met ")
+                client.set_flow_run_state(run.id, Completed(name="Afgerond", message=clip(f"{said}; uitgang open", 500)),
+                                          force=True)
 
 
 def run_phase(phase_flow, programme: str, number: int) -> PhaseSnapshot:

@@ -495,3 +495,8 @@ def test_a_period_that_ran_beside_the_programme_ends_afgerond_with_it(flow_env, 
     assert all(states.count("Afgerond") == 1 and set(states) <= {"Afgerond", "Opnieuw beoordeeld"}
                for states in ended.values()), ended
     assert "Nog niet begonnen" not in str(ended) and "Loopt" not in str(ended)
+    with get_client(sync_client=True) as client:  # the period's own words, in the past tense now
+        four = [c for c in client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run.id)])), limit=50)
+            if c.name == "inkoop-2026 fase 4"][0]
+    assert four.state.message == "Fase 4 liep tot en met woensdag 31 december 2025; uitgang open", four.state.message

@@ -9,7 +9,7 @@ from pydantic import Field
 from typing import Annotated
 
 from notifications import prefect_events
-from tasks.register import Refused, advance_task
+from tasks.register import Refused, advance_task, point_titles
 from tasks.runs import resume_waiting_runs
 from models.core.inputs import clip
 
@@ -45,14 +45,6 @@ def advance_phase_flow(
     return Completed(data=advanced.override_id, name="Vrijgegeven", message=clip(message, 500))
 
 
-def point_titles(programme: str) -> dict[str, str]:
-    from models.access.session import register_session
-    from models.facts.lookup import get_programme
-
-    with register_session(read_only=True) as session:
-        return {dp.key: dp.title for dp in get_programme(session, programme).decision_points}
-
-
 def phase_label(number: int) -> str:
     """'4 - Implementatie': how the form lists a phase."""
     from flows.phases import PHASE_NAMES
@@ -64,4 +56,3 @@ def phase_number(chosen: int | str) -> int | None:
     """4 from '4 - Implementatie' (the form) or 4 (a caller); None for anything else."""
     head = str(chosen).strip().split(" ", 1)[0]
     return int(head) if head.isdigit() and 0 <= int(head) <= 5 else None
-

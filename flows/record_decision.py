@@ -25,8 +25,6 @@ def _run_name() -> str:
     """'inkoop-2026: het college van Winterswijk over Besluitvorming door colleges: go/no-go' (titles, no keys)."""
     from prefect.runtime import flow_run
 
-    from tasks.register import point_title
-
     p = flow_run.parameters
     return f"{p.get('programme', '')}: {p.get('body', '')} over {point_title(p.get('programme', ''), p.get('point', ''))}"
 

@@ -49,32 +49,31 @@ def record_typed_task(programme: str, point: str, typed: dict) -> tuple[int, str
     return decision_id, message
 
 
-def point_title(programme: str, key: str) -> str:
-    """A point's title for a run's name ('Besluitvorming door colleges: go/no-go'); its key where the register
-    does not know it (the name of a run that will be refused)."""
+def point_titles(programme: str) -> dict[str, str]:
+    """Each point's title by its key, for names and log lines; empty where the register does not know the
+    programme (the name of a run that will be refused)."""
     try:
         from models.facts.snapshot import load_snapshot
 
         with register_session(read_only=True) as session:
-            return next((dp.title for dp in load_snapshot(session, programme).points if dp.key == key), key)
+            return {dp.key: dp.title for dp in load_snapshot(session, programme).points}
     except Exception:  # noqa: BLE001 - a name is no reason to fail
-        return key
+        return {}
+
+
+def point_title(programme: str, key: str) -> str:
+    """'Besluitvorming door colleges: go/no-go' for 'go-no-go'; the key where the register does not know it."""
+    return point_titles(programme).get(key, key)
 
 
 def point_key(programme: str, point: str) -> str:
     """The key of the point a form names by its title ('Besluitvorming door colleges: go/no-go' -> 'go-no-go');
     a key stays a key, and what matches nothing is left as typed (the register refuses it, naming it)."""
-    try:
-        from models.facts.snapshot import load_snapshot
-
-        with register_session(read_only=True) as session:
-            points = load_snapshot(session, programme).points
-    except Exception:  # noqa: BLE001 - an unknown programme: the register refuses it in its own words
-        return point
-    if any(dp.key == point for dp in points):
+    titles = point_titles(programme)
+    if point in titles:
         return point
     wanted = " ".join(point.split()).casefold()
-    return next((dp.key for dp in points if dp.title.casefold() == wanted), point)
+    return next((key for key, title in titles.items() if title.casefold() == wanted), point)
 
 
 def _form_run_name() -> str:
